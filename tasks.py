@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""The project's two commands, for a fresh machine with only Python 3.11.
+
+    python3 tasks.py book   # set up .venv, execute every chapter, write the site to _build/html
+    python3 tasks.py test   # set up .venv, unit tests, notebooks (fast preset), book build, browser check
+
+Both create the virtual environment ``.venv`` on first use (pinned packages from
+requirements.txt, the package ``xpcs_nb`` in editable mode) and re-run themselves
+inside it.  ``book`` takes ``--preset fast|class|paper``; without it, the
+``XPCS_PRESET`` environment variable, else ``class`` where a GPU is found and
+``fast`` where none is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".installed-requirements"
+
+
+def requirements_digest() -> str:
+    """Hash of what the environment is built from; a change triggers a reinstall."""
+    digest = hashlib.sha256()
+    for name in ("requirements.txt", "pyproject.toml"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_venv() -> None:
+    """Create ``.venv`` and install the pinned requirements when they changed."""
+    if not VENV_PYTHON.exists():
+        print(f"creating the virtual environment {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    wanted = requirements_digest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    pip = [str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
+    print("installing pinned requirements (first time: a few minutes)", flush=True)
+    subprocess.run(pip + ["--upgrade", "pip"], check=True)
+    subprocess.run(pip + ["-r", str(ROOT / "requirements.txt")], check=True)
+    subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], check=True)
+    STAMP.write_text(wanted)
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def reexec_in_venv() -> None:
+    ensure_venv()
+    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def default_preset() -> str:
+    if os.environ.get("XPCS_PRESET"):
+        return os.environ["XPCS_PRESET"]
+    import torch
+
+    return "class" if torch.cuda.is_available() else "fast"
+
+
+def ensure_chromium() -> None:
+    """Install Debian's Chromium when it is missing (the browser check needs it)."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "-n", "apt-get"]
+    print("installing Debian's chromium for the browser check", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(apt + ["update", "-qq"], check=True, env=env)
+    subprocess.run(apt + ["install", "-y", "-qq", "chromium"], check=True, env=env)
+
+
+def command_book(args: argparse.Namespace) -> int:
+    from tools import book
+
+    preset = args.preset or default_preset()
+    print(f"building the book at preset {preset!r}", flush=True)
+    os.environ["XPCS_PRESET"] = preset
+    executed = book.execute_chapters(preset)
+    result = book.build_site(book.stage_book(executed), warnings_as_errors=False)
+    print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
+    if result.returncode == 0:
+        print(f"site written to {book.HTML}; open {book.HTML / 'index.html'}")
+    return result.returncode
+
+
+def command_test(args: argparse.Namespace) -> int:
+    ensure_chromium()
+    os.environ.setdefault("XPCS_PAPER_DATA", str((ROOT.parent / "shared" / "paper_data").resolve()))
+    pytest_args = [sys.executable, "-m", "pytest", "tests", "--integration", *args.pytest_args]
+    started = time.perf_counter()
+    code = subprocess.run(pytest_args, cwd=ROOT).returncode
+    print(f"test command took {time.perf_counter() - started:.0f} s", flush=True)
+    return code
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    book = commands.add_parser("book", help="execute every chapter and build the site into _build/html")
+    book.add_argument("--preset", choices=["fast", "class", "paper"], help="run size (default: see above)")
+    test = commands.add_parser("test", help="unit tests, notebooks at the fast preset, book build, browser check")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments passed to pytest")
+    args = parser.parse_args()
+    if not in_venv():
+        reexec_in_venv()
+    sys.path.insert(0, str(ROOT))
+    return {"book": command_book, "test": command_test}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Every chapter executes from its py:percent source with papermill at the fast preset."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tools import book  # noqa: E402
+
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_output_folder():
+    """No executed notebook of an earlier run may stand in for this run's."""
+    if book.EXECUTED.exists():
+        shutil.rmtree(book.EXECUTED)
+
+
+@pytest.mark.parametrize("source", book.chapter_sources(), ids=lambda p: p.stem)
+def test_chapter_executes(source, monkeypatch):
+    monkeypatch.setenv("XPCS_PRESET", "fast")
+    executed = book.execute_chapter(source, preset="fast")
+    assert executed.exists()

@@ -1,0 +1,293 @@
+"""Build the book the way CI and the README do, in four steps.
+
+1. ``execute_chapters``: each ``notebooks/NN_name.py`` (py:percent, the source of
+   truth) is converted with jupytext and executed with papermill, the preset passed
+   as the ``PRESET`` parameter, into ``_build/executed/``.
+2. ``stage_book``: the book's pages, configuration and the executed notebooks are
+   copied into ``_build/stage/`` with execution switched off, so every chapter runs
+   exactly once per build.
+3. ``build_site``: Jupyter Book 1.x writes the site to ``_build/html``.
+4. ``check_site``: headless Chromium opens every page and reports pages that do not
+   render, images that do not load, failed requests to the site itself, broken
+   internal links and console errors.  Requests to CDNs (MathJax, the widget
+   renderer) fail offline and are reported apart, not as errors.
+
+Used by ``tasks.py`` and by ``tests/integration``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+BUILD = ROOT / "_build"
+EXECUTED = BUILD / "executed"
+STAGE = BUILD / "stage"
+HTML = BUILD / "html"
+SCREENSHOTS = BUILD / "screenshots"
+# Files and folders of the book's source, copied into the stage as they are.
+BOOK_SOURCES = ["_toc.yml", "book", "references.bib"]
+
+
+def chapter_sources() -> list[Path]:
+    """The chapter notebooks' py:percent sources, in chapter order."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+
+
+def execute_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int = 3600) -> Path:
+    """Execute one chapter with papermill; returns the executed ``.ipynb``.
+
+    The notebook runs with ``notebooks/`` as its working directory, as it does for a
+    reader who opens it on a JupyterHub.
+    """
+    import jupytext
+    import papermill
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    unexecuted = out_dir / f"{source.stem}.input.ipynb"
+    executed = out_dir / f"{source.stem}.ipynb"
+    jupytext.write(jupytext.read(source), unexecuted)
+    started = time.perf_counter()
+    papermill.execute_notebook(
+        str(unexecuted),
+        str(executed),
+        parameters={"PRESET": preset},
+        kernel_name="python3",
+        cwd=str(source.parent),
+        progress_bar=False,
+        execution_timeout=timeout,
+    )
+    unexecuted.unlink()
+    print(f"executed {source.name} at preset {preset!r} in {time.perf_counter() - started:.0f} s", flush=True)
+    return executed
+
+
+def execute_chapters(preset: str) -> list[Path]:
+    """Execute every chapter in order; returns the executed notebooks."""
+    if EXECUTED.exists():
+        shutil.rmtree(EXECUTED)
+    return [execute_chapter(src, preset) for src in chapter_sources()]
+
+
+def stage_book(executed: list[Path]) -> Path:
+    """Copy the book's sources and the executed notebooks into ``_build/stage``."""
+    if STAGE.exists():
+        shutil.rmtree(STAGE)
+    STAGE.mkdir(parents=True)
+    for name in BOOK_SOURCES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, STAGE / name)
+        elif src.exists():
+            shutil.copy2(src, STAGE / name)
+    (STAGE / "notebooks").mkdir()
+    for notebook in executed:
+        shutil.copy2(notebook, STAGE / "notebooks" / notebook.name)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    (STAGE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return STAGE
+
+
+def build_site(stage: Path = STAGE, warnings_as_errors: bool = True) -> subprocess.CompletedProcess:
+    """Run Jupyter Book on the stage; the site lands in ``_build/html``."""
+    if HTML.exists():
+        shutil.rmtree(HTML)
+    command = [sys.executable, "-m", "jupyter_book", "build", str(stage), "--path-output", str(ROOT), "--all"]
+    if warnings_as_errors:
+        command += ["-W", "--keep-going"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    (BUILD / "jupyter-book.log").write_text(result.stdout + result.stderr)
+    return result
+
+
+def site_pages(html_dir: Path = HTML) -> list[str]:
+    """Every page of the table of contents, as paths relative to the site root."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    return [f"{Path(page).with_suffix('')}.html" for page in pages]
+
+
+@dataclass
+class PageReport:
+    """What Chromium saw on one page."""
+
+    page: str
+    problems: list[str] = field(default_factory=list)
+    offline_cdn_requests: list[str] = field(default_factory=list)
+    images: int = 0
+    internal_links: int = 0
+    screenshot: str = ""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output readable
+        pass
+
+
+def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``directory`` on a free loopback port; returns (server, base URL)."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def find_chromium() -> str:
+    """Path of Debian's Chromium, or a RuntimeError that says how to install it."""
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise RuntimeError("headless Chromium not found: install Debian's package with `apt-get install chromium`")
+
+
+def check_site(html_dir: Path = HTML, pages: list[str] | None = None, screenshot_dir: Path = SCREENSHOTS,
+               width: int = 1366, height: int = 900) -> list[PageReport]:
+    """Open every page in headless Chromium; one report per page.
+
+    A page fails when it does not answer 200, has no heading, shows a Sphinx or
+    notebook error, has an image that does not load, links to a page or anchor of
+    the site that does not exist, requests a file of the site that fails, or logs a
+    console error that is not caused by an offline CDN request.
+    """
+    from playwright.sync_api import sync_playwright
+
+    pages = pages or site_pages(html_dir)
+    screenshot_dir.mkdir(parents=True, exist_ok=True)
+    server, base = serve(html_dir)
+    reports = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": width, "height": height})
+            for page_path in pages:
+                reports.append(_check_page(context, base, page_path, screenshot_dir))
+            browser.close()
+    finally:
+        server.shutdown()
+    return reports
+
+
+def _is_own(url: str, base: str) -> bool:
+    return url.startswith(base)
+
+
+def _check_page(context, base: str, page_path: str, screenshot_dir: Path) -> PageReport:
+    report = PageReport(page=page_path)
+    page = context.new_page()
+    failed_requests: list[str] = []
+    console_errors: list[tuple[str, str]] = []
+    page.on("requestfailed", lambda request: failed_requests.append(request.url))
+    page.on("console", lambda msg: console_errors.append((msg.text, msg.location.get("url", ""))) if msg.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append((f"uncaught: {error}", "")))
+
+    response = page.goto(urljoin(base, page_path), wait_until="load")
+    if response is None or response.status != 200:
+        report.problems.append(f"HTTP status {None if response is None else response.status}")
+    page.wait_for_timeout(500)  # late scripts (copy buttons, togglebuttons) settle
+
+    if page.locator("main h1, article h1").count() == 0:
+        report.problems.append("no <h1> heading in the page body")
+    body_text = page.locator("main").inner_text() if page.locator("main").count() else ""
+    for marker in ("Traceback (most recent call last)", "Unknown directive type", "WARNING: ", "ERROR: "):
+        if marker in body_text:
+            report.problems.append(f"page body shows {marker.strip()!r}")
+
+    images = page.eval_on_selector_all(
+        "img", "els => els.map(e => ({src: e.currentSrc || e.src, ok: e.complete && e.naturalWidth > 0}))")
+    report.images = len(images)
+    for image in images:
+        if not image["ok"]:
+            report.problems.append(f"image does not load: {image['src']}")
+
+    report.internal_links = _check_internal_links(page, base, report)
+
+    for url in failed_requests:
+        if _is_own(url, base):
+            report.problems.append(f"request for the site's own file failed: {url}")
+        else:
+            report.offline_cdn_requests.append(url)
+    for text, url in console_errors:
+        external = (url and not _is_own(url, base)) or any(u in text for u in report.offline_cdn_requests)
+        if external or "net::ERR_" in text and not _is_own(url, base):
+            continue
+        report.problems.append(f"console error: {text} ({url})")
+
+    shot = screenshot_dir / (page_path.replace("/", "__").replace(".html", ".png"))
+    page.screenshot(path=str(shot), full_page=False)
+    report.screenshot = str(shot)
+    page.close()
+    return report
+
+
+def _check_internal_links(page, base: str, report: PageReport) -> int:
+    """Every link to the site's own pages must reach an existing page and anchor."""
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    own = sorted({h for h in hrefs if _is_own(h, base)})
+    html_root = HTML
+    for href in own:
+        parsed = urlparse(href)
+        target = html_root / parsed.path.lstrip("/")
+        if parsed.path.endswith("/"):
+            target = target / "index.html"
+        if not target.exists():
+            report.problems.append(f"broken internal link: {href}")
+            continue
+        if parsed.fragment and target.suffix == ".html":
+            text = target.read_text(errors="replace")
+            if f'id="{parsed.fragment}"' not in text and f"name=\"{parsed.fragment}\"" not in text:
+                report.problems.append(f"link to a missing anchor: {href}")
+    return len(own)
+
+
+def summarise(reports: list[PageReport]) -> str:
+    lines = []
+    for r in reports:
+        status = "ok" if not r.problems else "FAIL"
+        lines.append(f"{status:4} {r.page}: {r.images} images, {r.internal_links} internal links, "
+                     f"{len(r.offline_cdn_requests)} offline CDN requests")
+        lines += [f"       - {p}" for p in r.problems]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m tools.book check  (after a build)
+    reports = check_site()
+    print(summarise(reports))
+    print(json.dumps([r.__dict__ for r in reports], indent=1)[:2000])
+    sys.exit(1 if any(r.problems for r in reports) else 0)
