@@ -45,7 +45,7 @@ def ensure_venv() -> None:
     wanted = requirements_digest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    pip = [str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
+    pip = [str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
     print("installing pinned requirements (first time: a few minutes)", flush=True)
     subprocess.run(pip + ["--upgrade", "pip"], check=True)
     subprocess.run(pip + ["-r", str(ROOT / "requirements.txt")], check=True)

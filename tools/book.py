@@ -107,7 +107,7 @@ def build_site(stage: Path = STAGE, warnings_as_errors: bool = True) -> subproce
     """Run Jupyter Book on the stage; the site lands in ``_build/html``."""
     if HTML.exists():
         shutil.rmtree(HTML)
-    command = [sys.executable, "-m", "jupyter_book", "build", str(stage), "--path-output", str(ROOT), "--all"]
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(ROOT), "--all"]
     if warnings_as_errors:
         command += ["-W", "--keep-going"]
     result = subprocess.run(command, capture_output=True, text=True)
