@@ -40,7 +40,7 @@ STAGE = BUILD / "stage"
 HTML = BUILD / "html"
 SCREENSHOTS = BUILD / "screenshots"
 # Files and folders of the book's source, copied into the stage as they are.
-BOOK_SOURCES = ["_toc.yml", "book", "references.bib"]
+BOOK_SOURCES = ["_toc.yml", "book", "references.bib"]  # _config.yml is rewritten, see stage_book
 
 
 def chapter_sources() -> list[Path]:
