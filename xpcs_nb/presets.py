@@ -34,9 +34,13 @@ class Preset:
     # chapter 1: one speckle movie
     detector_side: int  # square detector, pixels per side
     n_frames: int  # frames per movie
-    # chapter 2: the C2 dataset
+    # chapter 2: the C2 library and its crops
     c2_frames: int  # frames of each large C2 (the paper: 5000)
     crop_size: int  # crop side (the paper: 256)
+    library_per_class: int  # large C2 per label, 7 labels (the paper: 2000 C2 in all)
+    crops_per_c2: int = 2  # the paper: 2
+    augment_factor: int = 100  # shifted copies per crop, the original included (the paper: 100)
+    library_method: str = "movie"  # "movie" (photons simulated) or "analytic" (see scenarios)
 
     def with_(self, **changes) -> "Preset":
         """A copy with some fields changed, e.g. ``P.with_(n_frames=200)``."""
@@ -44,9 +48,12 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256),
-    "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256),
-    "paper": Preset(name="paper", detector_side=192, n_frames=5000, c2_frames=5000, crop_size=256),
+    "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256,
+                   library_per_class=6),
+    "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,
+                    library_per_class=40),
+    "paper": Preset(name="paper", detector_side=192, n_frames=5000, c2_frames=5000, crop_size=256,
+                    library_per_class=286),
 }
 
 

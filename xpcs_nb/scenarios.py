@@ -53,6 +53,7 @@ __all__ = [
     "rate_class",
     "scenario_dynamics",
     "scenario_c2",
+    "scenario_truth",
     "scenario_batch",
     "c2_for_dynamics",
     "expected_c2",
@@ -293,18 +294,32 @@ def scenario_c2(label: int, n_frames: int = 256, *, seed: int, method: str = "an
     truth : C2Truth
     """
     roi = SectorROI() if roi is None else roi
+    truth = scenario_truth(label, n_frames, seed=seed, method=method, dt=dt, roi=roi, window_start=window_start,
+                           grains_per_pixel=grains_per_pixel, photons_per_pixel=photons_per_pixel)
+    noise_seed = np.random.SeedSequence(seed).spawn(2)[1]
+    c2 = c2_for_dynamics(truth.dynamics, roi, n_frames, dt, seed=_as_int_seed(noise_seed), method=method,
+                         t_start=window_start, grains_per_pixel=grains_per_pixel,
+                         photons_per_pixel=photons_per_pixel)
+    return c2, truth
+
+
+def scenario_truth(label: int, n_frames: int = 256, *, seed: int, method: str = "analytic", dt: float = 0.1,
+                   roi: SectorROI | None = None, window_start: float = 0.0, grains_per_pixel: int = 4,
+                   photons_per_pixel: float = 1.0) -> C2Truth:
+    """The truth :func:`scenario_c2` reports for the same arguments, without making the C2.
+
+    Cheap (it only draws the dynamics), so a dataset can list what it will hold
+    before it computes a single map.
+    """
+    roi = SectorROI() if roi is None else roi
     _check_label(label)
     _check_method(method)
     _check_frames_and_dt(n_frames, dt)
-    dynamics_seed, noise_seed = np.random.SeedSequence(seed).spawn(2)
+    dynamics_seed = np.random.SeedSequence(seed).spawn(2)[0]
     dynamics = scenario_dynamics(label, np.random.default_rng(dynamics_seed), dt=dt, n_frames=n_frames,
                                  roi=roi, window_start=window_start)
-    c2 = c2_for_dynamics(dynamics, roi, n_frames, dt, seed=_as_int_seed(noise_seed), method=method,
-                         t_start=window_start, grains_per_pixel=grains_per_pixel,
-                         photons_per_pixel=photons_per_pixel)
-    truth = _truth(label, dynamics, roi, n_frames, dt, window_start, grains_per_pixel, photons_per_pixel,
-                   seed, method)
-    return c2, truth
+    return _truth(label, dynamics, roi, n_frames, dt, window_start, grains_per_pixel, photons_per_pixel,
+                  seed, method)
 
 
 def scenario_batch(labels: Sequence[int], n_frames: int = 256, *, seed: int, method: str = "analytic",

@@ -1,0 +1,156 @@
+"""The book's synthetic C2 library: labelled large C2, cut into crops, stored once.
+
+Chapter 2 builds it; chapters 3 to 6 load the same file. A library is fixed by a
+:class:`LibrarySpec` (how many C2 per class, their size, the seed) and lives in
+``data/generated/<preset>/`` under a name that spells out that spec, so a rerun of
+any chapter finds it instead of rebuilding it::
+
+    from xpcs_nb.library import library_store
+    path = library_store("fast", seed=0)            # builds it the first time
+    crops, metadata = dataset.load_crop_store(path)  # crops (N, 256, 256) in [0, 1]
+
+Each large C2 comes from :func:`xpcs_nb.scenarios.scenario_c2` for one of the seven
+labels (rate classes 0-4, heterodyne, avalanche), seen through a random one of the
+paper's 18 sectors; the store keeps its truth beside every crop.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import dataset, scenarios
+from .paths import generated_dir
+from .presets import Preset, get_preset
+
+__all__ = ["LibrarySpec", "LibraryMaps", "truth_record", "build_library", "library_store"]
+
+N_LABELS = len(scenarios.CLASS_NAMES)
+
+
+@dataclass(frozen=True)
+class LibrarySpec:
+    """What a library holds.
+
+    Attributes
+    ----------
+    n_per_class : int
+        Large C2 per label (7 labels: rate classes 0-4, heterodyne, avalanche).
+    n_frames : int
+        Frames T of each large C2 (the paper: 5000).
+    crops_per_c2 : int
+        Diagonal crops cut from each (the paper: 2).
+    crop_size : int
+        Crop side S (the paper: 256).
+    method : {"movie", "analytic"}
+        How each C2 is made (see :mod:`xpcs_nb.scenarios`): simulated photons
+        correlated, or the expected C2 plus white noise.
+    seed : int
+        Fixes the labels' order, the sectors, the dynamics, the noise and the crops.
+    """
+
+    n_per_class: int
+    n_frames: int
+    crops_per_c2: int = 2
+    crop_size: int = 256
+    method: str = "movie"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("n_per_class", "crops_per_c2", "crop_size"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if not isinstance(self.n_frames, (int, np.integer)) or self.n_frames < self.crop_size:
+            raise ValueError(f"n_frames must be an int >= crop_size ({self.crop_size}), got {self.n_frames!r}")
+        if self.method not in ("movie", "analytic"):
+            raise ValueError(f"method must be 'movie' or 'analytic', got {self.method!r}")
+
+    @classmethod
+    def from_preset(cls, preset: Preset | str, seed: int = 0) -> "LibrarySpec":
+        """The library a preset asks for (``Preset.library_per_class``, ``c2_frames``, ...)."""
+        p = get_preset(preset) if isinstance(preset, str) else preset
+        return cls(n_per_class=p.library_per_class, n_frames=p.c2_frames, crops_per_c2=p.crops_per_c2,
+                   crop_size=p.crop_size, method=p.library_method, seed=seed)
+
+    @property
+    def n_c2(self) -> int:
+        return self.n_per_class * N_LABELS
+
+    @property
+    def file_name(self) -> str:
+        return (f"library_{self.method}_{self.n_per_class}x{N_LABELS}_T{self.n_frames}"
+                f"_S{self.crop_size}x{self.crops_per_c2}_seed{self.seed}.h5")
+
+
+class LibraryMaps(Sequence):
+    """The large C2 of a library, made one at a time when indexed.
+
+    ``maps[i]`` is ``c2 (T, T)`` float32 in the ratio form; ``maps.truth(i)`` its
+    :class:`~xpcs_nb.scenarios.C2Truth`, known without making the map. Nothing is
+    kept in memory, so a library of thousands of 5000-frame maps can be streamed
+    into a crop store.
+    """
+
+    def __init__(self, spec: LibrarySpec):
+        self.spec = spec
+        rng = np.random.default_rng(spec.seed)
+        self.labels = rng.permutation(np.repeat(np.arange(N_LABELS), spec.n_per_class))
+        self.sectors = rng.integers(0, 18, size=spec.n_c2)
+        self.item_seeds = np.random.SeedSequence(spec.seed).generate_state(spec.n_c2).tolist()
+
+    def __len__(self) -> int:
+        return self.spec.n_c2
+
+    def _arguments(self, index: int) -> dict:
+        if not 0 <= index < len(self):
+            raise IndexError(f"index must be in [0, {len(self)}), got {index}")
+        return dict(label=int(self.labels[index]), n_frames=self.spec.n_frames, seed=self.item_seeds[index],
+                    method=self.spec.method, roi=scenarios.SectorROI(sector=int(self.sectors[index])))
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        c2, _ = scenarios.scenario_c2(**self._arguments(index))
+        return c2
+
+    def truth(self, index: int) -> scenarios.C2Truth:
+        return scenarios.scenario_truth(**self._arguments(index))
+
+
+def truth_record(truth: scenarios.C2Truth) -> dict:
+    """A C2Truth as one flat, storable row: tuples become text, None becomes NaN."""
+    row = truth.as_dict()
+    row["avalanche_times"] = " ".join(f"{t:.6g}" for t in row["avalanche_times"])
+    row["fringe_period"] = np.nan if row["fringe_period"] is None else row["fringe_period"]
+    row["window"] = -1 if row["window"] is None else row["window"]
+    return row
+
+
+def build_library(spec: LibrarySpec, path) -> pd.DataFrame:
+    """Make every large C2 of ``spec``, cut and scale its crops, store them at ``path``.
+
+    Written atomically (see :func:`xpcs_nb.dataset.build_crop_store`); returns the
+    metadata table, one row per crop. Every C2 is its own experiment for the split.
+    """
+    maps = LibraryMaps(spec)
+    truths = [truth_record(maps.truth(i)) for i in range(len(maps))]
+    return dataset.build_crop_store(maps, truths, path, seed=spec.seed, crops_per_c2=spec.crops_per_c2,
+                                    crop_size=spec.crop_size, experiment_key=None)
+
+
+def library_store(preset: Preset | str, seed: int = 0, *, rebuild: bool = False, verbose: bool = True) -> Path:
+    """Path of the preset's library store, building it when missing (or ``rebuild``)."""
+    p = get_preset(preset) if isinstance(preset, str) else preset
+    spec = LibrarySpec.from_preset(p, seed=seed)
+    path = generated_dir(p.name) / spec.file_name
+    if rebuild or not path.exists():
+        started = time.perf_counter()
+        metadata = build_library(spec, path)
+        if verbose:
+            print(f"built {path.name}: {spec.n_c2} C2 of {spec.n_frames} frames -> {len(metadata)} crops "
+                  f"in {time.perf_counter() - started:.0f} s")
+    return path
