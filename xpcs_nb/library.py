@@ -50,6 +50,12 @@ class LibrarySpec:
     method : {"movie", "analytic"}
         How each C2 is made (see :mod:`xpcs_nb.scenarios`): simulated photons
         correlated, or the expected C2 plus white noise.
+    photons_per_pixel : float
+        Mean counts per pixel per frame. The Poisson shot noise lifts the diagonal of
+        a ratio-form C2 by ``1 / photons_per_pixel``; at 10 that lift is 0.4 times the
+        contrast (0.25), about what the paper's published real crop shows (its
+        diagonal stands 1.4 times as far above the baseline as its first
+        off-diagonal). At 1 photon the diagonal would dominate every scaled crop.
     seed : int
         Fixes the labels' order, the sectors, the dynamics, the noise and the crops.
     """
@@ -59,6 +65,7 @@ class LibrarySpec:
     crops_per_c2: int = 2
     crop_size: int = 256
     method: str = "movie"
+    photons_per_pixel: float = 10.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -85,7 +92,7 @@ class LibrarySpec:
     @property
     def file_name(self) -> str:
         return (f"library_{self.method}_{self.n_per_class}x{N_LABELS}_T{self.n_frames}"
-                f"_S{self.crop_size}x{self.crops_per_c2}_seed{self.seed}.h5")
+                f"_S{self.crop_size}x{self.crops_per_c2}_ph{self.photons_per_pixel:g}_seed{self.seed}.h5")
 
 
 class LibraryMaps(Sequence):
@@ -111,7 +118,8 @@ class LibraryMaps(Sequence):
         if not 0 <= index < len(self):
             raise IndexError(f"index must be in [0, {len(self)}), got {index}")
         return dict(label=int(self.labels[index]), n_frames=self.spec.n_frames, seed=self.item_seeds[index],
-                    method=self.spec.method, roi=scenarios.SectorROI(sector=int(self.sectors[index])))
+                    method=self.spec.method, roi=scenarios.SectorROI(sector=int(self.sectors[index])),
+                    photons_per_pixel=self.spec.photons_per_pixel)
 
     def __getitem__(self, index: int) -> np.ndarray:
         c2, _ = scenarios.scenario_c2(**self._arguments(index))

@@ -1,0 +1,336 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2. A library of dynamics, and the C2 dataset
+#
+# ## Overview
+#
+# The AI-NERD autoencoder learned from thousands of real two-time correlations. Their
+# raw data cannot be downloaded, so this book trains on synthetic ones whose truth is
+# known, made by the simulator of chapter 1. In this chapter you will:
+#
+# 1. meet a library of seven behaviours: five classes ordered by relaxation rate, as
+#    in the paper's classes 0-4, plus heterodyne fringes and avalanches;
+# 2. follow the paper's recipe for the training set: large $C_2$ per ROI, two random
+#    256 × 256 crops along the diagonal of each, every crop scaled to [0, 1];
+# 3. store the crops and their truth in one HDF5 file, written so that a crash never
+#    leaves a half-written file behind;
+# 4. split the data so that no crop of one $C_2$ can leak from training into testing;
+# 5. augment the crops a hundredfold by shifting them along the diagonal, lazily,
+#    without ever storing the copies;
+# 6. turn an APS 8-ID-I result file into crops, the way to bring your own data.
+#
+# ## Prerequisites
+#
+# | you need | where |
+# | --- | --- |
+# | what a $C_2$ shows and how to read it | chapter 1 |
+# | NumPy indexing, a little pandas | any introduction |
+# | what a PyTorch `Dataset` is (an object with `len` and `[i]`) | the PyTorch tutorials |
+#
+# Time to run: under a minute at `fast`, a few minutes at `class` (the library is
+# built once and cached under `data/generated/`), about an hour at `paper`.
+
+# %% tags=["parameters"]
+import os
+
+PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class" or "paper"
+SEED = 0  # fixes the library, the crops, the split and the augmentation
+
+# %%
+import tempfile
+from pathlib import Path
+
+import h5py
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Rectangle
+
+from xpcs_nb import aps, dataset, scenarios
+from xpcs_nb.library import LibraryMaps, LibrarySpec, library_store
+from xpcs_nb.plotting import show_c2
+from xpcs_nb.presets import get_preset
+
+P = get_preset(PRESET)
+spec = LibrarySpec.from_preset(P, seed=SEED)
+print(f"preset {P.name!r}: {spec.n_per_class} C2 per class x {len(scenarios.CLASS_NAMES)} classes, "
+      f"{spec.n_frames} frames each, {spec.crops_per_c2} crops of {spec.crop_size} per C2")
+
+# %% [markdown]
+# ## The paper's recipe, in numbers
+#
+# The AI-NERD training set {cite:p}`horwath2024` was built like this:
+#
+# | step | the paper | this book at `paper` |
+# | --- | --- | --- |
+# | large $C_2$, randomly chosen | 2000, from silica suspensions at several volume fractions and shear protocols | 2002 (286 per class, 7 classes) |
+# | frames per $C_2$ | 5000 (so each map is 5000 × 5000) | 5000 |
+# | crops per $C_2$ | 2 random 256 × 256 crops along the diagonal | 2 |
+# | base set | 4000 crops | 4004 |
+# | augmentation | × 100 by shifting along the diagonal | × 100, done lazily |
+# | training set | 400,000 images | 400,400 images, never stored |
+#
+# The authors found that the model reproduced off-diagonal features only after this
+# hundredfold augmentation; ×10 helped little.
+
+# %% [markdown]
+# ## A library with known truth
+#
+# Each entry of the library is one large $C_2$ (ratio form, baseline 1) of one ROI: a
+# random one of the paper's 18 sectors, seen on the chapter-1 detector. Its dynamics
+# are drawn from one of seven labels:
+#
+# | label | name | what the $C_2$ shows |
+# | --- | --- | --- |
+# | 0 | nearly stationary | a band thousands of frames wide: the crop is almost flat |
+# | 1 | slow evolution | a band of ~250 frames whose width changes slowly |
+# | 2, 3, 4 | intermediate, fast, fastest | bands of ~60, ~16 and ~4 frames |
+# | 5 | heterodyne | fringes parallel to the diagonal |
+# | 6 | avalanche | square blocks: decorrelation at sudden events |
+#
+# The band widths grow by a factor of about four from class to class, so the classes
+# are ordered by relaxation rate as the paper's are. Each map is made the honest way:
+# the photons of the sector's ~570 pixels are simulated and correlated, so the noise
+# has the streaks real data has. The photon rate is 10 per pixel per frame: the
+# Poisson shot noise lifts the diagonal of a $C_2$ by 1/(mean counts), and at this
+# rate the lift matches what the paper's published real crop shows. Building the
+# whole library takes a while; the package caches it, so the next chapters (and a
+# rerun of this one) load it.
+
+# %%
+store_path = library_store(P, seed=SEED)
+crops, metadata = dataset.load_crop_store(store_path)  # crops (N, 256, 256) in [0, 1]
+print(f"{store_path.name}: crops {crops.shape}, {len(metadata)} metadata rows")
+metadata[["experiment_id", "c2_index", "crop_offset", "label", "name", "rate_mean", "q", "sector"]].head()
+
+# %% [markdown]
+# Each row says where a crop came from: the map (`c2_index`), where along its
+# diagonal (`crop_offset`, in frames), and the truth of the dynamics: the label, the
+# relaxation rate $\Gamma$ at the ROI's mean $q$ (`rate_mean`, 1/s), the sector,
+# and more.
+
+# %% [markdown]
+# ### Where the crops come from
+#
+# A crop is a square block *on* the diagonal: frames $o$ to $o + 255$ against
+# themselves. It is itself a small $C_2$, symmetric, with its diagonal on the
+# diagonal. Here are three large maps with the two crops that were cut from each.
+
+# %%
+maps = LibraryMaps(spec)
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), constrained_layout=True)
+for ax, label in zip(axes, (1, 5, 6)):
+    index = int(np.flatnonzero(maps.labels == label)[0])
+    show_c2(ax, maps[index], unit="frames", title=f"map {index}: {scenarios.CLASS_NAMES[label]}")
+    for offset in metadata.loc[metadata.c2_index == index, "crop_offset"]:
+        ax.add_patch(Rectangle((offset, offset), spec.crop_size, spec.crop_size, fill=False, ec="red", lw=1.5))
+plt.show()
+
+# %% [markdown]
+# ### A gallery of crops per class
+#
+# Scaled to [0, 1], three crops of every label with their truth. These are what the
+# autoencoder sees.
+
+# %%
+def crop_gallery(crops, metadata, per_class: int = 3, seed: int = 0):
+    """Draw `per_class` random crops of every label, one row per label."""
+    rng = np.random.default_rng(seed)
+    labels = sorted(metadata.label.unique())
+    fig, axes = plt.subplots(len(labels), per_class, figsize=(2.3 * per_class, 2.3 * len(labels)),
+                             constrained_layout=True)
+    for row, label in zip(axes, labels):
+        rows = rng.choice(np.flatnonzero(metadata.label.to_numpy() == label), per_class, replace=False)
+        for ax, i in zip(row, rows):
+            ax.imshow(crops[i], cmap="viridis", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"Γ = {metadata.rate_mean.iloc[i]:.2g}/s, sector {metadata.sector.iloc[i]}", fontsize=8)
+        row[0].set_ylabel(f"{label}: {scenarios.CLASS_NAMES[label]}", fontsize=9)
+    return fig
+
+
+crop_gallery(crops, metadata, seed=SEED)
+plt.show()
+
+# %% [markdown]
+# ### Scaling to [0, 1]
+#
+# Each crop is scaled on its own: $x \mapsto (x - \min)/(\max - \min)$, as in the
+# paper. That throws away the absolute contrast (which depends on the beamline, the
+# detector and the sample), and keeps the shape, which is what the dynamics are
+# about. The store keeps `raw_min` and `raw_max` so the original values can be
+# recovered. A constant crop has no shape at all and $\max = \min$: it is stored as
+# zeros, `raw_min == raw_max` marks it, and the build warns about how many there are.
+# None should appear in a library of real dynamics:
+
+# %%
+constant = metadata.raw_min == metadata.raw_max
+print(f"constant crops: {int(constant.sum())} of {len(metadata)}")
+print(f"every crop spans [0, 1]: {np.allclose([crops[i].min() for i in range(len(crops))], 0)} and "
+      f"{np.allclose([crops[i].max() for i in range(len(crops))], 1)}")
+
+# %% [markdown]
+# ## The HDF5 store
+#
+# One file holds everything: the crops as one float32 array (contiguous, so it can be
+# memory-mapped and read without loading it all) and one dataset per metadata column.
+# The file is first written under a temporary name in the same folder and renamed
+# only when complete: an interrupted build leaves no file under the final name, so a
+# later run never mistakes half a dataset for a whole one.
+
+# %%
+with h5py.File(store_path, "r") as f:
+    print(dataset.describe_hdf5(f["metadata"], limit=8))
+    print("crops:", f["crops"].shape, f["crops"].dtype)
+    print("attributes:", dict(f.attrs))
+
+# %% [markdown]
+# ## A split without leakage
+#
+# The two crops of one map show the same sample at nearly the same moment. If one
+# landed in training and the other in testing, the test would reward memory, not
+# understanding. So the split deals out whole *experiments* (here, each large map is
+# its own experiment; in the rheology chapter, one experiment holds all 18 sectors
+# and 50 windows of a run). The shares are 80 / 10 / 10 %.
+
+# %%
+splits = dataset.split_by_experiment(metadata, fractions=(0.8, 0.1, 0.1), seed=SEED)
+experiments = {name: set(metadata.experiment_id.iloc[rows]) for name, rows in splits.items()}
+for name, rows in splits.items():
+    print(f"{name:>10}: {len(rows):5d} crops from {len(experiments[name]):4d} maps")
+shared = (experiments["train"] & experiments["test"]) | (experiments["train"] & experiments["validation"])
+print("maps in more than one split:", len(shared))
+
+# %% [markdown]
+# ## Augmentation: a hundred copies that never exist
+#
+# The paper multiplied its 4000 crops by 100. Stored as float32 those 400,000 images
+# would take 400,000 × 256 × 256 × 4 bytes = 105 GB. Here the copies are made on the
+# fly: item $i$ of the `AugmentedCropDataset` is copy $i \bmod 100$ of crop
+# $\lfloor i/100 \rfloor$, shifted by a number of frames drawn once from the seed.
+# The same seed gives the same item, in any order and in any worker process.
+#
+# The shift follows the paper's code: the crop is rolled along both axes together
+# (`np.roll`, a wrap-around), so the diagonal stays on the diagonal and the crop stays
+# symmetric. The price is a *seam*: the last frames are glued to the first, and the
+# block where they meet is correlation between frames that were never adjacent. The
+# `mode="diagonal"` option cuts a fresh crop further along the large map instead,
+# which has no seam but needs the large maps kept. (The upstream code called
+# `scipy.ndimage.shift(..., mode="wrap")`, whose wrap is off by one row and column:
+# `np.roll` is the clean version of what they meant.)
+
+# %%
+train = dataset.AugmentedCropDataset(crops, splits["train"], seed=SEED, factor=P.augment_factor,
+                                     return_info=True)
+print(f"{len(splits['train'])} training crops x {P.augment_factor} = {len(train)} items, "
+      f"{len(train) * 256 * 256 * 4 / 1e9:.1f} GB if they were stored")
+
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), constrained_layout=True)
+for ax, copy in zip(axes, (0, 1, 2, 3)):
+    image, info = train[copy]  # copies of the first training crop
+    ax.imshow(image[0], cmap="viridis", vmin=0, vmax=1)
+    ax.set_title("original" if info["shift"] == 0 else f"shifted by {info['shift']} frames")
+    ax.set_xticks([])
+    ax.set_yticks([])
+plt.show()
+
+# %% [markdown]
+# Look for the seam: in a shifted copy the features near the bottom-right corner of
+# the original reappear at the top left, cut where the two ends meet.
+#
+# ## Bring your own data: APS 8-ID-I result files
+#
+# At the APS 8-ID-I beamline the correlation software writes an HDF5 result file.
+# In the current layout each ROI's $C_2$ is at `/xpcs/twotime/correlation_map/c2_00001`,
+# `c2_00002`, ..., and only the upper half of each symmetric map is stored; older files
+# keep them at `/exchange/C2T_all/g2_00001`, .... `xpcs_nb.aps` reads both layouts,
+# mirrors the upper half, and cuts crops the same way as above. To show it without a
+# beamline file, we write two of our maps in each layout and read them back.
+
+# %%
+with tempfile.TemporaryDirectory() as folder:
+    for layout in ("new", "legacy"):
+        path = Path(folder) / f"result_{layout}.hdf"
+        aps.write_aps_result(path, [maps[0], maps[1]], layout=layout)
+        with h5py.File(path, "r") as f:
+            print(f"{layout:>6} layout holds:", dataset.describe_hdf5(f, limit=6))
+        round_trip = aps.read_c2(path, roi=1)
+        own_crops, own_metadata = aps.aps_to_crops(path, seed=SEED)
+        print(f"        ROI 1 read back exactly: {np.array_equal(round_trip, maps[0])}; "
+              f"crops {own_crops.shape}\n")
+
+# %% [markdown]
+# With a real file, `aps.list_rois(path)` tells what it holds and
+# `aps.aps_to_crops(path, seed=0)` gives crops ready for the encoder of chapter 3.
+# A file without maps raises an error that lists everything the file does contain.
+#
+# ## Exercises
+#
+# **Exercise 1: the paper's memory bill.** How many bytes would the paper's augmented
+# training set take as float32, and as the 8-bit images you might be tempted to use?
+# How many bytes does this chapter's store take on disk?
+
+# %% tags=["hide-cell"]
+# Solution
+n_images, side = 4000 * 100, 256
+print(f"float32: {n_images * side * side * 4 / 1e9:.0f} GB; uint8: {n_images * side * side / 1e9:.0f} GB")
+print(f"this store: {store_path.stat().st_size / 1e6:.0f} MB for {len(metadata)} crops")
+
+# %% [markdown]
+# **Exercise 2: catch a leak.** Make a *bad* split that assigns crops at random,
+# ignoring the experiments, and count the maps that end up with one crop in training
+# and the other in testing.
+
+# %% tags=["hide-cell"]
+# Solution
+rng = np.random.default_rng(SEED)
+assignment = rng.choice(["train", "validation", "test"], size=len(metadata), p=[0.8, 0.1, 0.1])
+bad = {name: set(metadata.experiment_id[assignment == name]) for name in ("train", "test")}
+print(f"maps split between train and test by a random split: {len(bad['train'] & bad['test'])} "
+      f"of {metadata.experiment_id.nunique()}")
+
+# %% [markdown]
+# **Exercise 3: what the augmentation does to the physics.** A band width is a
+# relaxation time. Does a wrap-around shift change the band width of a crop? Compare
+# the mean of the first off-diagonal of a crop and of a shifted copy, and explain
+# where they differ.
+
+# %% tags=["hide-cell"]
+# Solution: away from the seam nothing changes; the shift only moves frames around.
+original = crops[splits["train"][0]]
+shifted, info = train[1]
+shift = info["shift"]
+first_off_diagonal = lambda image: np.diagonal(np.asarray(image), offset=1)
+print(f"shift {shift}: mean first off-diagonal {first_off_diagonal(original).mean():.4f} (original) vs "
+      f"{first_off_diagonal(shifted[0]).mean():.4f} (shifted); the copies differ only at the seam, "
+      f"where frame 255 meets frame 0")
+
+# %% [markdown]
+# ## Summary
+#
+# - The library holds seven labelled behaviours; rate classes 0-4 are ordered by
+#   relaxation rate like the paper's, heterodyne and avalanche stand apart.
+# - The paper's recipe: large $C_2$ per ROI, two diagonal crops of 256 × 256 each,
+#   min-max scaled per crop; ×100 augmentation by shifting along the diagonal.
+# - The crops and their truth live in one HDF5 file written atomically; the split
+#   keeps each experiment whole; the augmentation is computed when an item is asked
+#   for, never stored.
+# - `xpcs_nb.aps` turns APS 8-ID-I result files into the same crops.
+#
+# ## What's next
+#
+# Chapter 3 trains the paper's convolutional autoencoder on these crops, loads the
+# published weights, and looks at what 64 numbers can keep of a $C_2$.
