@@ -114,7 +114,8 @@ class Autoencoder(nn.Module):
     Encoder: per stage two [3x3 conv, dropout, ReLU] then ``pool x pool`` max-pooling.
     Bottleneck: flatten -> Linear(latent_size) -> ReLU -> Linear -> ReLU -> unflatten.
     Decoder: per stage two [3x3 conv, dropout, ReLU] then bilinear x``pool``
-    upsampling; a final 3x3 conv to one channel and a sigmoid.
+    upsampling; a final 3x3 conv to one channel and a sigmoid. (Dropout before the
+    ReLU, not after, is the authors' order; the two commute, so it does not matter.)
 
     Parameters
     ----------
@@ -220,25 +221,41 @@ class Autoencoder(nn.Module):
                 f"got {tuple(images.shape)}; add the channel axis with images[:, None] "
                 "and crop or resize to the model's image_size"
             )
+        weights_dtype = self.encoder[0].weight.dtype
+        # The usual slip: np.load gives float64, torch.from_numpy keeps it.
+        if images.dtype == torch.float64 and weights_dtype == torch.float32:
+            raise ValueError(
+                "images must be float32 like the weights, got float64; use images.float()"
+            )
+        if not images.is_floating_point():
+            raise ValueError(
+                f"images must be a floating-point tensor in [0, 1], got {images.dtype}"
+            )
+
+
+def _is_int_at_least(value, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
 def _check_layout(latent_size, encoder_channels, decoder_channels, pool, dropout, image_size):
     """Raise ValueError naming the first argument that cannot make a working model."""
-    if int(latent_size) < 1:
+    if not _is_int_at_least(latent_size, 1):
         raise ValueError(f"latent_size must be a positive integer, got {latent_size!r}")
-    if len(encoder_channels) < 1 or min(encoder_channels) < 1:
+    if not encoder_channels or not all(_is_int_at_least(c, 1) for c in encoder_channels):
         raise ValueError(f"encoder_channels must be positive integers, got {encoder_channels!r}")
-    if len(decoder_channels) != len(encoder_channels) or min(decoder_channels) < 1:
+    if len(decoder_channels) != len(encoder_channels) or not all(
+        _is_int_at_least(c, 1) for c in decoder_channels
+    ):
         raise ValueError(
             "decoder_channels must be as many positive integers as encoder_channels "
             f"({len(encoder_channels)}), got {decoder_channels!r}"
         )
-    if int(pool) < 2:
+    if not _is_int_at_least(pool, 2):
         raise ValueError(f"pool must be an integer >= 2, got {pool!r}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
     shrink = pool ** len(encoder_channels)
-    if image_size < shrink or image_size % shrink:
+    if not _is_int_at_least(image_size, shrink) or image_size % shrink:
         raise ValueError(
             f"image_size must be a multiple of pool ** n_stages = {shrink}, got {image_size!r}"
         )
@@ -249,8 +266,8 @@ def published_autoencoder(latent_size: int = 64) -> Autoencoder:
 
     256 -> 64 -> 16 -> 4 pixels with channels 16, 32, 64; flatten 64 x 4 x 4 = 1024
     features; decoder channels 64, 64, 32. About 0.38 M parameters at
-    ``latent_size=64``, a third of them in the bottleneck. Any ``latent_size`` works (the paper's sweep: 2 .. 1024); only
-    64 matches the published weights.
+    ``latent_size=64``, a third of them in the bottleneck. Any ``latent_size`` works
+    (the paper's sweep: 2 .. 1024); only 64 matches the published weights.
     """
     return Autoencoder(latent_size=latent_size)
 
@@ -291,7 +308,9 @@ def check_state_dict(model: nn.Module, state_dict: Mapping[str, torch.Tensor]) -
         E.g. from ``torch.load(path, map_location="cpu", weights_only=True)``.
     """
     if not isinstance(state_dict, Mapping):
-        raise TypeError(f"state_dict must be a mapping of names to tensors, got {type(state_dict).__name__}")
+        raise TypeError(
+            f"state_dict must be a mapping of names to tensors, got {type(state_dict).__name__}"
+        )
     expected = {key: tuple(value.shape) for key, value in model.state_dict().items()}
     given = {key: tuple(value.shape) for key, value in state_dict.items()}
     problems = [f"missing {key} {shape}" for key, shape in expected.items() if key not in given]
