@@ -1,0 +1,234 @@
+"""Benchmark of xpcs_nb.correlation: C2 throughput, speed-up over scikit-beam, memory.
+
+Prints, from one run:
+
+1. C2 throughput of :func:`xpcs_nb.correlation.two_time` as a ratio to one plain
+   float32 BLAS SYRK (``scipy.linalg.blas.ssyrk``) on the same frames x pixels
+   (goal >= 0.9).  The SYRK gets a float32 (T, P) matrix made beforehand, untimed;
+   ``two_time`` gets the uint16 counts (T, H, W) and does everything: gather,
+   conversion, SYRK per chunk, mirroring, normalisation.  Three cases: one ROI
+   over all pixels (ratio form), 18 azimuthal sectors over all pixels (ratio and
+   paper forms; the pixels are gathered by fancy indexing).
+2. The speed-up over scikit-beam (``two_time_corr`` and ``multi_tau_auto_corr``)
+   on a size it can do (goal >= 500x for C2).
+3. Peak memory: the peak resident set size (RSS, read from /proc/self/statm every
+   5 ms by a sampling thread) above the RSS at the start of each ``two_time`` call
+   -- it sees BLAS buffers, which tracemalloc does not -- next to the size of the
+   returned C2; and the process-wide ``resource.getrusage`` maxrss.
+
+Timings are the best of ``--repeat`` runs, interleaved, wall clock; the CPU time
+(all threads) is printed too, as a check when the machine is shared.
+
+    python benchmarks/bench_correlation.py                 # 5000 frames x 100,000 pixels
+    python benchmarks/bench_correlation.py --quick         # a smoke run, seconds
+    python benchmarks/bench_correlation.py --threads 1     # pin BLAS to one thread
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import sys
+import threading
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+from scipy.linalg.blas import ssyrk
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from xpcs_nb.correlation import multi_tau_g2, roi_partition, two_time  # noqa: E402
+from xpcs_nb.geometry import Detector  # noqa: E402
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * _PAGE
+
+
+class PeakRSS:
+    """Peak RSS above the starting RSS while the block runs (sampled)."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self.peak = 0
+
+    def __enter__(self) -> "PeakRSS":
+        self.start = _rss()
+        self.peak = self.start
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss())
+            self._stop.wait(self.interval)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+
+    @property
+    def delta(self) -> int:
+        return self.peak - self.start
+
+
+def _timed(fn, *args, **kwargs):
+    w0, c0 = time.perf_counter(), time.process_time()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - w0, time.process_time() - c0
+
+
+def _shape_for(pixels: int) -> tuple[int, int]:
+    """(H, W) with H * W == pixels and H the largest divisor <= sqrt(pixels)."""
+    h = int(math.isqrt(pixels))
+    while pixels % h:
+        h -= 1
+    return h, pixels // h
+
+
+def _mib(n: float) -> str:
+    return f"{n / 2**20:8.1f} MiB"
+
+
+def bench_throughput(n_frames: int, n_pixels: int, repeat: int, chunk: int | None) -> None:
+    h, w = _shape_for(n_pixels)
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 8, size=(n_frames, h, w), dtype=np.uint16)
+    one = np.ones((h, w), dtype=np.int32)
+    det = Detector(shape=(h, w))
+    sectors = roi_partition(det.q_map(), det.azimuth_map(), [0.0, np.inf], n_sectors=18)
+    assert (sectors > 0).all()
+    a = frames.reshape(n_frames, -1).astype(np.float32)  # the SYRK's input, untimed
+    flops = float(n_frames) ** 2 * n_pixels  # n(n+1)/2 * k multiply-adds ~ n^2 k flops
+
+    # per-ROI float32 matrices for a plain SYRK per sector (the same 18 outputs)
+    flat = sectors.ravel()
+    per_roi = [np.ascontiguousarray(a[:, flat == label]) for label in range(1, 19)]
+
+    class _Stack(list):
+        nbytes = property(lambda self: sum(x.nbytes for x in self))
+
+    cases = {
+        "plain ssyrk (T, P) float32": lambda: ssyrk(1.0, a.T, trans=1),
+        "plain ssyrk x 18 sectors": lambda: _Stack(ssyrk(1.0, x.T, trans=1) for x in per_roi),
+        "two_time ratio, 1 ROI": lambda: two_time(frames, one, form="ratio", chunk_pixels=chunk),
+        "two_time ratio, 18 sectors": lambda: two_time(frames, sectors, form="ratio", chunk_pixels=chunk),
+        "two_time paper, 18 sectors": lambda: two_time(frames, sectors, form="paper", chunk_pixels=chunk),
+    }
+    best = {k: (np.inf, np.inf) for k in cases}
+    mem = {}
+    for _ in range(repeat):
+        for name, fn in cases.items():
+            with PeakRSS() as probe:
+                out, wall, cpu = _timed(fn)
+            mem[name] = max(mem.get(name, (0, 0))[0], probe.delta), out.nbytes
+            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+            del out
+
+    print(f"\nC2 throughput: {n_frames} frames x {n_pixels} pixels ({h} x {w}), uint16 counts, "
+          f"best of {repeat}")
+    print(f"{'case':30s} {'wall s':>8s} {'cpu s':>8s} {'GFLOP/s':>8s} {'vs SYRK':>8s} "
+          f"{'peak RSS +':>13s} {'C2 size':>13s}")
+    ref_wall, ref_cpu = best["plain ssyrk (T, P) float32"]
+    for name, (wall, cpu) in best.items():
+        peak, size = mem[name]
+        print(f"{name:30s} {wall:8.2f} {cpu:8.2f} {flops / wall / 1e9:8.1f} {ref_wall / wall:8.3f} "
+              f"{_mib(peak):>13s} {_mib(size):>13s}")
+    one = best["two_time ratio, 1 ROI"]
+    per_wall, per_cpu = best["plain ssyrk x 18 sectors"]
+    print(f"throughput ratio, two_time (1 ROI) / plain SYRK:   wall {ref_wall / one[0]:.3f}, "
+          f"cpu {ref_cpu / one[1]:.3f}  (goal >= 0.9)")
+    for form in ("ratio", "paper"):
+        w_, c_ = best[f"two_time {form}, 18 sectors"]
+        print(f"throughput ratio, two_time ({form}, 18 sectors) / 18 plain SYRKs: wall {per_wall / w_:.3f}, "
+              f"cpu {per_cpu / c_:.3f}; / one plain SYRK: wall {ref_wall / w_:.3f}")
+    print(f"inputs: frames {_mib(frames.nbytes).strip()}, the SYRKs' float32 copies "
+          f"{_mib(a.nbytes).strip()} + {_mib(sum(x.nbytes for x in per_roi)).strip()}")
+    print("peak RSS + : the process RSS above its value when the call started (sampled every 5 ms);\n"
+          "C2 size: the arrays returned (two_time's working memory is the rest: one pixel chunk)")
+
+
+def bench_skbeam(n_frames: int, side: int, repeat: int) -> None:
+    try:
+        from skbeam.core.correlation import multi_tau_auto_corr, two_time_corr
+    except ImportError:
+        print("\nscikit-beam is not installed: no speed-up to report")
+        return
+    if n_frames % 2:
+        n_frames += 1  # skbeam wants an even number of buffers; num_bufs = T
+    rng = np.random.default_rng(1)
+    frames = rng.poisson(4.0, size=(n_frames, side, side)).astype(np.float64)
+    det = Detector(shape=(side, side))
+    q = det.q_map()
+    labels = roi_partition(q, det.azimuth_map(), np.linspace(0, q.max(), 3), n_sectors=2)
+    print(f"\nscikit-beam comparison: {n_frames} frames, {side} x {side} pixels, {labels.max()} ROIs "
+          f"({int((labels > 0).sum())} labelled pixels), float64")
+
+    _, t_sk, _ = _timed(two_time_corr, labels, frames, n_frames, n_frames, 1)
+    ref = two_time_corr(labels, frames[:4], 4, 4, 1)  # warm import paths, tiny
+    del ref
+    t_ours = min(_timed(two_time, frames, labels, "ratio", 1, np.float64)[1] for _ in range(repeat))
+    t_ours32 = min(_timed(two_time, frames, labels, "ratio")[1] for _ in range(repeat))
+    levels, bufs = 6, 16
+    _, t_sk_mt, _ = _timed(multi_tau_auto_corr, levels, bufs, labels, frames)
+    t_mt = min(_timed(multi_tau_g2, frames, labels, levels, bufs)[1] for _ in range(repeat))
+    print(f"{'case':44s} {'skbeam s':>9s} {'ours s':>9s} {'speed-up':>9s}")
+    print(f"{'two-time C2 (ratio form), float64':44s} {t_sk:9.3f} {t_ours:9.4f} {t_sk / t_ours:9.0f}x")
+    print(f"{'two-time C2 (ratio form), float32':44s} {t_sk:9.3f} {t_ours32:9.4f} {t_sk / t_ours32:9.0f}x")
+    print(f"{f'multi-tau g2 ({levels} levels, {bufs} buffers)':44s} {t_sk_mt:9.3f} {t_mt:9.4f} "
+          f"{t_sk_mt / t_mt:9.0f}x")
+    print(f"speed-up over scikit-beam two_time_corr: {t_sk / t_ours:.0f}x float64, "
+          f"{t_sk / t_ours32:.0f}x float32  (goal >= 500x)")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--frames", type=int, default=5000, help="frames T of the throughput run")
+    p.add_argument("--pixels", type=int, default=100_000, help="pixels P of the throughput run")
+    p.add_argument("--repeat", type=int, default=3, help="runs per case; the best counts")
+    p.add_argument("--chunk-pixels", type=int, default=None, help="two_time's chunk_pixels (default: its own)")
+    p.add_argument("--skbeam-frames", type=int, default=1000, help="frames of the scikit-beam comparison")
+    p.add_argument("--skbeam-side", type=int, default=64, help="detector side of the scikit-beam comparison")
+    p.add_argument("--threads", type=int, default=None, help="limit BLAS threads (threadpoolctl)")
+    p.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
+    p.add_argument("--skip-skbeam", action="store_true")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.frames, args.pixels, args.repeat = 400, 8_000, 2
+        args.skbeam_frames, args.skbeam_side = 100, 32
+
+    limit = nullcontext()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(args.threads, user_api="blas")
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = ", ".join(f"{i['internal_api']} {i.get('version')} x{i['num_threads']}" for i in threadpool_info()
+                         if i["user_api"] == "blas")
+    except ImportError:  # pragma: no cover
+        blas = "?"
+    with limit:
+        print(f"numpy {np.__version__}; BLAS: {blas}; CPUs: {os.cpu_count()}; "
+              f"load average {os.getloadavg()[0]:.1f}")
+        bench_throughput(args.frames, args.pixels, args.repeat, args.chunk_pixels)
+        if not args.skip_skbeam:
+            bench_skbeam(args.skbeam_frames, args.skbeam_side, args.repeat)
+    maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(f"\nprocess peak RSS (getrusage maxrss, everything incl. inputs): {maxrss_kib / 2**20:.2f} GiB; "
+          f"load average now {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
