@@ -41,6 +41,17 @@ class Preset:
     crops_per_c2: int = 2  # the paper: 2
     augment_factor: int = 100  # shifted copies per crop, the original included (the paper: 100)
     library_method: str = "movie"  # "movie" (photons simulated) or "analytic" (see scenarios)
+    # chapter 3: training the autoencoder
+    train_items: int | None = None  # augmented training images per epoch; None: all of them
+    val_items: int | None = None  # augmented validation images; None: all
+    epochs: int = 50  # the paper: 50
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    half_cycle_epochs: int = 6  # CyclicLR half cycle, as upstream
+    latent_sweep: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # Supp. Fig. 2
+    sweep_items: int | None = None  # training images per model of the sweep
+    sweep_epochs: int = 10
+    start_from: str = "scratch"  # "scratch" (the paper) or "published": fine-tune the paper's weights
 
     def with_(self, **changes) -> "Preset":
         """A copy with some fields changed, e.g. ``P.with_(n_frames=200)``."""
@@ -49,11 +60,14 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256,
-                   library_per_class=6),
+                   library_per_class=6, train_items=192, val_items=64, epochs=3, batch_size=16,
+                   half_cycle_epochs=1, latent_sweep=(4, 16, 64), sweep_items=96, sweep_epochs=1,
+                   start_from="published"),
     "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,
-                    library_per_class=40),
+                    library_per_class=40, train_items=20_000, val_items=2_000, epochs=12, half_cycle_epochs=3,
+                    sweep_items=5_000, sweep_epochs=3),
     "paper": Preset(name="paper", detector_side=192, n_frames=5000, c2_frames=5000, crop_size=256,
-                    library_per_class=286),
+                    library_per_class=286, epochs=50, half_cycle_epochs=6, sweep_items=40_000, sweep_epochs=10),
 }
 
 

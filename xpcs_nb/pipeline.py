@@ -1,0 +1,115 @@
+"""What each chapter needs from the chapters before it, built once and then loaded.
+
+A chapter that runs on its own calls these; each result is cached under
+``data/generated/<preset>/`` (see :mod:`xpcs_nb.paths`), keyed by preset and seed:
+
+* :func:`crop_splits` -- the library's crops (chapter 2) and a split by experiment;
+* :func:`augmented_sets` -- training and validation images, shifted along the diagonal;
+* :func:`trained_autoencoder` -- the autoencoder trained on them (chapter 3).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import Subset
+
+from . import dataset
+from .library import library_store
+from .model import Autoencoder
+from .paths import generated_dir
+from .presets import Preset, get_preset
+from .train import History, TrainConfig, load_best, train
+
+__all__ = ["crop_splits", "augmented_sets", "trained_autoencoder", "copy_published_weights", "checkpoint_dir"]
+
+SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
+
+
+def _preset(preset: Preset | str) -> Preset:
+    return get_preset(preset) if isinstance(preset, str) else preset
+
+
+def crop_splits(preset: Preset | str, seed: int = 0) -> tuple[object, pd.DataFrame, dict[str, np.ndarray]]:
+    """The library's crops (N, S, S), their metadata, and row indices per split.
+
+    The split keeps every experiment (here: every large C2) whole, 80 / 10 / 10 %.
+    """
+    crops, metadata = dataset.load_crop_store(library_store(_preset(preset), seed=seed))
+    splits = dataset.split_by_experiment(metadata, fractions=SPLIT_FRACTIONS, seed=seed)
+    return crops, metadata, splits
+
+
+def _subset(images: dataset.AugmentedCropDataset, n_items: int | None, seed: int):
+    """A fixed random choice of ``n_items`` images (all of them when None or more)."""
+    if n_items is None or n_items >= len(images):
+        return images
+    chosen = np.sort(np.random.default_rng(seed).choice(len(images), size=n_items, replace=False))
+    return Subset(images, chosen.tolist())
+
+
+def augmented_sets(preset: Preset | str, seed: int = 0, n_train: int | None = None, n_val: int | None = None):
+    """Training and validation images (float32 tensors (1, S, S) in [0, 1]).
+
+    Each is an :class:`~xpcs_nb.dataset.AugmentedCropDataset` over its split (x
+    ``augment_factor``), cut to the preset's ``train_items`` / ``val_items`` (or
+    ``n_train`` / ``n_val``) by a seeded random choice.
+    """
+    p = _preset(preset)
+    crops, _, splits = crop_splits(p, seed)
+    train_images = dataset.AugmentedCropDataset(crops, splits["train"], seed=seed, factor=p.augment_factor)
+    val_images = dataset.AugmentedCropDataset(crops, splits["validation"], seed=seed + 1, factor=p.augment_factor)
+    n_train = p.train_items if n_train is None else n_train
+    n_val = p.val_items if n_val is None else n_val
+    return _subset(train_images, n_train, seed), _subset(val_images, n_val, seed + 1)
+
+
+def copy_published_weights(model: Autoencoder) -> list[str]:
+    """Start ``model`` from the paper's trained weights wherever the shapes agree.
+
+    For the published layout with a 64-number latent that is every tensor; for
+    another latent size, the convolutions (the bottleneck's two linear layers keep
+    their random start). Returns the names of the tensors copied. This is transfer
+    learning: the small presets cannot train the network from scratch on a CPU.
+    """
+    from . import paper
+
+    published = paper.load_weights()
+    own = model.state_dict()
+    copied = [name for name, tensor in published.items() if name in own and own[name].shape == tensor.shape]
+    model.load_state_dict({**own, **{name: published[name] for name in copied}})
+    return copied
+
+
+def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, tag: str = "main") -> Path:
+    """Where :func:`trained_autoencoder` keeps ``last.pt`` and ``best.pt``."""
+    p = _preset(preset)
+    return generated_dir(p.name) / f"autoencoder_{tag}_{p.start_from}_latent{latent_size}_seed{seed}"
+
+
+def trained_autoencoder(preset: Preset | str, seed: int = 0, latent_size: int = 64, *, epochs: int | None = None,
+                        n_train: int | None = None, tag: str = "main", device: str = "auto",
+                        progress: bool = True) -> tuple[Autoencoder, History]:
+    """The published architecture trained on the preset's library; best validation weights.
+
+    Starts from random weights, or from the paper's (``Preset.start_from ==
+    "published"``, see :func:`copy_published_weights`). Trains only what is missing:
+    a finished run is loaded from its checkpoint, an interrupted one resumes. Returns
+    the model in eval mode on the CPU and the training history.
+    """
+    p = _preset(preset)
+    train_images, val_images = augmented_sets(p, seed, n_train=n_train)
+    config = TrainConfig(epochs=p.epochs if epochs is None else epochs, batch_size=p.batch_size,
+                         lr=p.learning_rate, loss="mse", seed=seed, device=device,
+                         half_cycle_epochs=p.half_cycle_epochs, progress=progress,
+                         checkpoint_dir=checkpoint_dir(p, seed, latent_size, tag))
+    torch.manual_seed(seed)  # the initial weights
+    model = Autoencoder(latent_size=latent_size)
+    if p.start_from == "published":
+        copy_published_weights(model)
+    history = train(model, train_images, val_images, config, resume=True)
+    load_best(model, config.checkpoint_dir)
+    return model.cpu().eval(), history
