@@ -107,8 +107,24 @@ def test_sweep_on_four_blobs_finds_four_and_repeats_with_its_seed():
 def test_band_width_of_an_exponential_is_its_half_time():
     widths = np.array([3.0, 6.0, 12.0])
     measured = latent.band_width(exponential_crops(widths, size=128))
-    # exp(-k / w) falls to half at k = w ln 2 (its floor exp(-64 / w) is ~0 here).
-    np.testing.assert_allclose(measured, widths * np.log(2), rtol=0.05)
+    # from its lag-1 value, exp(-k / w) falls to half at k = 1 + w ln 2 (floor ~0 here).
+    np.testing.assert_allclose(measured, 1 + widths * np.log(2), rtol=0.05)
+
+
+def test_a_frozen_crop_with_a_shot_noise_diagonal_ranks_slowest():
+    """The diagonal's shot-noise spike must not make a frozen C2 look fast."""
+    rng = np.random.default_rng(0)
+    size = 128
+    lag = np.abs(np.subtract.outer(np.arange(size), np.arange(size)))
+    frozen = 1.25 + 0.02 * rng.standard_normal((size, size))
+    fast = 1.0 + 0.25 * np.exp(-lag / 3.0) + 0.02 * rng.standard_normal((size, size))
+    crops = np.stack([frozen, fast]) + np.eye(size) * 0.4  # Poisson lift of the diagonal
+    crops = (crops - crops.min(axis=(1, 2), keepdims=True)) / np.ptp(crops, axis=(1, 2), keepdims=True)
+    widths = latent.band_width(crops)
+    assert widths[0] == size // 2
+    assert widths[1] < 8
+    new_labels, _ = latent.order_by_relaxation(np.array([1, 0]), widths)
+    assert new_labels.tolist() == [0, 1]
 
 
 def test_band_width_ignores_scale_and_offset():

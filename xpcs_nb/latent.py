@@ -547,52 +547,66 @@ def nearest_neighbours(latents, query, k: int = 4) -> tuple[np.ndarray, np.ndarr
 def _lag_profiles(crops: np.ndarray, max_lag: int) -> np.ndarray:
     """Mean of each diagonal, lag 0 .. max_lag: ``profile[n, k] = mean_t crops[n, t, t+k]``."""
     return np.stack(
-        [np.diagonal(crops, offset=lag, axis1=1, axis2=2).mean(axis=-1) for lag in range(max_lag + 1)],
+        [np.diagonal(crops, offset=lag, axis1=1, axis2=2).mean(axis=-1, dtype=np.float64)
+         for lag in range(max_lag + 1)],
         axis=1,
     )
 
 
 def _half_level_lag(profile: np.ndarray) -> float:
-    """First lag where ``profile`` falls to halfway between its lag-0 value and its minimum.
+    """Lag where ``profile`` (lags 0 .. L) first falls halfway from lag 1 to its far level.
 
-    Linear interpolation between the two lags around the crossing; NaN for a flat profile.
+    Lag 0 is left out: it carries the shot noise of the diagonal, not the dynamics.
+    The far level is the median over the far half of the lags; the drop from lag 1 to
+    it must stand clear of the profile's point-to-point noise (5 sigma), otherwise the
+    crop shows no measurable decay and its width is saturated at L. Linear
+    interpolation between the two lags around the crossing.
     """
-    top, floor = profile[0], profile.min()
-    if not top > floor:
-        return float("nan")
+    decay = profile[1:]  # lags 1 .. L
+    max_lag = profile.size - 1
+    far = decay[decay.size // 2:]
+    floor = float(np.median(far))
+    noise = float(np.std(np.diff(far)) / np.sqrt(2)) if far.size > 2 else 0.0
+    top = float(decay[0])
+    if not top - floor > 5.0 * noise or not top > floor:
+        return float(max_lag)
     half = 0.5 * (top + floor)
-    after = int(np.argmax(profile <= half))  # exists: the minimum itself is <= half
+    after = int(np.argmax(decay <= half))  # exists: the median of the far half lies below half
+    if after == 0:
+        return 1.0
     before = after - 1
-    return before + (profile[before] - half) / (profile[before] - profile[after])
+    return 1.0 + before + (decay[before] - half) / (decay[before] - decay[after])
 
 
 def band_width(crops, max_lag: int | None = None) -> np.ndarray:
     """Width of the diagonal band of each C2 crop, in frames: its relaxation time scale.
 
     The measure: average C2 along each diagonal to get a lag profile
-    ``p(k) = mean_t C2(t, t + k)`` (the one-time g2 of the crop, lag 0 included), for
-    k = 0 .. ``max_lag``. The band width is the lag where p first falls halfway from
-    its diagonal value p(0) down to its lowest value, interpolated between frames.
-    A wide band means slowly changing speckle (slow dynamics, the paper's class 0);
-    a narrow one fast dynamics.
+    ``p(k) = mean_t C2(t, t + k)`` (the one-time g2 of the crop), for k = 0 ..
+    ``max_lag``. The band width is the lag where p first falls halfway from its
+    first off-diagonal value p(1) down to its far level (the median of p over the far
+    half of the lags), interpolated between frames. A wide band means slowly changing
+    speckle (slow dynamics, the paper's class 0); a narrow one fast dynamics.
 
     Why these choices:
 
+    * Lag 0 is left out: the diagonal holds the shot noise of the photon counts (the
+      ratio form's diagonal is lifted by 1 / mean counts), which says nothing about the
+      dynamics and, after min-max scaling, would make a frozen crop look fast.
     * Only each crop's own levels enter, so the width does not change when a crop is
       scaled or offset (min-max scaling, or the published decoder's squeezed output
       range of about 0.52 .. 0.67).
-    * The floor is the profile's minimum rather than a theoretical baseline: a
-      min-max scaled crop has lost its absolute baseline, and for slow dynamics the
-      correlation never reaches it inside the crop.
+    * A crop whose profile does not fall measurably (the drop from p(1) to the far
+      level is within 5 sigma of the point-to-point noise of the far lags) gets the
+      largest width, ``max_lag``: nothing decorrelates within the crop, the slowest
+      case.
     * Lags stop at ``max_lag`` (default S / 2) because a long lag is averaged over
       few pixels (lag S - 1 over one) and its noise would set the floor.
 
     Limits: for an exponential band ``exp(-k / w)`` with w well below ``max_lag`` the
-    width is w ln 2; as w grows past ``max_lag`` the width saturates near
-    ``max_lag / 2``, so the measure ranks all classes but cannot tell apart two
-    nearly frozen ones. A noise spike on the diagonal (shot noise in the paper's C2
-    form) raises p(0) and narrows every band a little; fine for ranking, not for
-    absolute times.
+    width is ``1 + w ln 2`` frames; as w grows past ``max_lag`` the width saturates
+    near ``max_lag``, so the measure ranks all classes but cannot tell apart two
+    nearly frozen ones.
 
     Parameters
     ----------
@@ -604,7 +618,8 @@ def band_width(crops, max_lag: int | None = None) -> np.ndarray:
     Returns
     -------
     widths : ndarray (N,), float64
-        Frames (multiply by the frame time for seconds); NaN for a flat crop.
+        Frames (multiply by the frame time for seconds); ``max_lag`` for a crop that
+        does not decorrelate measurably.
     """
     crops = _check_crops(crops)
     size = crops.shape[1]
@@ -848,3 +863,190 @@ def score_table(
         silhouette = silhouette_score(values, predicted) if 1 < k < len(values) else float("nan")
         rows[method] = {**scores(true_labels, predicted), "silhouette": float(silhouette)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
+
+# ------------------------------------------------------ similarity search
+
+__all__ += ["SimilarC2", "find_similar"]
+
+
+@dataclass(frozen=True)
+class SimilarC2:
+    """The answer of :func:`find_similar`: a query's nearest neighbours in latent space.
+
+    Attributes
+    ----------
+    indices : ndarray (k,), int
+        Rows of the searched ``latents``, nearest first.
+    distances : ndarray (k,), float64
+        Euclidean distances in latent units, increasing.
+    query_latent : ndarray (D,), float32
+        The query's latent vector.
+    query_crop : ndarray (S, S), float32
+        The crop that was encoded: cut from the query's diagonal and scaled to [0, 1].
+    crop_offset : int
+        First frame of that crop in the query.
+    neighbour_labels : ndarray (k,) of int, or None
+        ``labels[indices]`` when labels were given.
+    predicted_class : int or None
+        The majority label among the neighbours (see :func:`find_similar`), or None.
+    votes : dict {label: count}
+        How many neighbours carry each label, most common first; empty without labels.
+    """
+
+    indices: np.ndarray
+    distances: np.ndarray
+    query_latent: np.ndarray
+    query_crop: np.ndarray
+    crop_offset: int
+    neighbour_labels: np.ndarray | None
+    predicted_class: int | None
+    votes: dict
+
+    def table(self) -> pd.DataFrame:
+        """One row per neighbour: ``rank`` (1 = nearest), ``index``, ``distance``, ``label``."""
+        table = pd.DataFrame({"rank": np.arange(1, len(self.indices) + 1), "index": self.indices,
+                              "distance": self.distances})
+        if self.neighbour_labels is not None:
+            table["label"] = self.neighbour_labels
+        return table
+
+
+def _query_c2(query, roi: int, crop_size: int) -> np.ndarray:
+    """The query as a checked float array (T, T): an array as given, or a map read from an APS file."""
+    from pathlib import Path
+
+    from xpcs_nb import aps
+    from xpcs_nb.dataset import check_c2
+
+    if isinstance(query, (str, Path)):
+        path = Path(query)
+        if not path.is_file():
+            raise ValueError(f"query must be a C2 array (T, T) or the path of an APS result file; "
+                             f"{str(path)!r} is not a file")
+        return check_c2(aps.read_c2(path, roi=roi), crop_size, name=f"query ({path.name}, roi {roi})")
+    if isinstance(query, torch.Tensor):
+        query = query.detach().cpu().numpy()
+    array = np.asarray(query)
+    if array.ndim != 2:
+        raise ValueError(f"query must be one 2-D C2 array (T, T) or the path of an APS result file, "
+                         f"got an array of shape {array.shape}")
+    return check_c2(array, crop_size, name="query")
+
+
+def _vote(neighbour_labels: np.ndarray) -> tuple[int, dict]:
+    """Majority label of the neighbours; a tie goes to the tied label with the nearest member."""
+    values, counts = np.unique(neighbour_labels, return_counts=True)
+    tied = values[counts == counts.max()]
+    nearest_rank = {int(v): int(np.flatnonzero(neighbour_labels == v)[0]) for v in tied}
+    winner = min(nearest_rank, key=nearest_rank.get)  # neighbours come nearest first
+    order = np.lexsort((values, -counts))
+    return winner, {int(values[i]): int(counts[i]) for i in order}
+
+
+def find_similar(
+    model,
+    query,
+    latents,
+    k: int = 8,
+    labels=None,
+    *,
+    crop_offset: int | None = None,
+    roi: int = 1,
+    crop_size: int = 256,
+    device=None,
+) -> SimilarC2:
+    """The C2 most like a query, found in the latent space (the paper's Fig. 4).
+
+    The query is prepared exactly as the training crops were: a ``crop_size`` square
+    is cut on its diagonal (:func:`xpcs_nb.dataset.diagonal_crop`), min-max scaled
+    to [0, 1] on its own (:func:`xpcs_nb.dataset.minmax_scale`), and encoded with
+    ``model``. Its ``k`` nearest ``latents`` by euclidean distance in the latent space
+    (:func:`nearest_neighbours`, exact, never in a UMAP plane) are returned.
+
+    Parameters
+    ----------
+    model : torch.nn.Module with ``encode``
+        The encoder that made ``latents``; a different one gives meaningless distances.
+    query : array (T, T) with T >= crop_size, or str / Path
+        A two-time map (either C2 form: the scaling removes baseline and contrast), or
+        an APS 8-ID-I result file, read with :func:`xpcs_nb.aps.read_c2` at ``roi``.
+    latents : array (N, D)
+        The searched set, e.g. ``encode(model, crops)``.
+    k : int
+        Neighbours returned, 1 .. N.
+    labels : array (N,) of int, optional
+        A class for every row of ``latents`` (true labels or k-means clusters). With
+        them the result carries each neighbour's label and a predicted class: the
+        majority among the ``k`` neighbours (a k-nearest-neighbour vote), a tie going
+        to the tied label whose member is nearest. A vote rather than the nearest
+        cluster centre because it works with any labels, also ones that are not
+        clusters of these latents; use an odd ``k`` or look at ``votes`` when it matters.
+    crop_offset : int, optional
+        First frame of the crop, 0 .. T - crop_size; default the middle,
+        ``(T - crop_size) // 2``. Nothing is random here, so there is no seed.
+    roi : int
+        1-based ROI number when ``query`` is a file.
+    crop_size : int
+        Side of the crop the model takes (256 for the published model).
+    device : str or torch.device, optional
+        Where to encode; default where the model is.
+
+    Returns
+    -------
+    SimilarC2
+        ``.indices``, ``.distances``, ``.predicted_class``, ``.table()``, ...
+
+    Raises
+    ------
+    ValueError
+        The query is not a square 2-D map of at least ``crop_size`` frames, holds NaN
+        or inf, is not a file, its crop is constant; ``crop_offset`` is out of range;
+        ``labels`` do not match ``latents``.
+    KeyError
+        The APS file holds no map for ``roi`` (the message lists those it has).
+
+    Example
+    -------
+    >>> import numpy as np, torch
+    >>> from xpcs_nb.model import Autoencoder
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> model = Autoencoder(latent_size=8)
+    >>> from xpcs_nb.dataset import minmax_scale
+    >>> noise = np.random.default_rng(0).random((5, 256, 256))
+    >>> library = minmax_scale(noise + noise.transpose(0, 2, 1))[0]  # symmetric crops in [0, 1]
+    >>> found = find_similar(model, library[2] * 3 + 1, encode(model, library), k=2)
+    >>> int(found.indices[0]), bool(found.distances[0] < 1e-5)  # itself, up to float32 rounding
+    (2, True)
+    """
+    from xpcs_nb.dataset import diagonal_crop, minmax_scale
+
+    _check_int_range(crop_size, "crop_size", 2, 1 << 20)
+    c2 = _query_c2(query, roi, crop_size)
+    latents = _check_latents(latents)
+    k = _check_k(k, len(latents))
+    n_frames = c2.shape[0]
+    if crop_offset is None:
+        crop_offset = (n_frames - crop_size) // 2
+    crop_offset = _check_int_range(crop_offset, "crop_offset", 0, n_frames - crop_size,
+                                   context=f" for a query of {n_frames} frames and crop_size={crop_size}")
+    if labels is not None:
+        labels = _check_labels(labels, n_points=len(latents))
+    crop = diagonal_crop(c2, crop_offset, crop_size)
+    if crop.max() == crop.min():
+        raise ValueError(f"query is constant in the crop at crop_offset={crop_offset}: "
+                         "it holds no pattern to compare")
+    scaled = minmax_scale(crop)[0]
+    query_latent = encode(model, scaled[None], device=device)[0]
+    if query_latent.shape[0] != latents.shape[1]:
+        raise ValueError(f"latents must come from the same model: the model gives {query_latent.shape[0]} "
+                         f"numbers per crop, latents have {latents.shape[1]}")
+    indices, distances = nearest_neighbours(latents, query_latent, k=k)
+    neighbour_labels, predicted, votes = None, None, {}
+    if labels is not None:
+        neighbour_labels = labels[indices]
+        predicted, votes = _vote(neighbour_labels)
+    return SimilarC2(indices=indices, distances=distances, query_latent=query_latent, query_crop=scaled,
+                     crop_offset=crop_offset, neighbour_labels=neighbour_labels,
+                     predicted_class=predicted, votes=votes)
