@@ -147,7 +147,8 @@ def _model_device(model, device) -> torch.device:
 def _numpy_batches(crops: np.ndarray, batch_size: int):
     """Float32 tensors (B, 1, S, S) of consecutive crops; slicing keeps memory maps lazy."""
     for start in range(0, len(crops), batch_size):
-        batch = np.asarray(crops[start : start + batch_size], dtype=np.float32)
+        # a copy: slices of a read-only memory map cannot back a torch tensor
+        batch = np.array(crops[start : start + batch_size], dtype=np.float32)
         yield torch.from_numpy(batch).unsqueeze(1)
 
 

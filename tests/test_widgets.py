@@ -1,0 +1,73 @@
+"""The neighbour explorer: built on tiny data, driven from code, no browser."""
+
+import base64
+
+import numpy as np
+import pytest
+
+from xpcs_nb import widgets
+
+pytest.importorskip("ipywidgets")
+
+
+@pytest.fixture
+def tiny():
+    """Twelve 16x16 crops in three well separated groups of latents."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2], 4)
+    latents = labels[:, None] * 10.0 + rng.normal(size=(12, 3))
+    embedding = rng.normal(size=(12, 2)) + labels[:, None] * 5.0
+    crops = rng.random((12, 16, 16)).astype(np.float32)
+    return crops, latents, embedding, labels
+
+
+def png_of(output):
+    (item,) = output.outputs
+    assert item["output_type"] == "display_data"
+    data = base64.b64decode(item["data"]["image/png"])
+    assert data.startswith(b"\x89PNG")
+    return data
+
+
+def test_the_explorer_shows_the_first_query_and_follows_the_selection(tiny):
+    crops, latents, embedding, labels = tiny
+    box = widgets.neighbour_explorer(crops, latents, embedding, labels, k=3, label_names=["a", "b", "c"])
+    selector, table, output = box.children
+
+    assert selector.value == 0
+    first_png, first_table = png_of(output), table.value
+    assert "query #0" in first_table and "100% of its 3 neighbours" in first_table
+
+    selector.value = 9  # a crop of the third group
+    assert png_of(output) != first_png
+    assert "query #9" in table.value and "2: c" in table.value
+    expected, _ = widgets.neighbours_of(latents, 9, 3)
+    for index in expected:
+        assert f"<td>{index}</td>" in table.value
+    assert 9 not in expected and set(expected) <= {8, 10, 11}
+
+
+def test_neighbours_leave_the_query_out_and_match_brute_force(tiny):
+    _, latents, _, _ = tiny
+    indices, distances = widgets.neighbours_of(latents, 4, 5)
+    brute = np.linalg.norm(latents - latents[4], axis=1)
+    order = [i for i in np.argsort(brute, kind="stable") if i != 4][:5]
+    np.testing.assert_array_equal(indices, order)
+    np.testing.assert_allclose(distances, brute[order])
+
+
+def test_the_static_figure_has_the_map_and_one_image_per_crop(tiny):
+    crops, latents, embedding, labels = tiny
+    indices, distances = widgets.neighbours_of(latents, 2, 4)
+    fig = widgets.neighbour_figure(crops, embedding, labels, 2, indices, distances)
+    assert len(fig.axes) == 1 + 1 + 4  # the UMAP plane, the query, four neighbours
+
+
+def test_bad_input_is_refused(tiny):
+    crops, latents, embedding, labels = tiny
+    with pytest.raises(ValueError, match="embedding must be"):
+        widgets.neighbour_explorer(crops, latents, embedding[:5], labels)
+    with pytest.raises(ValueError, match="k must be between 1 and 11"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels, k=12)
+    with pytest.raises(ValueError, match="labels must be 12 integers"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels.astype(float))
