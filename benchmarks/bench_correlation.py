@@ -100,7 +100,7 @@ def _mib(n: float) -> str:
     return f"{n / 2**20:8.1f} MiB"
 
 
-def bench_throughput(n_frames: int, n_pixels: int, repeat: int, chunk: int | None) -> None:
+def bench_throughput(n_frames: int, n_pixels: int, repeat: int, chunk: int | None, verbose: bool = False) -> None:
     h, w = _shape_for(n_pixels)
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 8, size=(n_frames, h, w), dtype=np.uint16)
@@ -133,6 +133,8 @@ def bench_throughput(n_frames: int, n_pixels: int, repeat: int, chunk: int | Non
                 out, wall, cpu = _timed(fn)
             mem[name] = max(mem.get(name, (0, 0))[0], probe.delta), out.nbytes
             best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+            if verbose:
+                print(f"  {name:30s} {wall:8.2f} s wall {cpu:8.2f} s cpu", flush=True)
             del out
 
     print(f"\nC2 throughput: {n_frames} frames x {n_pixels} pixels ({h} x {w}), uint16 counts, "
@@ -155,7 +157,8 @@ def bench_throughput(n_frames: int, n_pixels: int, repeat: int, chunk: int | Non
     print(f"inputs: frames {_mib(frames.nbytes).strip()}, the SYRKs' float32 copies "
           f"{_mib(a.nbytes).strip()} + {_mib(sum(x.nbytes for x in per_roi)).strip()}")
     print("peak RSS + : the process RSS above its value when the call started (sampled every 5 ms);\n"
-          "C2 size: the arrays returned (two_time's working memory is the rest: one pixel chunk)")
+          "C2 size: the arrays returned.  two_time's working memory is the rest: one pixel chunk\n"
+          "(64 MiB) and, for the sectors, the gathered pixels (a pass of at most 512 MiB of uint16)")
 
 
 def bench_skbeam(n_frames: int, side: int, repeat: int) -> None:
@@ -167,12 +170,12 @@ def bench_skbeam(n_frames: int, side: int, repeat: int) -> None:
     if n_frames % 2:
         n_frames += 1  # skbeam wants an even number of buffers; num_bufs = T
     rng = np.random.default_rng(1)
-    frames = rng.poisson(4.0, size=(n_frames, side, side)).astype(np.float64)
+    frames = rng.poisson(4.0, size=(n_frames, side, side)).astype(np.uint16)  # detector counts
     det = Detector(shape=(side, side))
     q = det.q_map()
     labels = roi_partition(q, det.azimuth_map(), np.linspace(0, q.max(), 3), n_sectors=2)
     print(f"\nscikit-beam comparison: {n_frames} frames, {side} x {side} pixels, {labels.max()} ROIs "
-          f"({int((labels > 0).sum())} labelled pixels), float64")
+          f"({int((labels > 0).sum())} labelled pixels), uint16 counts")
 
     _, t_sk, _ = _timed(two_time_corr, labels, frames, n_frames, n_frames, 1)
     ref = two_time_corr(labels, frames[:4], 4, 4, 1)  # warm import paths, tiny
@@ -201,7 +204,9 @@ def main(argv=None) -> None:
     p.add_argument("--skbeam-side", type=int, default=64, help="detector side of the scikit-beam comparison")
     p.add_argument("--threads", type=int, default=None, help="limit BLAS threads (threadpoolctl)")
     p.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
-    p.add_argument("--skip-skbeam", action="store_true")
+    p.add_argument("--skip-skbeam", action="store_true", help="no scikit-beam comparison")
+    p.add_argument("--skip-throughput", action="store_true", help="no SYRK comparison")
+    p.add_argument("--verbose", action="store_true", help="print every timing, not only the best")
     args = p.parse_args(argv)
     if args.quick:
         args.frames, args.pixels, args.repeat = 400, 8_000, 2
@@ -222,7 +227,8 @@ def main(argv=None) -> None:
     with limit:
         print(f"numpy {np.__version__}; BLAS: {blas}; CPUs: {os.cpu_count()}; "
               f"load average {os.getloadavg()[0]:.1f}")
-        bench_throughput(args.frames, args.pixels, args.repeat, args.chunk_pixels)
+        if not args.skip_throughput:
+            bench_throughput(args.frames, args.pixels, args.repeat, args.chunk_pixels, args.verbose)
         if not args.skip_skbeam:
             bench_skbeam(args.skbeam_frames, args.skbeam_side, args.repeat)
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

@@ -10,6 +10,7 @@ Brownian speckle stack made here (not by xpcs_nb.simulate).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -109,6 +110,16 @@ def test_roi_partition_first_sector_and_mask():
     mask = np.array([[True, False, True, True]])
     labels = corr.roi_partition(q, phi, [0.5, 1.5], n_sectors=4, first_sector_deg=10.0, mask=mask)
     np.testing.assert_array_equal(labels, [[4, 0, 1, 4]])
+    # NaN in the maps (e.g. a masked gap): no ROI, no warning
+    q[0, 0], phi[0, 2] = np.nan, np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        labels = corr.roi_partition(q, phi, [0.5, 1.5], n_sectors=4, first_sector_deg=10.0)
+    np.testing.assert_array_equal(labels, [[0, 1, 0, 4]])
+    with pytest.raises(ValueError, match="q_edges"):
+        corr.roi_partition(q, phi, [1.5, 0.5])
+    with pytest.raises(ValueError, match="azimuth_map"):
+        corr.roi_partition(q, phi[:, :2], [0.5, 1.5])
 
 
 def test_roi_bounds_and_table_agree_with_partition():
@@ -419,3 +430,18 @@ def test_nan_outside_every_roi_is_ignored():
     labels[0, 0] = 0
     frames[:, 0, 0] = np.nan
     assert np.isfinite(corr.two_time(frames, labels)).all()
+
+
+def test_gather_passes_and_blocks_do_not_change_the_result(monkeypatch):
+    """Tiny gather passes (ROIs split across passes) and one-frame copy blocks."""
+    frames, labels = _poisson_stack(n_frames=40, seed=17), _labels()
+    frames = frames.astype(np.uint16)
+    ref = corr.two_time(frames, labels, form="paper", dtype=np.float64)
+    ref_lags, ref_g2 = corr.multi_tau_g2(frames, labels, 3, 8)
+    monkeypatch.setattr(corr, "_GATHER_BYTES", 40 * 2 * 37)  # 37 pixels per pass
+    monkeypatch.setattr(corr, "_BLOCK_BYTES", 1)
+    got = corr.two_time(frames, labels, form="paper", dtype=np.float64, chunk_pixels=10)
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
+    lags, g2 = corr.multi_tau_g2(frames, labels, 3, 8, chunk_pixels=10)
+    np.testing.assert_array_equal(lags, ref_lags)
+    np.testing.assert_allclose(g2, ref_g2, rtol=1e-12)

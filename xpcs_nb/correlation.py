@@ -61,10 +61,19 @@ __all__ = [
 
 FORMS = ("ratio", "paper")
 
-# A pixel chunk of about this many bytes (float32: 5000 frames x 4096 pixels).
+# A pixel chunk of about this many bytes (float32: 5000 frames x 3355 pixels).
 # SYRK reaches its full speed once a chunk has a few thousand pixels; larger
 # chunks only cost memory.
 _CHUNK_BYTES = 1 << 26
+# The labelled pixels are gathered, in the frames' own dtype, in passes of at
+# most this many bytes (uint16, 5000 frames x 100,000 pixels: two passes) ...
+_GATHER_BYTES = 1 << 29
+# ... a few frames at a time: a block of about this many bytes is first copied
+# (a streaming read) into a buffer that stays in cache, then gathered from it.
+# A gather straight from the stack waits on memory for nearly every pixel and is
+# 2-6x slower (np.take), or suffers cache-set aliasing on power-of-two frame
+# sizes (fancy indexing).
+_BLOCK_BYTES = 1 << 19
 
 
 # --------------------------------------------------------------------------- maps
@@ -130,9 +139,9 @@ def roi_partition(
     --------
     >>> from xpcs_nb.geometry import Detector
     >>> det = Detector(shape=(64, 64))
-    >>> labels = roi_partition(det.q_map(), det.azimuth_map(), [0.01, 0.02, 0.03], n_sectors=4)
-    >>> int(labels.max())
-    8
+    >>> labels = roi_partition(det.q_map(), det.azimuth_map(), [0.004, 0.008, 0.012], n_sectors=4)
+    >>> int(labels.max()), int((labels == 1).sum())  # 2 rings x 4 sectors; pixels in ROI 1
+    (8, 260)
     """
     q = np.asarray(q_map, dtype=np.float64)
     phi = np.asarray(azimuth_map, dtype=np.float64)
@@ -279,35 +288,84 @@ def _check_chunk(raw: np.ndarray) -> None:
         raise ValueError(f"frames hold negative counts (min {lo}) in a labelled pixel")
 
 
-def _chunks(
-    frames2d: np.ndarray, idx: np.ndarray, n_used: int, bin_frames: int, dtype, chunk_pixels: int
-) -> Iterator[np.ndarray]:
-    """Yield (T', n_chunk) arrays of ``dtype``: ROI pixels ``idx``, frames summed in bins."""
+def _gather(frames2d: np.ndarray, sel: np.ndarray, n_used: int, out: np.ndarray) -> None:
+    """``out[:] = frames2d[:n_used, sel]`` (n_used, sel.size), through a cached block."""
+    lo, hi = int(sel.min()), int(sel.max()) + 1
+    local = sel - lo
+    step = max(1, _BLOCK_BYTES // ((hi - lo) * frames2d.itemsize))
+    buf = np.empty((min(step, n_used), hi - lo), dtype=frames2d.dtype)
+    for t0 in range(0, n_used, step):
+        t1 = min(n_used, t0 + step)
+        block = buf[: t1 - t0]
+        np.copyto(block, frames2d[t0:t1, lo:hi])
+        np.take(block, local, axis=1, out=out[t0:t1], mode="clip")  # indices are valid
+        _check_chunk(out[t0:t1])  # while it is in cache
+
+
+def _roi_chunks(
+    frames2d: np.ndarray,
+    rois: list[np.ndarray],
+    n_used: int,
+    bin_frames: int,
+    dtype,
+    chunk_pixels: int,
+) -> Iterator[tuple[int, np.ndarray, bool]]:
+    """Yield ``(r, x, last)``: ROI index, a C-ordered (T', n_chunk) ``dtype`` array
+    of its pixels (frames summed in bins of ``bin_frames``), and whether it is the
+    ROI's last chunk.  ROIs come in order.  NaN, inf or a negative count in a
+    labelled pixel (of the frames used) -> ValueError naming ``frames``.
+
+    ``x`` lives in a buffer reused for the next chunk (fresh memory costs a page
+    fault per 4 KiB, which is not free): use it, or copy it, before asking for
+    the next one.  The caller may overwrite it.
+    """
     n_out = n_used // bin_frames
-    for i0 in range(0, idx.size, chunk_pixels):
-        sel = idx[i0:i0 + chunk_pixels]
-        if sel[-1] - sel[0] + 1 == sel.size:  # a run of pixels: a view, no gather
-            raw = frames2d[:n_used, sel[0]:sel[-1] + 1]
-            fresh = False
+    per_pass = max(1, _GATHER_BYTES // (n_used * frames2d.itemsize))
+    # cut the ROIs' pixel lists into pieces and pack them into gather passes
+    passes: list[list[tuple[int, np.ndarray, bool]]] = [[]]
+    room = per_pass
+    for r, idx in enumerate(rois):
+        for p0 in range(0, idx.size, per_pass):
+            piece = idx[p0:p0 + per_pass]
+            if piece.size > room:
+                passes.append([])
+                room = per_pass
+            passes[-1].append((r, piece, p0 + per_pass >= idx.size))
+            room -= piece.size
+    chunk_buf = np.empty(n_out * min(chunk_pixels, max(idx.size for idx in rois)), dtype=dtype)
+    gather_buf = None
+    for pieces in passes:
+        sel = pieces[0][1] if len(pieces) == 1 else np.concatenate([p[1] for p in pieces])
+        if sel[-1] - sel[0] + 1 == sel.size and np.all(np.diff(sel) == 1):
+            block = frames2d[:n_used, sel[0]:sel[-1] + 1]  # a run of pixels: no gather
+            _check_chunk(block)
         else:
-            raw = frames2d[:n_used, sel]  # fancy indexing: ~3x faster than np.take here
-            fresh = True
-        _check_chunk(raw)
-        if bin_frames == 1:
-            # callers may scale x in place: copy unless the gather already made one
-            x = raw.astype(dtype, order="C", copy=not fresh)
-        else:
-            x = raw.reshape(n_out, bin_frames, sel.size).sum(axis=1, dtype=dtype)
-        del raw  # one chunk alive at a time: the caller drops x before asking for more
-        yield x
-        del x
+            if gather_buf is None:
+                gather_buf = np.empty(n_used * min(per_pass, sum(idx.size for idx in rois)), frames2d.dtype)
+            block = gather_buf[: n_used * sel.size].reshape(n_used, sel.size)
+            _gather(frames2d, sel, n_used, block)
+        offset = 0
+        for r, piece, last_piece in pieces:
+            for c0 in range(0, piece.size, chunk_pixels):
+                c1 = min(piece.size, c0 + chunk_pixels)
+                raw = block[:, offset + c0:offset + c1]
+                x = chunk_buf[: n_out * (c1 - c0)].reshape(n_out, c1 - c0)
+                if bin_frames == 1:
+                    np.copyto(x, raw, casting="unsafe")
+                else:
+                    np.sum(raw.reshape(n_out, bin_frames, c1 - c0), axis=1, dtype=dtype, out=x)
+                del raw
+                yield r, x, last_piece and c1 == piece.size
+                del x
+            offset += piece.size
+        del block
 
 
 def _default_chunk(n_frames: int, itemsize: int) -> int:
     return int(max(256, _CHUNK_BYTES // max(1, n_frames * itemsize)))
 
 
-def _scale_and_mirror(c: np.ndarray, w: np.ndarray, block: int = 128) -> None:
+def _scale_and_mirror(c: np.ndarray, w: np.ndarray, block: int = 64) -> None:
     """In place: ``c[i, j] = w[i] w[j] L[max(i,j), min(i,j)]``, L the lower triangle of c.
 
     One cache-blocked pass: each strip of ``block`` rows of the lower triangle is
@@ -330,6 +388,34 @@ def _scale_and_mirror(c: np.ndarray, w: np.ndarray, block: int = 128) -> None:
 
 
 # --------------------------------------------------------------------- two-time
+
+
+def _finish_roi(out, r, form, n_pix, frame_sum, gemm) -> None:
+    """Normalise ROI r's accumulated product in place and mirror it."""
+    label = r + 1
+    dtype = out.dtype
+    n_out = out.shape[1]
+    if form == "paper":
+        if n_pix == 0:
+            raise ValueError(f"labels: ROI {label} has no pixel with a non-zero time-mean intensity")
+        w = np.full(n_out, 1.0 / math.sqrt(n_pix), dtype=dtype)  # C2 = D^T D / N
+    else:
+        if not np.any(frame_sum > 0):
+            raise ValueError(f"labels: ROI {label} holds no photon in any frame (all pixels zero-mean)")
+        with np.errstate(divide="ignore"):
+            w = (math.sqrt(n_pix) / frame_sum).astype(dtype)  # C2 = N S / (s s^T)
+    if gemm is not None:
+        out[r] = gemm.result()
+    _scale_and_mirror(out[r], w)
+    dark = frame_sum == 0
+    if form == "ratio" and dark.any():
+        out[r][dark, :] = np.nan
+        out[r][:, dark] = np.nan
+        warnings.warn(
+            f"ROI {label}: {int(dark.sum())} frame(s) without any photon; their C2 rows are NaN",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def two_time(
@@ -374,6 +460,22 @@ def two_time(
         ROIs in label order 1..n; time down the rows and across the columns.
         In the ratio form a frame where an ROI holds no photon at all gives NaN in
         that row and column (a RuntimeWarning says so).
+
+    Notes
+    -----
+    Working memory besides ``c2``: the labelled pixels gathered in passes of at
+    most 512 MiB (in the frames' dtype; none when the ROI is one run of pixels)
+    and one chunk of ``T' x chunk_pixels`` values.  The CPU path runs at the speed
+    of a plain SSYRK on the same frames x pixels (``benchmarks/bench_correlation.py``).
+
+    Examples
+    --------
+    >>> frames = np.random.default_rng(0).poisson(2.0, size=(100, 32, 32))
+    >>> c2 = two_time(frames, np.ones((32, 32), dtype=bool))
+    >>> c2.shape, c2.dtype
+    ((1, 100, 100), dtype('float32'))
+    >>> bool(abs(g2_from_c2(c2).mean() - 1) < 0.01)  # uncorrelated counts: baseline 1
+    True
     """
     frames = _check_frames(frames)
     if form not in FORMS:
@@ -401,59 +503,42 @@ def two_time(
     gemm = None if device is None else _TorchGram(device, dtype, n_out)
     syrk = _blas.ssyrk if dtype == np.float32 else _blas.dsyrk
 
-    for r, idx in enumerate(rois):
-        # out[r].T is Fortran-ordered: SYRK accumulates into it in place, filling
-        # its upper triangle = the lower triangle of out[r].
-        cf = out[r].T
-        n_pix = 0
-        frame_sum = np.zeros(n_out, dtype=np.float64)
-        for x in _chunks(frames2d, idx, n_used, bin_frames, dtype, chunk_pixels):
-            if form == "paper":
-                mean = x.sum(axis=0, dtype=np.float64) / n_out
-                good = mean > 0
-                if not good.all():
-                    x = x[:, good]
-                    mean = mean[good]
-                if x.shape[1] == 0:
-                    continue
+    n_pix = 0
+    frame_sum = np.zeros(n_out, dtype=np.float64)
+    for r, x, last in _roi_chunks(frames2d, rois, n_used, bin_frames, dtype, chunk_pixels):
+        if form == "paper":
+            mean = x.sum(axis=0, dtype=np.float64) / n_out
+            good = mean > 0
+            if not good.all():
+                x = x[:, good]
+                mean = mean[good]
+            if x.shape[1]:
                 np.multiply(x, (1.0 / mean).astype(dtype), out=x)
                 np.subtract(x, 1, out=x)
-            else:
-                frame_sum += x.sum(axis=1, dtype=np.float64)
+        else:
+            # per-frame sums; einsum's loop is ~5x faster than sum(dtype=float64)
+            # and exact for counts (integers below 2^24 in float32)
+            frame_sum += np.einsum("ij->i", x)
+        if x.shape[1]:
             if gemm is not None:
                 gemm.add(x)
             else:
-                # x is C-ordered (T', n): x.T is a Fortran (n, T') matrix A, and
-                # trans=1 gives A^T A = x x^T without a copy; beta=0 on the first
-                # chunk, so cf need not be zeroed.
+                # out[r].T is Fortran-ordered: SYRK accumulates into it in place,
+                # filling its upper triangle = the lower triangle of out[r].  x is
+                # C-ordered (T', n): x.T is a Fortran (n, T') matrix A, and trans=1
+                # gives A^T A = x x^T without a copy.  beta=0 on the first chunk, so
+                # out[r] need not be zeroed.
+                cf = out[r].T
                 res = syrk(1.0, x.T, beta=1.0 if n_pix else 0.0, c=cf, trans=1, lower=0, overwrite_c=1)
                 if not np.shares_memory(res, cf):  # pragma: no cover - f2py made a copy
                     cf[...] = res
                 del res
             n_pix += x.shape[1]
-            del x  # before the generator makes the next chunk
-        label = r + 1
-        if form == "paper":
-            if n_pix == 0:
-                raise ValueError(f"labels: ROI {label} has no pixel with a non-zero time-mean intensity")
-            w = np.full(n_out, 1.0 / math.sqrt(n_pix), dtype=dtype)  # C2 = D^T D / N
-        else:
-            if not np.any(frame_sum > 0):
-                raise ValueError(f"labels: ROI {label} holds no photon in any frame (all pixels zero-mean)")
-            with np.errstate(divide="ignore"):
-                w = (math.sqrt(n_pix) / frame_sum).astype(dtype)  # C2 = N S / (s s^T)
-        if gemm is not None:
-            out[r] = gemm.result()
-        _scale_and_mirror(out[r], w)
-        dark = frame_sum == 0
-        if form == "ratio" and dark.any():
-            out[r][dark, :] = np.nan
-            out[r][:, dark] = np.nan
-            warnings.warn(
-                f"ROI {label}: {int(dark.sum())} frame(s) without any photon; their C2 rows are NaN",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        del x  # before the generator makes the next chunk
+        if last:
+            _finish_roi(out, r, form, n_pix, frame_sum, gemm)
+            n_pix = 0
+            frame_sum[:] = 0
     return out
 
 
@@ -529,6 +614,19 @@ def multi_tau_g2(
     normalisation, same truncation where a lag has no pair of frames), vectorised:
     one dot product per lag and pixel chunk in place of a Python loop per frame.
 
+    Parameters
+    ----------
+    frames : (T, H, W)
+        Photon counts, as for :func:`two_time`.
+    labels : (H, W) int or bool
+        ROI labels 1..n (0 = no ROI), or a boolean mask for one ROI.
+    num_levels : int
+        Levels of pair-averaging (1: plain lags 0 .. num_bufs-1).
+    num_bufs : int, even
+        Lags per level (see :func:`multi_tau_lags`).
+    chunk_pixels : int, optional
+        Pixels per float64 chunk (default ~64 MiB).
+
     Returns
     -------
     lags : (n_lags,) int
@@ -548,37 +646,36 @@ def multi_tau_g2(
         raise ValueError(f"chunk_pixels must be a positive integer, got {chunk_pixels!r}")
     chunk_pixels = int(chunk_pixels)
     frames2d = frames.reshape(n_frames, -1)
-    half = num_bufs // 2
-    # lag steps in level-L frames, as (level, k) for every output lag
-    steps = [(0, k) for k in range(num_bufs)] + [
-        (level, k) for level in range(1, num_levels) for k in range(half, num_bufs)
-    ]
+    # every output lag as (level, k): k in level-L frames, lag = k 2^L frames
+    steps = [(int(level), int(lag) >> int(level)) for lag, level in zip(lag_frames, lag_level)]
     n_per_level = [n_frames // 2**level for level in range(num_levels)]
 
     n_lag = len(steps)
     g2 = np.zeros((len(rois), n_lag))
     past = np.zeros((len(rois), n_lag))
     future = np.zeros((len(rois), n_lag))
+    prod = np.zeros((len(rois), n_lag))
+    sums = [np.zeros((len(rois), n)) for n in n_per_level]  # per-frame ROI sums of B_L
+    for r, x, _ in _roi_chunks(frames2d, rois, n_frames, 1, np.float64, chunk_pixels):
+        b = x
+        j = 0
+        for level in range(num_levels):
+            n = b.shape[0]
+            sums[level][r] += b.sum(axis=1)
+            while j < n_lag and steps[j][0] == level:
+                k = steps[j][1]
+                if k < n:
+                    # sum over t and pixels of B(t) B(t+k).  einsum's own SIMD
+                    # loop, not BLAS ddot: a dot is memory-bound, and a threaded
+                    # BLAS dot stalls badly when the cores are shared.
+                    prod[r, j] += np.einsum("i,i->", b[: n - k].ravel(), b[k:].ravel())
+                j += 1
+            if level + 1 < num_levels:
+                m = n // 2
+                b = (b[0:2 * m:2] + b[1:2 * m:2]) / 2
+        del x, b
     for r, idx in enumerate(rois):
-        prod = np.zeros(n_lag)
-        sums = [np.zeros(n) for n in n_per_level]  # per-frame ROI sums of B_L
-        for x in _chunks(frames2d, idx, n_frames, 1, np.float64, int(chunk_pixels)):
-            b = x
-            j = 0
-            for level in range(num_levels):
-                n = b.shape[0]
-                sums[level] += b.sum(axis=1)
-                while j < n_lag and steps[j][0] == level:
-                    k = steps[j][1]
-                    if k < n:
-                        # sum over t and pixels of B(t) B(t+k): one BLAS dot
-                        prod[j] += np.dot(b[: n - k].ravel(), b[k:].ravel())
-                    j += 1
-                if level + 1 < num_levels:
-                    m = n // 2
-                    b = (b[0:2 * m:2] + b[1:2 * m:2]) / 2
-            del x, b
-        if not np.any(sums[0] > 0):
+        if not np.any(sums[0][r] > 0):
             raise ValueError(f"labels: ROI {r + 1} holds no photon in any frame (all pixels zero-mean)")
         n_pix = idx.size
         for j, (level, k) in enumerate(steps):
@@ -586,9 +683,9 @@ def multi_tau_g2(
             if k >= n:
                 continue
             count = n_pix * (n - k)
-            g2[r, j] = prod[j] / count
-            past[r, j] = sums[level][: n - k].sum() / count
-            future[r, j] = sums[level][k:].sum() / count
+            g2[r, j] = prod[r, j] / count
+            past[r, j] = sums[level][r, : n - k].sum() / count
+            future[r, j] = sums[level][r, k:].sum() / count
     # scikit-beam stops at the first lag whose past intensity is 0 in any ROI
     # (a lag without any pair of frames, or an ROI dark over those frames)
     zero = np.flatnonzero(np.any(past == 0, axis=0))
