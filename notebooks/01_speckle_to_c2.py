@@ -139,7 +139,7 @@ row, col = np.argwhere(labels == 1)[0]
 axes[2].plot(equilibrium.times, frames[:, row, col], lw=0.7)
 axes[2].set_xlabel("time (s)")
 axes[2].set_ylabel("counts")
-axes[2].set_title(f"one pixel of sector 1 over time")
+axes[2].set_title("one pixel of sector 1 over time")
 plt.show()
 
 # %% [markdown]

@@ -55,7 +55,6 @@ from pathlib import Path
 import h5py
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from matplotlib.patches import Rectangle
 
 from xpcs_nb import aps, dataset, scenarios

@@ -59,7 +59,7 @@ import pandas as pd
 import torch
 
 from xpcs_nb import latent, paper
-from xpcs_nb.model import Autoencoder, count_parameters, four_stage_autoencoder, published_autoencoder
+from xpcs_nb.model import count_parameters, four_stage_autoencoder
 from xpcs_nb.pipeline import augmented_sets, crop_splits, trained_autoencoder
 from xpcs_nb.presets import get_preset
 

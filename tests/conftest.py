@@ -21,6 +21,15 @@ if "XPCS_PAPER_DATA" not in os.environ and SHARED_PAPER_DATA.is_dir():
     os.environ["XPCS_PAPER_DATA"] = str(SHARED_PAPER_DATA)
 
 
+@pytest.fixture
+def paper_data() -> Path:
+    """The local copy of the published paper files; the test is skipped without one."""
+    folder = os.environ.get("XPCS_PAPER_DATA")
+    if not folder or not Path(folder).is_dir():
+        pytest.skip("no local copy of the published files; set XPCS_PAPER_DATA")
+    return Path(folder)
+
+
 def pytest_addoption(parser):
     parser.addoption("--integration", action="store_true",
                      help="also execute the notebooks, build the book and check it in Chromium")

@@ -1,10 +1,8 @@
 """The latent space: knee, k-means sweep, relaxation ordering, neighbours, UMAP, scores."""
 
 import math
-import os
 import sys
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -298,10 +296,8 @@ def test_bad_input_raises_clear_errors():
 
 
 @pytest.fixture
-def paper_files():
-    folder = os.environ.get("XPCS_PAPER_DATA")
-    if not folder or not Path(folder).is_dir():
-        pytest.skip("no local copy of the published files; set XPCS_PAPER_DATA")
+def paper_files(paper_data):
+    """The module xpcs_nb.paper, its files read from the local copy (see conftest.py)."""
     from xpcs_nb import paper
 
     return paper

@@ -1,7 +1,5 @@
 """The autoencoder against the authors' published weights and files."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,15 +7,6 @@ import torch
 
 from xpcs_nb import paper
 from xpcs_nb.model import Autoencoder, four_stage_autoencoder, published_autoencoder
-
-
-@pytest.fixture
-def paper_data():
-    """The local copy of the published files that conftest.py points XPCS_PAPER_DATA at."""
-    folder = os.environ.get(paper.ENV_VAR)
-    if not folder or not Path(folder).is_dir():
-        pytest.skip(f"no local copy of the published files; set {paper.ENV_VAR}")
-    return Path(folder)
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Fetching and checking the published files, offline."""
 
-import os
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,15 +8,6 @@ import pytest
 import requests
 
 from xpcs_nb import paper
-
-
-@pytest.fixture
-def paper_data():
-    """The local copy of the published files that conftest.py points XPCS_PAPER_DATA at."""
-    folder = os.environ.get(paper.ENV_VAR)
-    if not folder or not Path(folder).is_dir():
-        pytest.skip(f"no local copy of the published files; set {paper.ENV_VAR}")
-    return Path(folder)
 
 
 @pytest.fixture

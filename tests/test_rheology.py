@@ -1,7 +1,5 @@
 """Classes over time, stress minima, the rheometer clock, and the alignment test."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -171,10 +169,8 @@ def test_alignment_rejects_what_it_cannot_test():
 
 
 @pytest.fixture
-def paper_files():
-    folder = os.environ.get("XPCS_PAPER_DATA")
-    if not folder or not Path(folder).is_dir():
-        pytest.skip("no local copy of the published files; set XPCS_PAPER_DATA")
+def paper_files(paper_data):
+    """The module xpcs_nb.paper, its files read from the local copy (see conftest.py)."""
     from xpcs_nb import paper
 
     return paper
