@@ -130,7 +130,7 @@ print("the variant encodes one crop to", tuple(variant.encode(torch.rand(1, 1, 2
 # spans about 0.52 to 0.67 while the input spans 0 to 1. The shape is right, the
 # scale is compressed; rescaling the output to [0, 1] shows how close the shape is.
 
-# %%
+# %% mystnb={"figure": {"caption": "The paper's Fig. 1D, rebuilt: a real $C_2$ crop from the experiment (left), the published model's output (middle) and the same output rescaled to [0, 1] (right). Look at the band along the diagonal and the fringes parallel to it: they survive the 64-number bottleneck, the pixel noise does not, and the raw output spans only 0.52 to 0.67.", "name": "fig-published-reconstruction"}}
 def rescale(image: np.ndarray) -> np.ndarray:
     """Min-max rescale to [0, 1], as the crops were."""
     return (image - image.min()) / (image.max() - image.min())
@@ -247,7 +247,7 @@ print(f"test MSE per pixel: {test_mse:.4f} over {len(test_rows)} test crops")
 # the convolutions can come from the published model when the latent size differs),
 # so expect a rough curve; `class` sweeps all ten sizes from 2 to 1024.
 
-# %%
+# %% mystnb={"figure": {"caption": "The latent-size sweep (the paper's Supp. Fig. 2): test error against the number of latent dimensions. In the paper the error falls until about 16 and then levels off; at the `fast` preset each model trains for one short epoch, so only the trend can be read.", "name": "fig-latent-sweep"}}
 test_crops = np.asarray(crops[np.sort(test_rows)])
 sweep = []
 for size in P.latent_sweep:
@@ -264,6 +264,8 @@ ax.set_xlabel("latent size")
 ax.set_ylabel("test MSE per pixel")
 ax.set_title(f"latent-size sweep ({P.sweep_epochs} epoch(s) of {P.sweep_items} images each)")
 plt.show()
+
+# %%
 sweep.style.hide(axis="index")
 
 # %% [markdown]

@@ -93,7 +93,7 @@ print(f"latents {latents.shape}; {np.all(latents == 0, axis=0).sum()} of 64 dime
 # silhouette (how much closer each point is to its own cluster than to the next one,
 # from -1 to 1) is a second opinion.
 
-# %%
+# %% mystnb={"figure": {"caption": "Choosing k on the synthetic library (the paper's Supp. Fig. 3): the k-means inertia against k with the knee marked (left), the Kneedle construction that finds it (middle: the point farthest below the chord) and the mean silhouette (right).", "name": "fig-elbow-synthetic"}}
 def plot_elbow(sweep: latent.SweepResult, title: str):
     """Inertia with its knee, the Kneedle construction, and the silhouette, side by side."""
     knee = sweep.knee
@@ -187,7 +187,7 @@ plt.show()
 # Random members of each class, slowest first. Within a class the crops should look
 # alike; from class to class the band should narrow.
 
-# %%
+# %% mystnb={"figure": {"caption": "Random members of each k-means class, slowest (widest band) at the top, as in the paper's Fig. 2. Look for crops that look alike within a row, and for the band narrowing from row to row.", "name": "fig-class-samples"}}
 def class_samples(crops, classes, per_class: int = 5, seed: int = 0):
     """A grid: one row per class, `per_class` random members."""
     rng = np.random.default_rng(seed)
@@ -249,7 +249,7 @@ score_table.round(3)
 # 18 azimuthal sectors × 50 consecutive time windows after the shear stopped, each a
 # 256-frame $C_2$ encoded by the published model. Their elbow, knee and UMAP:
 
-# %%
+# %% mystnb={"figure": {"caption": "The elbow of the paper's 900 real latent vectors (experiment E031), with its knee and silhouette: compare with the paper's judgement of four to six clusters.", "name": "fig-elbow-real"}}
 real_latents = paper.load_latents()  # (900, 64)
 real_sectors = paper.load_sectors()  # (900,) 1..18
 real_starts = paper.load_start_times()  # (900,) s after the shear stopped

@@ -403,7 +403,7 @@ print(f"{real_window_ids.size} windows; on the rheometer clock they start at "
 #
 # ### Fig. 3, rebuilt
 
-# %%
+# %% mystnb={"figure": {"caption": "The paper's Fig. 3, rebuilt from the published files: the share of the 18 sectors in each class, window by window (top; dark is slow, yellow fast), above the shear stress after the shear stopped (bottom), stress minima as black lines on both. Look at the fast class filling the first windows and at what happens near each minimum; the alignment test below asks whether the coincidences exceed chance.", "name": "fig-fig3-rebuilt"}}
 real_time, real_stress = rheology.stress_after_shear(rheo)
 real_minima_index, real_minima = rheology.stress_minima(real_time, real_stress)
 real_fractions = rheology.class_fractions(real_labels, start_times, n_classes=K_REAL)

@@ -161,7 +161,7 @@ plt.show()
 # true label, and a note when it is the other crop of the *same* large map as the
 # query (an easy match: same sample, same moment).
 
-# %%
+# %% mystnb={"figure": {"caption": "Similarity search, as in the paper's Fig. 4: each row is a heterodyne query (left) and its nearest neighbours in latent space, with their latent distance and true label. Look at whether the neighbours share the query's fringes, and at the fast-fringe query, whose only close match is its twin crop.", "name": "fig-neighbour-grid"}}
 fig, axes = plt.subplots(len(queries), K_NEIGHBOURS + 1, figsize=(2.3 * (K_NEIGHBOURS + 1), 2.6 * len(queries)),
                          constrained_layout=True, squeeze=False)
 for row, (colour, q) in zip(axes, zip(QUERY_COLOURS, queries)):

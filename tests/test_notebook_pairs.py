@@ -1,12 +1,14 @@
 """Each chapter's py:percent source and its committed .ipynb pair say the same thing.
 
-Compared: cell types, sources and tags (not outputs, ids or timestamps).  The
+Compared: cell types, sources, tags and figure captions (not outputs, ids or
+timestamps).  The
 .ipynb is committed without outputs.  Fix a failure with
 ``jupytext --sync notebooks/NN_name.py``.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jupytext
@@ -17,8 +19,10 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 
 
-def cell_signature(notebook) -> list[tuple[str, str, tuple[str, ...]]]:
-    return [(c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", ()))) for c in notebook.cells]
+def cell_signature(notebook) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """Per cell: type, source, tags and the figure caption metadata (``mystnb``)."""
+    return [(c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", ())),
+             json.dumps(c.metadata.get("mystnb"), sort_keys=True)) for c in notebook.cells]
 
 
 def test_every_chapter_has_both_files():

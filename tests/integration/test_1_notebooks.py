@@ -6,6 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,4 +26,9 @@ def fresh_output_folder():
 def test_chapter_executes(source, monkeypatch):
     monkeypatch.setenv("XPCS_PRESET", "fast")
     executed = book.execute_chapter(source, preset="fast")
-    assert executed.exists()
+    notebook = nbformat.read(executed, as_version=4)
+    solutions = [c for c in notebook.cells if c.cell_type == "code" and "hide-cell" in c.metadata.get("tags", [])]
+    assert len(solutions) >= 2, f"{source.name}: fewer than two exercise solutions"
+    for cell in solutions:
+        assert cell.execution_count is not None, f"{source.name}: a solution did not run"
+        assert not [o for o in cell.outputs if o.output_type == "error"], f"{source.name}: a solution failed"
