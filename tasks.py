@@ -4,6 +4,8 @@
     python3 tasks.py book   # set up .venv, execute every chapter, write the site to _build/html
     python3 tasks.py test   # set up .venv, unit tests, notebooks (fast preset), book build, browser check
 
+and, with the network, ``python3 tasks.py linkcheck`` (external links, nothing executed).
+
 Both create the virtual environment ``.venv`` on first use (pinned packages from
 requirements.txt, the package ``xpcs_nb`` in editable mode) and re-run themselves
 inside it.  ``book`` takes ``--preset fast|class|paper``; without it, the
@@ -105,6 +107,17 @@ def command_test(args: argparse.Namespace) -> int:
     return code
 
 
+def command_linkcheck(args: argparse.Namespace) -> int:
+    """Check the book's external links without executing anything (DOIs are skipped)."""
+    from tools import book
+
+    unexecuted = [source.with_suffix(".ipynb") for source in book.chapter_sources()]
+    result = book.build_site(book.stage_book(unexecuted), warnings_as_errors=False, builder="linkcheck")
+    print(result.stdout[-4000:], result.stderr[-2000:], sep="\n")
+    print(f"full report: {book.BUILD / 'jupyter-book-linkcheck.log'}")
+    return result.returncode
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -112,11 +125,12 @@ def main() -> int:
     book.add_argument("--preset", choices=["fast", "class", "paper"], help="run size (default: see above)")
     test = commands.add_parser("test", help="unit tests, notebooks at the fast preset, book build, browser check")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments passed to pytest")
+    commands.add_parser("linkcheck", help="check external links with execution off (needs the network)")
     args = parser.parse_args()
     if not in_venv():
         reexec_in_venv()
     sys.path.insert(0, str(ROOT))
-    return {"book": command_book, "test": command_test}[args.command](args)
+    return {"book": command_book, "test": command_test, "linkcheck": command_linkcheck}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -96,26 +96,50 @@ def stage_book(executed: list[Path]) -> Path:
     (STAGE / "notebooks").mkdir()
     for notebook in executed:
         shutil.copy2(notebook, STAGE / "notebooks" / notebook.name)
+    (STAGE / "book" / "execution.md").write_text(execution_table(executed))
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     (STAGE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     return STAGE
 
 
-def build_site(stage: Path = STAGE, warnings_as_errors: bool = True) -> subprocess.CompletedProcess:
-    """Run Jupyter Book on the stage; the site lands in ``_build/html``."""
-    if HTML.exists():
+def execution_table(executed: list[Path]) -> str:
+    """The execution-times page: one row per chapter, from papermill's metadata."""
+    import nbformat
+
+    rows = []
+    for path in executed:
+        run = nbformat.read(path, as_version=4).metadata.get("papermill", {})
+        preset = run.get("parameters", {}).get("PRESET", "?")
+        finished = str(run.get("end_time", ""))[:19].replace("T", " ")
+        rows.append(f"| [{path.stem}](../notebooks/{path.name}) | `{preset}` | {run.get('duration', float('nan')):.0f} | {finished} |")
+    return "\n".join([
+        "# Execution times",
+        "",
+        "How long each chapter took to execute, with papermill, in the build that produced this site.",
+        "",
+        "| chapter | preset | seconds | finished (UTC) |",
+        "| --- | --- | ---: | --- |",
+        *rows,
+        "",
+    ])
+
+
+def build_site(stage: Path = STAGE, warnings_as_errors: bool = True, builder: str = "html") -> subprocess.CompletedProcess:
+    """Run Jupyter Book on the stage; the site lands in ``_build/html`` (``_build/<builder>``)."""
+    if builder == "html" and HTML.exists():
         shutil.rmtree(HTML)
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(ROOT), "--all"]
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(ROOT),
+               "--all", "--builder", builder]
     if warnings_as_errors:
         command += ["-W", "--keep-going"]
     result = subprocess.run(command, capture_output=True, text=True)
-    (BUILD / "jupyter-book.log").write_text(result.stdout + result.stderr)
+    (BUILD / f"jupyter-book-{builder}.log").write_text(result.stdout + result.stderr)
     return result
 
 
 def site_pages(html_dir: Path = HTML) -> list[str]:
-    """Every page of the table of contents, as paths relative to the site root."""
+    """Every page of the table of contents and the 404 page, as paths relative to the site root."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     pages = [toc["root"]]
 
@@ -128,7 +152,8 @@ def site_pages(html_dir: Path = HTML) -> list[str]:
     for part in toc.get("parts", []):
         walk(part.get("chapters", []))
     walk(toc.get("chapters", []))
-    return [f"{Path(page).with_suffix('')}.html" for page in pages]
+    # and the page the server shows for a missing address (sphinx-notfound-page)
+    return [f"{Path(page).with_suffix('')}.html" for page in pages] + ["404.html"]
 
 
 @dataclass
