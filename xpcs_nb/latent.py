@@ -33,6 +33,8 @@ Example
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -167,6 +169,18 @@ def _check_unit_range(images: torch.Tensor) -> None:
         )
 
 
+@contextmanager
+def _in_eval_mode(model):
+    """Dropout off and no gradients for the block; the model goes back to the mode it came in."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            yield
+    finally:
+        model.train(was_training)
+
+
 def encode(model, crops, batch_size: int = 64, device=None) -> np.ndarray:
     """Latent vectors of many crops, computed in batches.
 
@@ -199,16 +213,11 @@ def encode(model, crops, batch_size: int = 64, device=None) -> np.ndarray:
             )
         batches = _numpy_batches(crops, batch_size)
     device = _model_device(model, device)
-    was_training = model.training
-    model.eval()
-    try:
-        chunks = []
-        with torch.inference_mode():
-            for images in batches:
-                _check_unit_range(images)
-                chunks.append(model.encode(images.to(device, torch.float32)).cpu().numpy())
-    finally:
-        model.train(was_training)
+    chunks = []
+    with _in_eval_mode(model):
+        for images in batches:
+            _check_unit_range(images)
+            chunks.append(model.encode(images.to(device, torch.float32)).cpu().numpy())
     if not chunks:
         raise ValueError("crops must hold at least one crop, got none")
     return np.concatenate(chunks).astype(np.float32, copy=False)
@@ -235,17 +244,11 @@ def decode(model, latents, batch_size: int = 64, device=None) -> np.ndarray:
     latents = _check_latents(latents)
     _check_positive_int(batch_size, "batch_size")
     device = _model_device(model, device)
-    was_training = model.training
-    model.eval()
-    try:
-        chunks = []
-        with torch.inference_mode():
-            for start in range(0, len(latents), batch_size):
-                batch = latents[start : start + batch_size]
-                batch = torch.as_tensor(batch, dtype=torch.float32, device=device)
-                chunks.append(model.decode(batch).squeeze(1).cpu().numpy())
-    finally:
-        model.train(was_training)
+    chunks = []
+    with _in_eval_mode(model):
+        for start in range(0, len(latents), batch_size):
+            batch = torch.as_tensor(latents[start : start + batch_size], dtype=torch.float32, device=device)
+            chunks.append(model.decode(batch).squeeze(1).cpu().numpy())
     return np.concatenate(chunks).astype(np.float32, copy=False)
 
 
