@@ -56,15 +56,18 @@ def ensure_venv() -> None:
 
 
 def in_venv() -> bool:
+    """True when this interpreter is the project's ``.venv``."""
     return Path(sys.prefix).resolve() == VENV.resolve()
 
 
 def reexec_in_venv() -> None:
+    """Set up ``.venv`` if needed and replace this process by the same command inside it."""
     ensure_venv()
     os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
 
 
 def default_preset() -> str:
+    """``$XPCS_PRESET`` if set, else ``class`` with a GPU and ``fast`` without."""
     if os.environ.get("XPCS_PRESET"):
         return os.environ["XPCS_PRESET"]
     import torch
@@ -84,6 +87,7 @@ def ensure_chromium() -> None:
 
 
 def command_book(args: argparse.Namespace) -> int:
+    """Execute every chapter at the chosen preset and build ``_build/html``."""
     from tools import book
 
     preset = args.preset or default_preset()
@@ -98,8 +102,8 @@ def command_book(args: argparse.Namespace) -> int:
 
 
 def command_test(args: argparse.Namespace) -> int:
-    ensure_chromium()
-    os.environ.setdefault("XPCS_PAPER_DATA", str((ROOT.parent / "shared" / "paper_data").resolve()))
+    """Unit tests, then the notebooks at ``fast``, the book build and the Chromium check."""
+    ensure_chromium()  # the published files: tests/conftest.py points XPCS_PAPER_DATA at ../shared
     pytest_args = [sys.executable, "-m", "pytest", "tests", "--integration", *args.pytest_args]
     started = time.perf_counter()
     code = subprocess.run(pytest_args, cwd=ROOT).returncode

@@ -87,10 +87,12 @@ class LibrarySpec:
 
     @property
     def n_c2(self) -> int:
+        """Number of large C2 in the library (``n_per_class`` x 7 labels)."""
         return self.n_per_class * N_LABELS
 
     @property
     def file_name(self) -> str:
+        """The store's file name; it spells out the spec, so another spec gets another file."""
         return (f"library_{self.method}_{self.n_per_class}x{N_LABELS}_T{self.n_frames}"
                 f"_S{self.crop_size}x{self.crops_per_c2}_ph{self.photons_per_pixel:g}_seed{self.seed}.h5")
 
@@ -126,6 +128,7 @@ class LibraryMaps(Sequence):
         return c2
 
     def truth(self, index: int) -> scenarios.C2Truth:
+        """What map ``index`` is made from (label, rates, q, sector, seed, ...); cheap."""
         return scenarios.scenario_truth(**self._arguments(index))
 
 

@@ -371,6 +371,7 @@ class SpeckleMovie:
 
     @property
     def n_frames(self) -> int:
+        """Number of frames T."""
         return self.frames.shape[0]
 
     @property

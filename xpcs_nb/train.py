@@ -162,6 +162,7 @@ class History:
 
     @property
     def epochs_done(self) -> int:
+        """Epochs recorded so far (earlier, resumed runs included)."""
         return len(self.epoch)
 
     def record(self, train_loss: float, val_loss: float, lr: float, seconds: float) -> bool:
