@@ -91,10 +91,16 @@ def command_book(args: argparse.Namespace) -> int:
     from tools import book
 
     preset = args.preset or default_preset()
-    print(f"building the book at preset {preset!r}", flush=True)
+    try:
+        links = book.site_links()  # checked before the chapters run, not after
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"building the book at preset {preset!r}; repository and launch buttons: "
+          f"{links.repository_url or 'none (set XPCS_REPOSITORY_URL, see book/setup.md)'}", flush=True)
     os.environ["XPCS_PRESET"] = preset
     executed = book.execute_chapters(preset)
-    result = book.build_site(book.stage_book(executed), warnings_as_errors=False)
+    result = book.build_site(book.stage_book(executed, links), warnings_as_errors=False)
     print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
     if result.returncode == 0:
         print(f"site written to {book.HTML}; open {book.HTML / 'index.html'}")

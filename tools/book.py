@@ -5,12 +5,14 @@
    as the ``PRESET`` parameter, into ``_build/executed/``.
 2. ``stage_book``: the book's pages, configuration and the executed notebooks are
    copied into ``_build/stage/`` with execution switched off, so every chapter runs
-   exactly once per build.
+   exactly once per build; the repository and launch buttons get their addresses
+   from the environment (``site_links``).
 3. ``build_site``: Jupyter Book 1.x writes the site to ``_build/html``.
 4. ``check_site``: headless Chromium opens every page and reports pages that do not
    render, images that do not load, failed requests to the site itself, broken
-   internal links and console errors.  Requests to CDNs (MathJax, the widget
-   renderer) fail offline and are reported apart, not as errors.
+   internal links, formulas MathJax did not typeset and console errors.  MathJax is
+   served from the site itself; requests to CDNs (the widget renderer) fail offline
+   and are reported apart, not as errors.
 
 Used by ``tasks.py`` and by ``tests/integration``.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +30,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 from urllib.parse import urljoin, urlparse
 
 import yaml
@@ -82,8 +86,12 @@ def execute_chapters(preset: str) -> list[Path]:
     return [execute_chapter(src, preset) for src in chapter_sources()]
 
 
-def stage_book(executed: list[Path]) -> Path:
-    """Copy the book's sources and the executed notebooks into ``_build/stage``."""
+def stage_book(executed: list[Path], links: SiteLinks | None = None) -> Path:
+    """Copy the book's sources and the executed notebooks into ``_build/stage``.
+
+    ``links`` sets the repository and launch buttons; by default ``site_links()``
+    reads them from the environment.
+    """
     if STAGE.exists():
         shutil.rmtree(STAGE)
     STAGE.mkdir(parents=True)
@@ -99,8 +107,110 @@ def stage_book(executed: list[Path]) -> Path:
     (STAGE / "book" / "execution.md").write_text(execution_table(executed))
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    config = with_site_links(config, links or site_links())
     (STAGE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     return STAGE
+
+
+# Where the book's source is published and where readers can run its chapters belong
+# to a deployment of the site, not to the book, so they are read from the build's
+# environment (a CI job knows its repository) instead of being written into _config.yml.
+REPOSITORY_HOSTS = ("github.com", "gitlab.com", "bitbucket.org")  # those sphinx-book-theme links to
+DEFAULT_BINDERHUB = "https://mybinder.org"
+
+
+@dataclass(frozen=True)
+class SiteLinks:
+    """The addresses behind the site's repository and launch buttons.
+
+    ``repository_url`` is the public repository (``https://github.com/<org>/<repo>``);
+    without it the site has no repository, issue or launch buttons, because every one
+    of them points into the repository.  ``jupyterhub_url`` is a hub with nbgitpuller
+    (``https://hub.example.edu``); ``binderhub_url`` a BinderHub, mybinder.org unless
+    set otherwise.  An empty string switches a button off.
+    """
+
+    repository_url: str = ""
+    branch: str = "main"
+    binderhub_url: str = DEFAULT_BINDERHUB
+    jupyterhub_url: str = ""
+
+
+def site_links(environ: Mapping[str, str] | None = None) -> SiteLinks:
+    """The site's links from ``XPCS_REPOSITORY_URL``, ``XPCS_REPOSITORY_BRANCH``,
+    ``XPCS_BINDERHUB_URL`` and ``XPCS_JUPYTERHUB_URL``.
+
+    Without ``XPCS_REPOSITORY_URL`` the repository is read from ``git remote get-url
+    origin`` when that is a public web address; a clone of a local folder has none.
+    Raises ValueError, naming the variable, for an address that is not an http(s) URL
+    or a repository on a host the theme can link to.
+    """
+    environ = os.environ if environ is None else environ
+    repository = environ.get("XPCS_REPOSITORY_URL")
+    if repository is None:
+        repository = public_repository_url(_git_origin())
+    links = SiteLinks(
+        repository_url=_checked_url("XPCS_REPOSITORY_URL", repository.strip()),
+        branch=environ.get("XPCS_REPOSITORY_BRANCH", "main").strip() or "main",
+        binderhub_url=_checked_url("XPCS_BINDERHUB_URL", environ.get("XPCS_BINDERHUB_URL", DEFAULT_BINDERHUB).strip()),
+        jupyterhub_url=_checked_url("XPCS_JUPYTERHUB_URL", environ.get("XPCS_JUPYTERHUB_URL", "").strip()),
+    )
+    if links.repository_url:
+        parsed = urlparse(links.repository_url)
+        if parsed.hostname not in REPOSITORY_HOSTS or len(parsed.path.strip("/").split("/")) < 2:
+            raise ValueError(f"XPCS_REPOSITORY_URL must be https://<host>/<owner>/<repository> on one of "
+                             f"{', '.join(REPOSITORY_HOSTS)}; got {links.repository_url!r}")
+    return links
+
+
+def _checked_url(variable: str, value: str) -> str:
+    if value and (urlparse(value).scheme not in ("http", "https") or not urlparse(value).hostname):
+        raise ValueError(f"{variable} must be an http(s) URL such as https://host/path, got {value!r}")
+    return value.rstrip("/")
+
+
+def _git_origin() -> str:
+    result = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"], capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def public_repository_url(remote: str) -> str:
+    """The web address of a git remote on a public host, or "" for any other remote.
+
+    >>> public_repository_url("git@github.com:owner/repo.git")
+    'https://github.com/owner/repo'
+    >>> public_repository_url("/home/me/clone")
+    ''
+    """
+    remote = remote.strip()
+    if remote.startswith("git@") and ":" in remote:  # scp-like ssh address
+        host, path = remote[len("git@"):].split(":", 1)
+        remote = f"https://{host}/{path}"
+    parsed = urlparse(remote)
+    if parsed.scheme not in ("http", "https", "ssh") or parsed.hostname not in REPOSITORY_HOSTS:
+        return ""
+    path = parsed.path.strip("/").removesuffix(".git")
+    return f"https://{parsed.hostname}/{path}"
+
+
+def with_site_links(config: dict, links: SiteLinks) -> dict:
+    """A copy of the Jupyter Book configuration with the repository and launch buttons set.
+
+    With a repository: the repository and issue buttons, and launch buttons for each
+    hub given, each opening the chapter's ``.ipynb`` in JupyterLab.  Without one: no
+    such buttons (Jupyter Book's default repository, its own, must not be linked).
+    """
+    config = json.loads(json.dumps(config))  # deep copy
+    html = config.setdefault("html", {})
+    launch = config.setdefault("launch_buttons", {})
+    if not links.repository_url:
+        html["use_repository_button"] = html["use_issues_button"] = False
+        launch["binderhub_url"] = launch["jupyterhub_url"] = ""
+        return config
+    config.setdefault("repository", {}).update(url=links.repository_url, branch=links.branch)
+    html["use_repository_button"] = html["use_issues_button"] = True
+    launch.update(binderhub_url=links.binderhub_url, jupyterhub_url=links.jupyterhub_url)
+    return config
 
 
 def execution_table(executed: list[Path]) -> str:
@@ -206,8 +316,9 @@ def check_site(html_dir: Path = HTML, pages: list[str] | None = None, screenshot
     """Open every page in headless Chromium; one report per page.
 
     A page fails when it does not answer 200, has no heading, shows a Sphinx or
-    notebook error, has an image that does not load, links to a page or anchor of
-    the site that does not exist, requests a file of the site that fails, or logs a
+    notebook error, has an image that does not load or a formula that MathJax did
+    not typeset, links to a page or anchor of the site that does not exist,
+    requests a file of the site that fails, or logs a
     console error that is not caused by an offline CDN request.
     """
     from playwright.sync_api import sync_playwright
@@ -253,6 +364,8 @@ def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_d
         if marker in body_text:
             report.problems.append(f"page body shows {marker.strip()!r}")
 
+    _check_math(page, report)
+
     images = page.eval_on_selector_all(
         "img", "els => els.map(e => ({src: e.currentSrc || e.src, ok: e.complete && e.naturalWidth > 0}))")
     report.images = len(images)
@@ -278,6 +391,25 @@ def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_d
     report.screenshot = str(shot)
     page.close()
     return report
+
+
+def _check_math(page, report: PageReport) -> None:
+    """Every formula Sphinx wrote (``.math`` elements) must be typeset by MathJax, without errors."""
+    formulas = page.locator(".math").count()
+    if formulas == 0:
+        return
+    typeset = page.evaluate(
+        "async () => { if (!window.MathJax?.startup?.promise) return false;"
+        " await MathJax.startup.promise; return true; }")
+    if not typeset:
+        report.problems.append(f"{formulas} formulas but MathJax did not load")
+        return
+    rendered = page.locator("mjx-container").count()
+    if rendered < formulas:
+        report.problems.append(f"only {rendered} of {formulas} formulas typeset by MathJax")
+    errors = page.locator("mjx-merror").all_inner_texts()
+    if errors:
+        report.problems.append(f"MathJax errors: {errors[:3]}")
 
 
 def _check_internal_links(page, base: str, report: PageReport, html_root: Path) -> int:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import html
+import re
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tools import book  # noqa: E402
+
+
+# The published site takes these from its deployment; the test build uses stand-ins.
+TEST_LINKS = {"XPCS_REPOSITORY_URL": "https://github.com/example/xpcs-nb",
+              "XPCS_JUPYTERHUB_URL": "https://hub.example.edu"}
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +28,7 @@ def site():
     missing = [p.name for p in executed if not p.exists()]
     if missing:
         pytest.fail(f"notebooks were not executed first: {missing} (run with --integration)")
-    result = book.build_site(book.stage_book(executed), warnings_as_errors=True)
+    result = book.build_site(book.stage_book(executed, book.site_links(TEST_LINKS)), warnings_as_errors=True)
     assert result.returncode == 0, "jupyter-book build -W failed:\n" + (result.stdout + result.stderr)[-6000:]
     return book.HTML
 
@@ -39,3 +48,32 @@ def test_page_renders_in_chromium(reports, page):
     print(book.summarise([report]))
     assert not report.problems, "\n".join(report.problems)
     assert Path(report.screenshot).exists()
+
+
+def header_links(page: Path) -> list[str]:
+    return re.findall(r'href="([^"]+)"', page.read_text())
+
+
+@pytest.mark.parametrize("source", book.chapter_sources(), ids=lambda p: p.stem)
+def test_chapter_has_launch_and_download_buttons(site, source):
+    """Binder and the JupyterHub open the chapter's committed .ipynb; the download is the executed one."""
+    links = header_links(site / "notebooks" / f"{source.stem}.html")
+    notebook = f"notebooks/{source.stem}.ipynb"
+    assert (ROOT / notebook).exists()
+    assert f"https://mybinder.org/v2/gh/example/xpcs-nb/main?urlpath=lab/tree/{notebook}" in links
+    hub = [link for link in links if link.startswith("https://hub.example.edu/hub/user-redirect/git-pull?")]
+    assert len(hub) == 1
+    query = parse_qs(urlparse(html.unescape(hub[0])).query)
+    assert query == {"repo": [TEST_LINKS["XPCS_REPOSITORY_URL"]], "branch": ["main"],
+                     "urlpath": [f"lab/tree/xpcs-nb/{notebook}"]}
+    assert TEST_LINKS["XPCS_REPOSITORY_URL"] in links
+    download = site / "_sources" / notebook
+    assert f"../_sources/{notebook}" in links and download.exists()
+    outputs = [c for c in nbformat.read(download, as_version=4).cells if c.cell_type == "code" and c.outputs]
+    assert outputs, "the downloadable notebook should carry the build's outputs"
+
+
+def test_text_pages_have_no_launch_buttons(site):
+    links = header_links(site / "book" / "setup.html")
+    assert TEST_LINKS["XPCS_REPOSITORY_URL"] in links
+    assert not [link for link in links if "mybinder.org" in link or "hub.example.edu" in link]
