@@ -70,6 +70,14 @@ def test_offline_without_the_variable_says_which_variable_to_set(offline):
     assert offline and offline[0] == paper.REGISTRY[paper.LATENTS].url
 
 
+def test_every_upstream_address_is_tried_in_order(offline):
+    entry = paper.REGISTRY[paper.RHEOLOGY_PICKLE]
+    with pytest.raises(ConnectionError, match="tried: .*analysis_data/RheoData.pkl: .*XPCSData/RheoData.pkl"):
+        paper.fetch(paper.RHEOLOGY_PICKLE)
+    assert offline == entry.urls and len(offline) == 2
+    assert all(url.startswith(paper.BASE_URL) for url in offline)
+
+
 def test_csv_is_derived_from_the_pickle_when_downloading(paper_data, offline):
     # A checked pickle already in the download cache: pooch must not download it again,
     # and the CSV written from it must have the published CSV's sha256.

@@ -79,15 +79,25 @@ class PaperFile:
         Path inside the upstream repository; None for a file derived here.
     sha256 : str
         Hex digest of the file's bytes.
+    other_paths : tuple of str
+        Further upstream paths tried, in order, when the first download fails.
     """
 
     upstream_path: str | None
     sha256: str
+    other_paths: tuple[str, ...] = ()
 
     @property
     def url(self) -> str | None:
         """Raw download address at the pinned commit (None for a derived file)."""
         return None if self.upstream_path is None else BASE_URL + self.upstream_path
+
+    @property
+    def urls(self) -> list[str]:
+        """Every address to try, the main one first (empty for a derived file)."""
+        if self.upstream_path is None:
+            return []
+        return [BASE_URL + path for path in (self.upstream_path, *self.other_paths)]
 
 
 REGISTRY: dict[str, PaperFile] = {
@@ -114,6 +124,9 @@ REGISTRY: dict[str, PaperFile] = {
     RHEOLOGY_PICKLE: PaperFile(
         f"analysis_data/{RHEOLOGY_PICKLE}",
         "030ef31351f309fd688211a1c9d6db626e0b6c7448b0a56ae4811d33c6608159",
+        # The authors' analysis notebook reads analysis_data/, but the file was first
+        # committed under XPCSData/; the sha256 decides which copy is accepted.
+        other_paths=(f"XPCSData/{RHEOLOGY_PICKLE}",),
     ),
     # Not upstream: RheoData.pkl written with DataFrame.to_csv(index=False).
     RHEOLOGY_CSV: PaperFile(
@@ -185,23 +198,29 @@ def _check_sha256(path: Path, expected: str) -> None:
 
 
 def _download(name: str) -> Path:
-    """Download ``name`` into :func:`cache_dir` unless a good copy is already there."""
+    """Download ``name`` into :func:`cache_dir` unless a good copy is already there.
+
+    The registry's addresses are tried in order; the first that gives the file with
+    the right sha256 wins.
+    """
     entry = REGISTRY[name]
-    try:
-        path = pooch.retrieve(
-            url=entry.url,
-            known_hash=f"sha256:{entry.sha256}",
-            fname=name,
-            path=cache_dir(),
-            progressbar=False,
-        )
-    except OSError as error:  # requests' ConnectionError, Timeout, HTTPError are OSErrors
-        raise ConnectionError(
-            f"could not download {name}; to work offline, set the environment variable "
-            f"{ENV_VAR} to a folder holding the published files "
-            f"(download address: {entry.url}; cause: {error})"
-        ) from error
-    return Path(path)
+    failures = []
+    for url in entry.urls:
+        try:
+            path = pooch.retrieve(
+                url=url,
+                known_hash=f"sha256:{entry.sha256}",
+                fname=name,
+                path=cache_dir(),
+                progressbar=False,
+            )
+            return Path(path)
+        except OSError as error:  # requests' ConnectionError, Timeout, HTTPError are OSErrors
+            failures.append(f"{url}: {error}")
+    raise ConnectionError(
+        f"could not download {name}; to work offline, set the environment variable "
+        f"{ENV_VAR} to a folder holding the published files (tried: {'; '.join(failures)})"
+    )
 
 
 def _derived_csv(name: str) -> Path:
