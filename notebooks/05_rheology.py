@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,mystnb,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -77,14 +81,12 @@ from xpcs_nb.presets import get_preset
 
 P = get_preset(PRESET)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-# How the synthetic C2 are made, per preset (not a preset field yet): "analytic" is the
-# expected C2 plus noise, "movie" correlates simulated photons as chapter 2's library does.
-EXPERIMENT = {"fast": dict(n_windows=50, method="analytic"),
-              "class": dict(n_windows=50, method="movie"),
-              "paper": dict(n_windows=50, method="movie")}[P.name]
+N_WINDOWS = 50  # XPCS time windows, as in the paper's run E031
+# P.rheo_c2_method: "analytic" is the expected C2 plus noise (fast), "movie" correlates
+# simulated photons as chapter 2's library does.
 K = 5  # classes, as in the paper's Fig. 3
-print(f"preset {P.name!r} on {DEVICE}: {EXPERIMENT['n_windows']} windows x 18 sectors, "
-      f"C2 made by the {EXPERIMENT['method']!r} method; k = {K}")
+print(f"preset {P.name!r} on {DEVICE}: {N_WINDOWS} windows x 18 sectors, "
+      f"C2 made by the {P.rheo_c2_method!r} method; k = {K}")
 
 # %% [markdown]
 # ## A synthetic experiment with a known coupling
@@ -109,8 +111,8 @@ print(f"preset {P.name!r} on {DEVICE}: {EXPERIMENT['n_windows']} windows x 18 se
 
 # %%
 photons = LibrarySpec.from_preset(P, seed=SEED).photons_per_pixel
-experiment = scenarios.rheo_experiment(n_sectors=18, n_windows=EXPERIMENT["n_windows"], window_frames=256,
-                                       seed=SEED, photons_per_pixel=photons, method=EXPERIMENT["method"])
+experiment = scenarios.rheo_experiment(n_sectors=18, n_windows=N_WINDOWS, window_frames=256,
+                                       seed=SEED, photons_per_pixel=photons, method=P.rheo_c2_method)
 truth = experiment.table()  # one row per (window, sector), window-major
 bursts = experiment.bursts.assign(rheometer_time=experiment.bursts.time + experiment.shear_stop_time)
 print(f"{len(truth)} C2, shear stops at {experiment.shear_stop_time:.0f} s on the rheometer clock; "
@@ -258,7 +260,7 @@ def fractions_beside_stress(fractions, window_times, stress_time, stress, minima
 fractions = rheology.class_fractions(labels, truth.window.to_numpy(), n_classes=K)
 fractions_beside_stress(fractions, window_times, stress_time, stress, minima_times,
                         bursts=bursts.rheometer_time.to_numpy(),
-                        title=f"synthetic experiment ({EXPERIMENT['method']} C2), k = {K}")
+                        title=f"synthetic experiment ({P.rheo_c2_method} C2), k = {K}")
 plt.show()
 
 # %% [markdown]

@@ -52,6 +52,8 @@ class Preset:
     sweep_items: int | None = None  # training images per model of the sweep
     sweep_epochs: int = 10
     start_from: str = "scratch"  # "scratch" (the paper) or "published": fine-tune the paper's weights
+    # chapter 5: the synthetic rheo-XPCS experiment
+    rheo_c2_method: str = "movie"  # "movie" (photons simulated) or "analytic" (expected C2 plus noise)
 
     def with_(self, **changes) -> "Preset":
         """A copy with some fields changed, e.g. ``P.with_(n_frames=200)``."""
@@ -62,7 +64,7 @@ PRESETS: dict[str, Preset] = {
     "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256,
                    library_per_class=6, train_items=192, val_items=64, epochs=3, batch_size=16,
                    half_cycle_epochs=1, latent_sweep=(4, 16, 64), sweep_items=96, sweep_epochs=1,
-                   start_from="published"),
+                   start_from="published", rheo_c2_method="analytic"),
     "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,
                     library_per_class=40, train_items=20_000, val_items=2_000, epochs=12, half_cycle_epochs=3,
                     sweep_items=5_000, sweep_epochs=3),
