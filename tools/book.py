@@ -19,6 +19,7 @@ Used by ``tasks.py`` and by ``tests/integration``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -31,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import urljoin, urlparse
+from urllib.parse import quote, urljoin, urlparse
 
 import yaml
 
@@ -321,22 +322,40 @@ def check_site(html_dir: Path = HTML, pages: list[str] | None = None, screenshot
     requests a file of the site that fails, or logs a
     console error that is not caused by an offline CDN request.
     """
-    from playwright.sync_api import sync_playwright
-
     pages = pages or site_pages(html_dir)
     screenshot_dir.mkdir(parents=True, exist_ok=True)
+    with browse(html_dir, width, height) as (context, base):
+        return [_check_page(context, base, page_path, screenshot_dir, html_dir) for page_path in pages]
+
+
+@contextlib.contextmanager
+def browse(html_dir: Path = HTML, width: int = 1366, height: int = 900):
+    """Serve ``html_dir`` on loopback and open headless Chromium; yields (browser context, base URL)."""
+    from playwright.sync_api import sync_playwright
+
     server, base = serve(html_dir)
-    reports = []
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": width, "height": height})
-            for page_path in pages:
-                reports.append(_check_page(context, base, page_path, screenshot_dir, html_dir))
-            browser.close()
+            try:
+                yield browser.new_context(viewport={"width": width, "height": height}), base
+            finally:
+                browser.close()
     finally:
         server.shutdown()
-    return reports
+
+
+def search_site(query: str, html_dir: Path = HTML) -> list[str]:
+    """The pages the site's own search box lists for ``query`` (paths relative to the site root).
+
+    Runs Sphinx's search page in Chromium, as a reader's search does.
+    """
+    with browse(html_dir) as (context, base):
+        page = context.new_page()
+        page.goto(urljoin(base, f"search.html?q={quote(query)}"), wait_until="load")
+        page.wait_for_selector("#search-results p.search-summary", timeout=20_000)
+        links = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
+    return sorted({urlparse(link).path.lstrip("/") for link in links})
 
 
 def _is_own(url: str, base: str) -> bool:

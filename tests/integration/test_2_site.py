@@ -77,3 +77,12 @@ def test_text_pages_have_no_launch_buttons(site):
     links = header_links(site / "book" / "setup.html")
     assert TEST_LINKS["XPCS_REPOSITORY_URL"] in links
     assert not [link for link in links if "mybinder.org" in link or "hub.example.edu" in link]
+
+
+@pytest.mark.parametrize("query, page", [
+    ("Siegert", "notebooks/01_speckle_to_c2.html"),
+    ("nearest neighbours", "notebooks/06_similarity.html"),
+    ("nbgitpuller", "book/setup.html"),
+])
+def test_search_box_finds_the_page(site, query, page):
+    assert page in book.search_site(query, site)
