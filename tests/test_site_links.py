@@ -82,3 +82,12 @@ def test_the_committed_config_links_nowhere_by_itself():
     assert "url" not in config.get("repository", {})
     assert not config["launch_buttons"].get("binderhub_url") and not config["launch_buttons"].get("jupyterhub_url")
     assert config["html"]["use_download_button"] is True
+
+
+@pytest.mark.parametrize("site_url, path", [("", "/"), ("https://example.github.io/xpcs-nb/", "/xpcs-nb/"),
+                                            ("https://xpcs.example.org", "/")])
+def test_the_404_page_is_rooted_at_the_site_path(site_url, path):
+    config = book.with_site_links(committed_config(), book.SiteLinks(site_url=site_url.rstrip("/")))
+    assert config["sphinx"]["config"]["notfound_urls_prefix"] == path
+    assert f"href='{path}index.html'" in config["sphinx"]["config"]["notfound_context"]["body"]
+    assert config["html"].get("baseurl", "") == (site_url.rstrip("/") + "/" if site_url else "")

@@ -43,6 +43,7 @@ EXECUTED = BUILD / "executed"
 STAGE = BUILD / "stage"
 HTML = BUILD / "html"
 SCREENSHOTS = BUILD / "screenshots"
+MISSING_PAGE = "no-such-folder/no-such-page.html"  # an address the browser check expects the 404 page at
 # Files and folders of the book's source, copied into the stage as they are.
 BOOK_SOURCES = ["_toc.yml", "book", "references.bib"]  # _config.yml is rewritten, see stage_book
 
@@ -128,18 +129,27 @@ class SiteLinks:
     without it the site has no repository, issue or launch buttons, because every one
     of them points into the repository.  ``jupyterhub_url`` is a hub with nbgitpuller
     (``https://hub.example.edu``); ``binderhub_url`` a BinderHub, mybinder.org unless
-    set otherwise.  An empty string switches a button off.
+    set otherwise.  An empty string switches a button off.  ``site_url`` is where the
+    site itself is published (``https://owner.github.io/xpcs-nb/``); the 404 page
+    needs its path, as it is shown at any depth of the site.
     """
 
     repository_url: str = ""
     branch: str = "main"
     binderhub_url: str = DEFAULT_BINDERHUB
     jupyterhub_url: str = ""
+    site_url: str = ""
+
+    @property
+    def site_path(self) -> str:
+        """The path the site is published under, with both slashes: "/" or "/xpcs-nb/"."""
+        path = urlparse(self.site_url).path.strip("/")
+        return f"/{path}/" if path else "/"
 
 
 def site_links(environ: Mapping[str, str] | None = None) -> SiteLinks:
     """The site's links from ``XPCS_REPOSITORY_URL``, ``XPCS_REPOSITORY_BRANCH``,
-    ``XPCS_BINDERHUB_URL`` and ``XPCS_JUPYTERHUB_URL``.
+    ``XPCS_BINDERHUB_URL``, ``XPCS_JUPYTERHUB_URL`` and ``XPCS_SITE_URL``.
 
     Without ``XPCS_REPOSITORY_URL`` the repository is read from ``git remote get-url
     origin`` when that is a public web address; a clone of a local folder has none.
@@ -155,6 +165,7 @@ def site_links(environ: Mapping[str, str] | None = None) -> SiteLinks:
         branch=environ.get("XPCS_REPOSITORY_BRANCH", "main").strip() or "main",
         binderhub_url=_checked_url("XPCS_BINDERHUB_URL", environ.get("XPCS_BINDERHUB_URL", DEFAULT_BINDERHUB).strip()),
         jupyterhub_url=_checked_url("XPCS_JUPYTERHUB_URL", environ.get("XPCS_JUPYTERHUB_URL", "").strip()),
+        site_url=_checked_url("XPCS_SITE_URL", environ.get("XPCS_SITE_URL", "").strip()),
     )
     if links.repository_url:
         parsed = urlparse(links.repository_url)
@@ -204,6 +215,7 @@ def with_site_links(config: dict, links: SiteLinks) -> dict:
     config = json.loads(json.dumps(config))  # deep copy
     html = config.setdefault("html", {})
     launch = config.setdefault("launch_buttons", {})
+    _place_the_404_page(config, links)
     if not links.repository_url:
         html["use_repository_button"] = html["use_issues_button"] = False
         launch["binderhub_url"] = launch["jupyterhub_url"] = ""
@@ -212,6 +224,17 @@ def with_site_links(config: dict, links: SiteLinks) -> dict:
     html["use_repository_button"] = html["use_issues_button"] = True
     launch.update(binderhub_url=links.binderhub_url, jupyterhub_url=links.jupyterhub_url)
     return config
+
+
+def _place_the_404_page(config: dict, links: SiteLinks) -> None:
+    """Root the 404 page's links at the site's path; it is served at any address."""
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["notfound_urls_prefix"] = links.site_path
+    context = sphinx_config.get("notfound_context", {})
+    if "body" in context:
+        context["body"] = context["body"].replace("href='/", f"href='{links.site_path}")
+    if links.site_url:
+        config.setdefault("html", {})["baseurl"] = links.site_url + "/"
 
 
 def execution_table(executed: list[Path]) -> str:
@@ -236,16 +259,20 @@ def execution_table(executed: list[Path]) -> str:
     ])
 
 
-def build_site(stage: Path = STAGE, warnings_as_errors: bool = True, builder: str = "html") -> subprocess.CompletedProcess:
-    """Run Jupyter Book on the stage; the site lands in ``_build/html`` (``_build/<builder>``)."""
-    if builder == "html" and HTML.exists():
-        shutil.rmtree(HTML)
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(ROOT),
+def build_site(stage: Path = STAGE, warnings_as_errors: bool = True, builder: str = "html",
+               output: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run Jupyter Book on the stage; the site lands in ``<output>/_build/<builder>``
+    (``_build/html`` by default), its log in ``<output>/_build/jupyter-book-<builder>.log``."""
+    target = output / "_build" / builder
+    if builder == "html" and target.exists():
+        shutil.rmtree(target)
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(output),
                "--all", "--builder", builder]
     if warnings_as_errors:
         command += ["-W", "--keep-going"]
     result = subprocess.run(command, capture_output=True, text=True)
-    (BUILD / f"jupyter-book-{builder}.log").write_text(result.stdout + result.stderr)
+    (output / "_build").mkdir(parents=True, exist_ok=True)
+    (output / "_build" / f"jupyter-book-{builder}.log").write_text(result.stdout + result.stderr)
     return result
 
 
@@ -263,8 +290,8 @@ def site_pages(html_dir: Path = HTML) -> list[str]:
     for part in toc.get("parts", []):
         walk(part.get("chapters", []))
     walk(toc.get("chapters", []))
-    # and the page the server shows for a missing address (sphinx-notfound-page)
-    return [f"{Path(page).with_suffix('')}.html" for page in pages] + ["404.html"]
+    # and an address that does not exist, which shows the 404 page (sphinx-notfound-page)
+    return [f"{Path(page).with_suffix('')}.html" for page in pages] + [MISSING_PAGE]
 
 
 @dataclass
@@ -279,17 +306,42 @@ class PageReport:
     screenshot: str = ""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _StaticHost(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under ``mount`` and answers a missing address with the site's
+    ``404.html`` and status 404, as GitHub Pages and most static hosts do."""
+
+    mount = "/"
+
     def log_message(self, *args):  # keep test output readable
         pass
 
+    def translate_path(self, path):
+        if not path.startswith(self.mount):
+            return str(Path(self.directory) / "__outside_the_mount__" / "missing")  # never exists
+        return super().translate_path("/" + path[len(self.mount):])
 
-def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Serve ``directory`` on a free loopback port; returns (server, base URL)."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    def send_error(self, code, message=None, explain=None):
+        not_found_page = Path(self.directory) / "404.html"
+        if code != 404 or not not_found_page.exists():
+            return super().send_error(code, message, explain)
+        body = not_found_page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def serve(directory: Path, mount: str = "/") -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``directory`` at ``mount`` ("/" or "/xpcs-nb/") on a free loopback port.
+
+    Returns (server, base URL of the site).
+    """
+    handler = functools.partial(type("Host", (_StaticHost,), {"mount": mount}), directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+    return server, f"http://127.0.0.1:{server.server_address[1]}{mount}"
 
 
 CHROMIUM_ARGS = [
@@ -313,10 +365,11 @@ def find_chromium() -> str:
 
 
 def check_site(html_dir: Path = HTML, pages: list[str] | None = None, screenshot_dir: Path = SCREENSHOTS,
-               width: int = 1366, height: int = 900) -> list[PageReport]:
-    """Open every page in headless Chromium; one report per page.
+               width: int = 1366, height: int = 900, mount: str = "/") -> list[PageReport]:
+    """Open every page in headless Chromium, the site served at ``mount``; one report per page.
 
-    A page fails when it does not answer 200, has no heading, shows a Sphinx or
+    A page fails when it does not answer 200 (404 for :data:`MISSING_PAGE`, which
+    must show the site's 404 page), has no heading, shows a Sphinx or
     notebook error, has an image that does not load or a formula that MathJax did
     not typeset, links to a page or anchor of the site that does not exist,
     requests a file of the site that fails, or logs a
@@ -324,16 +377,19 @@ def check_site(html_dir: Path = HTML, pages: list[str] | None = None, screenshot
     """
     pages = pages or site_pages(html_dir)
     screenshot_dir.mkdir(parents=True, exist_ok=True)
-    with browse(html_dir, width, height) as (context, base):
+    with browse(html_dir, width, height, mount) as (context, base):
         return [_check_page(context, base, page_path, screenshot_dir, html_dir) for page_path in pages]
 
 
 @contextlib.contextmanager
-def browse(html_dir: Path = HTML, width: int = 1366, height: int = 900):
-    """Serve ``html_dir`` on loopback and open headless Chromium; yields (browser context, base URL)."""
+def browse(html_dir: Path = HTML, width: int = 1366, height: int = 900, mount: str = "/"):
+    """Serve ``html_dir`` at ``mount`` on loopback and open headless Chromium.
+
+    Yields (browser context, base URL of the site).
+    """
     from playwright.sync_api import sync_playwright
 
-    server, base = serve(html_dir)
+    server, base = serve(html_dir, mount)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
@@ -355,11 +411,18 @@ def search_site(query: str, html_dir: Path = HTML) -> list[str]:
         page.goto(urljoin(base, f"search.html?q={quote(query)}"), wait_until="load")
         page.wait_for_selector("#search-results p.search-summary", timeout=20_000)
         links = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
-    return sorted({urlparse(link).path.lstrip("/") for link in links})
+    return sorted({urlparse(_site_relative(link, base)).path for link in links})
 
 
 def _is_own(url: str, base: str) -> bool:
-    return url.startswith(base)
+    """True for any address on the test server, inside the site's path or not."""
+    parsed = urlparse(base)
+    return url.startswith(f"{parsed.scheme}://{parsed.netloc}/")
+
+
+def _site_relative(url: str, base: str) -> str:
+    """``http://host/mount/book/a.html#x`` -> ``book/a.html#x``."""
+    return url[len(base):]
 
 
 def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_dir: Path) -> PageReport:
@@ -371,9 +434,11 @@ def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_d
     page.on("console", lambda msg: console_errors.append((msg.text, msg.location.get("url", ""))) if msg.type == "error" else None)
     page.on("pageerror", lambda error: console_errors.append((f"uncaught: {error}", "")))
 
+    expected_status = 404 if page_path == MISSING_PAGE else 200
     response = page.goto(urljoin(base, page_path), wait_until="load")
-    if response is None or response.status != 200:
-        report.problems.append(f"HTTP status {None if response is None else response.status}")
+    if response is None or response.status != expected_status:
+        report.problems.append(f"HTTP status {None if response is None else response.status}, "
+                               f"expected {expected_status}")
     page.wait_for_timeout(500)  # late scripts (copy buttons, togglebuttons) settle
 
     if page.locator("main h1, article h1").count() == 0:
@@ -400,12 +465,14 @@ def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_d
         else:
             report.offline_cdn_requests.append(url)
     for text, url in console_errors:
+        if expected_status == 404 and response is not None and url == response.url:
+            continue  # the browser reports the 404 we asked for
         from_a_cdn = bool(url) and not _is_own(url, base)
         about_a_cdn_request = any(cdn_url in text for cdn_url in report.offline_cdn_requests)
         if not (from_a_cdn or about_a_cdn_request):
             report.problems.append(f"console error: {text} ({url})")
 
-    shot = screenshot_dir / (page_path.replace("/", "__").replace(".html", ".png"))
+    shot = screenshot_dir / ("404.png" if page_path == MISSING_PAGE else page_path.replace("/", "__").replace(".html", ".png"))
     page.screenshot(path=str(shot), full_page=False)
     report.screenshot = str(shot)
     page.close()
@@ -435,9 +502,18 @@ def _check_internal_links(page, base: str, report: PageReport, html_root: Path) 
     """Every link to the site's own pages must reach an existing page and anchor."""
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
     own = sorted({h for h in hrefs if _is_own(h, base)})
+    here = page.url.split("#")[0]
     for href in own:
-        parsed = urlparse(href)
-        target = html_root / parsed.path.lstrip("/")
+        if href.split("#")[0] == here:  # an anchor on this very page (the 404 page has no file of its own)
+            fragment = urlparse(href).fragment
+            if fragment and page.locator(f'[id="{fragment}"]').count() == 0:
+                report.problems.append(f"link to a missing anchor: {href}")
+            continue
+        if not href.startswith(base):
+            report.problems.append(f"internal link outside the site's path {urlparse(base).path}: {href}")
+            continue
+        parsed = urlparse(_site_relative(href, base))
+        target = html_root / parsed.path
         if parsed.path.endswith("/"):
             target = target / "index.html"
         if not target.exists():

@@ -86,3 +86,14 @@ def test_text_pages_have_no_launch_buttons(site):
 ])
 def test_search_box_finds_the_page(site, query, page):
     assert page in book.search_site(query, site)
+
+
+def test_site_published_under_a_path_works_there(site, tmp_path):
+    """A project site (https://owner.github.io/xpcs-nb/): pages and the 404 page load at that path."""
+    executed = [book.EXECUTED / f"{s.stem}.ipynb" for s in book.chapter_sources()]
+    links = book.site_links({**TEST_LINKS, "XPCS_SITE_URL": "https://example.github.io/xpcs-nb/"})
+    result = book.build_site(book.stage_book(executed, links), output=tmp_path)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    reports = book.check_site(tmp_path / "_build" / "html", mount="/xpcs-nb/", screenshot_dir=tmp_path / "shots",
+                              pages=["book/intro.html", "notebooks/01_speckle_to_c2.html", book.MISSING_PAGE])
+    assert not [r.problems for r in reports if r.problems], book.summarise(reports)
