@@ -182,7 +182,12 @@ def _checked_url(variable: str, value: str) -> str:
 
 
 def _git_origin() -> str:
-    result = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"], capture_output=True, text=True)
+    """The checkout's ``origin`` remote; "" without one (or without git, as in a tarball)."""
+    try:
+        result = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"],
+                                capture_output=True, text=True)
+    except FileNotFoundError:
+        return ""
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
@@ -211,6 +216,7 @@ def with_site_links(config: dict, links: SiteLinks) -> dict:
     With a repository: the repository and issue buttons, and launch buttons for each
     hub given, each opening the chapter's ``.ipynb`` in JupyterLab.  Without one: no
     such buttons (Jupyter Book's default repository, its own, must not be linked).
+    Either way the 404 page's links start from the site's path.
     """
     config = json.loads(json.dumps(config))  # deep copy
     html = config.setdefault("html", {})
