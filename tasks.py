@@ -91,10 +91,8 @@ def command_book(args: argparse.Namespace) -> int:
     from tools import book
 
     preset = args.preset or default_preset()
-    try:
-        links = book.site_links()  # checked before the chapters run, not after
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+    links = site_links_or_none()  # checked before the chapters run, not after
+    if links is None:
         return 2
     print(f"building the book at preset {preset!r}; repository and launch buttons: "
           f"{links.repository_url or 'none (set XPCS_REPOSITORY_URL, see book/setup.md)'}", flush=True)
@@ -117,12 +115,27 @@ def command_test(args: argparse.Namespace) -> int:
     return code
 
 
+def site_links_or_none():
+    """The site's addresses from the environment, or None after printing what is wrong."""
+    from tools import book
+
+    try:
+        return book.site_links()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+
+
 def command_linkcheck(args: argparse.Namespace) -> int:
     """Check the book's external links without executing anything (DOIs are skipped)."""
     from tools import book
 
+    links = site_links_or_none()
+    if links is None:
+        return 2
+
     unexecuted = [source.with_suffix(".ipynb") for source in book.chapter_sources()]
-    result = book.build_site(book.stage_book(unexecuted), warnings_as_errors=False, builder="linkcheck")
+    result = book.build_site(book.stage_book(unexecuted, links), warnings_as_errors=False, builder="linkcheck")
     print(result.stdout[-4000:], result.stderr[-2000:], sep="\n")
     print(f"full report: {book.BUILD / 'jupyter-book-linkcheck.log'}")
     return result.returncode

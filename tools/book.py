@@ -344,6 +344,8 @@ def serve(directory: Path, mount: str = "/") -> tuple[http.server.ThreadingHTTPS
 
     Returns (server, base URL of the site).
     """
+    if not (mount.startswith("/") and mount.endswith("/")):
+        raise ValueError(f"mount must start and end with '/', e.g. '/xpcs-nb/', got {mount!r}")
     handler = functools.partial(type("Host", (_StaticHost,), {"mount": mount}), directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
