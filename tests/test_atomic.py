@@ -1,0 +1,95 @@
+"""Atomic writes: whole or nothing, SIGTERM and SIGKILL leftovers, the umask's mode."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from xpcs_nb.atomic import atomic_path, temporary_names
+
+
+def test_success_replaces_and_exception_keeps_old(tmp_path):
+    target = tmp_path / "sub" / "out.txt"
+    with atomic_path(target) as tmp:
+        assert tmp.parent == target.parent and tmp != target
+        tmp.write_text("new")
+    assert target.read_text() == "new"
+    with pytest.raises(KeyError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise KeyError("boom")
+    assert target.read_text() == "new"
+    assert temporary_names(target) == []
+
+
+def test_mode_follows_umask_not_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "out.txt"
+        with atomic_path(target) as tmp:
+            tmp.write_text("x")
+        assert target.stat().st_mode & 0o777 == 0o644
+        os.umask(0o002)
+        with atomic_path(target) as tmp:
+            tmp.write_text("x")
+        assert target.stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old)
+
+
+WRITER = textwrap.dedent("""
+    import sys, time, pathlib
+    from xpcs_nb.atomic import atomic_path
+    with atomic_path(sys.argv[1]) as tmp:
+        tmp.write_text("partial")
+        print("writing", flush=True)
+        time.sleep(60)
+""")
+
+
+def _start_writer(target):
+    process = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "writing"
+    assert len(temporary_names(target)) == 1
+    return process
+
+
+def test_sigterm_removes_the_temporary_file(tmp_path):
+    target = tmp_path / "store.h5"
+    process = _start_writer(target)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) != 0
+    assert temporary_names(target) == [] and not target.exists()
+
+
+def test_sigkill_leftover_is_removed_by_the_next_write(tmp_path):
+    target = tmp_path / "store.h5"
+    process = _start_writer(target)
+    process.kill()
+    process.wait(timeout=20)
+    assert len(temporary_names(target)) == 1  # nobody could clean up
+    other = tmp_path / "other.h5"
+    with atomic_path(other) as tmp:  # a write of another target leaves it
+        tmp.write_text("y")
+    assert len(temporary_names(target)) == 1
+    with atomic_path(target) as tmp:
+        tmp.write_text("done")
+    assert temporary_names(target) == [] and target.read_text() == "done"
+
+
+def test_live_writers_temporary_file_is_left_alone(tmp_path):
+    target = tmp_path / "store.h5"
+    process = _start_writer(target)
+    try:
+        with atomic_path(target) as tmp:
+            tmp.write_text("mine")
+        assert len(temporary_names(target)) == 1
+    finally:
+        process.kill()
+        process.wait(timeout=20)
