@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -76,14 +75,23 @@ def default_preset() -> str:
 
 
 def ensure_chromium() -> None:
-    """Install Debian's Chromium when it is missing (the browser check needs it)."""
-    if shutil.which("chromium") or shutil.which("chromium-browser"):
+    """Install Debian's Chromium when the browser check would not find it.
+
+    Runs inside ``.venv``: the lookup is the browser check's own (``find_chromium``).
+    """
+    from tools.book.browser import find_chromium
+
+    try:
+        find_chromium()
         return
+    except RuntimeError:
+        pass
     apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "-n", "apt-get"]
     print("installing Debian's chromium for the browser check", flush=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(apt + ["update", "-qq"], check=True, env=env)
     subprocess.run(apt + ["install", "-y", "-qq", "chromium"], check=True, env=env)
+    find_chromium()  # installed, yet not on the PATH: say so now rather than in the browser check
 
 
 def command_book(args: argparse.Namespace) -> int:

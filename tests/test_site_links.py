@@ -1,5 +1,5 @@
 """The site's repository and launch buttons: where their addresses come from and how
-they reach Jupyter Book's configuration (tools/book.py)."""
+they reach Jupyter Book's configuration (tools/book/links.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,50 @@
+"""Build the book the way CI and the README do, in four steps.
+
+1. :func:`execute_chapters` (``build.py``): every chapter executed with papermill at
+   a preset, into ``_build/executed/``.
+2. :func:`stage_book` (``build.py``): the book's sources and the executed notebooks
+   copied into ``_build/stage/``, execution off, the site's addresses from the
+   environment (:func:`site_links`, ``links.py``).
+3. :func:`build_site` (``build.py``): Jupyter Book 1.x writes ``_build/html``.
+4. :func:`check_site` (``browser.py``): headless Chromium opens every page and
+   reports what does not render.
+
+Used by ``tasks.py`` and by ``tests/integration``; ``python -m tools.book`` runs step
+4 on an existing build.
+"""
+
+from .browser import (
+    CHROMIUM_ARGS,
+    CHROMIUM_NAMES,
+    MISSING_PAGE,
+    PageReport,
+    browse,
+    check_site,
+    find_chromium,
+    search_site,
+    serve,
+    site_pages,
+    summarise,
+)
+from .build import build_site, chapter_sources, execute_chapter, execute_chapters, execution_table, stage_book
+from .links import (
+    DEFAULT_BINDERHUB,
+    REPOSITORY_HOSTS,
+    SiteLinks,
+    public_repository_url,
+    site_links,
+    with_site_links,
+)
+from .paths import BOOK_SOURCES, BUILD, EXECUTED, HTML, NOTEBOOKS, ROOT, SCREENSHOTS, STAGE
+
+__all__ = [
+    # where things are
+    "ROOT", "NOTEBOOKS", "BUILD", "EXECUTED", "STAGE", "HTML", "SCREENSHOTS", "BOOK_SOURCES",
+    # steps 1-3
+    "chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "execution_table", "build_site",
+    # the site's addresses
+    "REPOSITORY_HOSTS", "DEFAULT_BINDERHUB", "SiteLinks", "site_links", "public_repository_url", "with_site_links",
+    # step 4
+    "MISSING_PAGE", "CHROMIUM_NAMES", "CHROMIUM_ARGS", "PageReport", "site_pages", "serve", "find_chromium",
+    "browse", "check_site", "search_site", "summarise",
+]

@@ -1,0 +1,132 @@
+"""Steps 1 to 3 of the build: execute the chapters, stage the book, run Jupyter Book.
+
+1. :func:`execute_chapters`: each ``notebooks/NN_name.py`` (py:percent, the source of
+   truth) is converted with jupytext and executed with papermill, the preset passed
+   as the ``PRESET`` parameter, into ``_build/executed/``.
+2. :func:`stage_book`: the book's pages, configuration and the executed notebooks are
+   copied into ``_build/stage/`` with execution switched off, so every chapter runs
+   exactly once per build; the repository and launch buttons get their addresses
+   from the environment (:func:`tools.book.links.site_links`).
+3. :func:`build_site`: Jupyter Book 1.x writes the site to ``_build/html``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from .links import SiteLinks, site_links, with_site_links
+from .paths import BOOK_SOURCES, EXECUTED, NOTEBOOKS, ROOT, STAGE
+
+__all__ = ["chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "execution_table", "build_site"]
+
+
+def chapter_sources() -> list[Path]:
+    """The chapter notebooks' py:percent sources, in chapter order."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+
+
+def execute_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int = 3600) -> Path:
+    """Execute one chapter with papermill; returns the executed ``.ipynb``.
+
+    The notebook runs with ``notebooks/`` as its working directory, as it does for a
+    reader who opens it on a JupyterHub.
+    """
+    import jupytext
+    import papermill
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    unexecuted = out_dir / f"{source.stem}.input.ipynb"
+    executed = out_dir / f"{source.stem}.ipynb"
+    jupytext.write(jupytext.read(source), unexecuted)
+    started = time.perf_counter()
+    papermill.execute_notebook(
+        str(unexecuted),
+        str(executed),
+        parameters={"PRESET": preset},
+        kernel_name="python3",
+        cwd=str(source.parent),
+        progress_bar=False,
+        execution_timeout=timeout,
+    )
+    unexecuted.unlink()
+    print(f"executed {source.name} at preset {preset!r} in {time.perf_counter() - started:.0f} s", flush=True)
+    return executed
+
+
+def execute_chapters(preset: str) -> list[Path]:
+    """Execute every chapter in order; returns the executed notebooks."""
+    if EXECUTED.exists():
+        shutil.rmtree(EXECUTED)
+    return [execute_chapter(src, preset) for src in chapter_sources()]
+
+
+def stage_book(executed: list[Path], links: SiteLinks | None = None) -> Path:
+    """Copy the book's sources and the executed notebooks into ``_build/stage``.
+
+    ``links`` sets the repository and launch buttons; by default ``site_links()``
+    reads them from the environment.
+    """
+    if STAGE.exists():
+        shutil.rmtree(STAGE)
+    STAGE.mkdir(parents=True)
+    for name in BOOK_SOURCES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, STAGE / name)
+        elif src.exists():
+            shutil.copy2(src, STAGE / name)
+    (STAGE / "notebooks").mkdir()
+    for notebook in executed:
+        shutil.copy2(notebook, STAGE / "notebooks" / notebook.name)
+    (STAGE / "book" / "execution.md").write_text(execution_table(executed))
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    config = with_site_links(config, links or site_links())
+    (STAGE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return STAGE
+
+
+
+def execution_table(executed: list[Path]) -> str:
+    """The execution-times page: one row per chapter, from papermill's metadata."""
+    import nbformat
+
+    rows = []
+    for path in executed:
+        run = nbformat.read(path, as_version=4).metadata.get("papermill", {})
+        preset = run.get("parameters", {}).get("PRESET", "?")
+        finished = str(run.get("end_time", ""))[:19].replace("T", " ")
+        rows.append(f"| [{path.stem}](../notebooks/{path.name}) | `{preset}` | {run.get('duration', float('nan')):.0f} | {finished} |")
+    return "\n".join([
+        "# Execution times",
+        "",
+        "How long each chapter took to execute, with papermill, in the build that produced this site.",
+        "",
+        "| chapter | preset | seconds | finished (UTC) |",
+        "| --- | --- | ---: | --- |",
+        *rows,
+        "",
+    ])
+
+
+def build_site(stage: Path = STAGE, warnings_as_errors: bool = True, builder: str = "html",
+               output: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run Jupyter Book on the stage; the site lands in ``<output>/_build/<builder>``
+    (``_build/html`` by default), its log in ``<output>/_build/jupyter-book-<builder>.log``."""
+    target = output / "_build" / builder
+    if builder == "html" and target.exists():
+        shutil.rmtree(target)
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(output),
+               "--all", "--builder", builder]
+    if warnings_as_errors:
+        command += ["-W", "--keep-going"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    (output / "_build").mkdir(parents=True, exist_ok=True)
+    (output / "_build" / f"jupyter-book-{builder}.log").write_text(result.stdout + result.stderr)
+    return result
