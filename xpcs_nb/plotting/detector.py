@@ -1,7 +1,13 @@
-"""Figures the chapters share: detector images, ROI maps, two-time correlations.
+"""Detector images, ROI maps and two-time correlations, each on an ``Axes`` it is given.
 
-Every function draws on a Matplotlib ``Axes`` it is given and returns what it drew,
-so a chapter can lay out its own grid of panels.
+Every function draws on a Matplotlib ``Axes`` and returns the image it drew, so a
+chapter can lay out its own grid of panels.
+
+>>> import matplotlib.pyplot as plt
+>>> fig, ax = plt.subplots()
+>>> show_c2(ax, np.eye(4) + 0.1, dt=0.5).get_cmap().name
+'viridis'
+>>> plt.close(fig)
 """
 
 from __future__ import annotations
@@ -10,21 +16,27 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
+from xpcs_nb.plotting.style import C2_CMAP
+from xpcs_nb.validation import check_array, check_real
+
 __all__ = ["show_c2", "show_roi_map", "show_frame"]
 
 
 def show_c2(ax: plt.Axes, c2: np.ndarray, dt: float = 1.0, t_start: float = 0.0, *,
             title: str = "", unit: str = "s", vmin: float | None = None, vmax: float | None = None,
-            cmap: str = "viridis", colorbar: bool = True):
+            cmap: str = C2_CMAP, colorbar: bool = True, label: str = "$C_2$"):
     """Draw a two-time correlation c2 (T, T) with time on both axes.
 
     As in APS result files, t1 runs down the rows and t2 across the columns, with
     the origin in the upper-left corner, so the diagonal runs from top left to
     bottom right.  The colour range defaults to the 1st-99th percentile of the
     off-diagonal values, so the bright diagonal (which holds the shot noise) does not
-    wash out the rest.
+    wash out the rest. ``dt`` is the frame time in ``unit``; the colour bar carries
+    ``label``.
     """
-    c2 = np.asarray(c2)
+    c2 = check_array(c2, "c2", ndim=2, finite=False)
+    dt = check_real(dt, "dt", minimum=0, include_min=False)
+    t_start = check_real(t_start, "t_start")
     n = c2.shape[0]
     if vmin is None or vmax is None:
         off_diagonal = c2[~np.eye(n, dtype=bool)]
@@ -39,7 +51,7 @@ def show_c2(ax: plt.Axes, c2: np.ndarray, dt: float = 1.0, t_start: float = 0.0,
     if title:
         ax.set_title(title)
     if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
     return image
 
 
@@ -48,7 +60,7 @@ def show_roi_map(ax: plt.Axes, labels: np.ndarray, *, annotate: bool = True, tit
 
     With ``annotate`` each ROI's number is written at its centre of mass.
     """
-    labels = np.asarray(labels)
+    labels = check_array(labels, "labels", ndim=2, kind="integer")
     n_roi = int(labels.max())
     base = plt.get_cmap("tab20")(np.arange(max(n_roi, 1)) % 20)
     cmap = ListedColormap(np.vstack([[1, 1, 1, 1], base]))
@@ -70,7 +82,8 @@ def show_roi_map(ax: plt.Axes, labels: np.ndarray, *, annotate: bool = True, tit
 def show_frame(ax: plt.Axes, frame: np.ndarray, *, title: str = "", label: str = "counts",
                log: bool = False, colorbar: bool = True):
     """Draw one detector frame (H, W); ``log`` shows log10(1 + counts)."""
-    data = np.log10(1.0 + np.asarray(frame, dtype=float)) if log else frame
+    frame = check_array(frame, "frame", ndim=2, dtype=float)
+    data = np.log10(1.0 + frame) if log else frame
     image = ax.imshow(data, cmap="magma", interpolation="nearest")
     ax.set_xlabel("column (pixel)")
     ax.set_ylabel("row (pixel)")

@@ -1,0 +1,38 @@
+"""Every figure the chapters share, sized for the page and drawn with one C2 colour map.
+
+- :mod:`~xpcs_nb.plotting.style`: ``C2_CMAP``, ``PAGE_WIDTH`` and the class colours;
+- :mod:`~xpcs_nb.plotting.detector`: a detector frame, an ROI map, a two-time C2;
+- :mod:`~xpcs_nb.plotting.grids`: grids of crops, the gallery of each class's examples;
+- :mod:`~xpcs_nb.plotting.curves`: training loss, the elbow and its knee, a permutation test;
+- :mod:`~xpcs_nb.plotting.scatter`: a UMAP plane with one legend of class names;
+- :mod:`~xpcs_nb.plotting.fig3`: the paper's Fig. 3, class fractions beside the stress.
+
+Functions that draw one panel take an optional ``ax``; those that lay out a grid take
+an optional ``fig``. Each returns what it drew on.
+"""
+
+from xpcs_nb.plotting.curves import elbow, knee_construction, permutation_histogram, training_history
+from xpcs_nb.plotting.detector import show_c2, show_frame, show_roi_map
+from xpcs_nb.plotting.fig3 import fractions_beside_stress
+from xpcs_nb.plotting.grids import class_gallery, crop_grid
+from xpcs_nb.plotting.scatter import umap_scatter
+from xpcs_nb.plotting.style import C2_CMAP, CLASS_CMAP, PAGE_WIDTH, class_colours, grid_size
+
+__all__ = [
+    "C2_CMAP",
+    "CLASS_CMAP",
+    "PAGE_WIDTH",
+    "class_colours",
+    "grid_size",
+    "show_c2",
+    "show_roi_map",
+    "show_frame",
+    "crop_grid",
+    "class_gallery",
+    "training_history",
+    "elbow",
+    "knee_construction",
+    "permutation_histogram",
+    "umap_scatter",
+    "fractions_beside_stress",
+]
