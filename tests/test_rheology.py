@@ -96,7 +96,7 @@ def test_minima_reject_bad_input():
     time, stress = dipped_trace({})
     with pytest.raises(ValueError, match="time must be strictly increasing"):
         rheology.stress_minima(time[::-1], stress)
-    with pytest.raises(ValueError, match="smooth must be an integer"):
+    with pytest.raises(ValueError, match=r"smooth must be >= 1 \(samples\), got 0"):
         rheology.stress_minima(time, stress, smooth=0)
     with pytest.raises(ValueError, match="prominence must be > 0"):
         rheology.stress_minima(time, stress, prominence=-1.0)
