@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from xpcs_nb import correlation as corr
+from xpcs_nb.correlation import pixels
 from xpcs_nb.geometry import Detector
 
 # ------------------------------------------------------------------ helpers
@@ -438,8 +439,8 @@ def test_gather_passes_and_blocks_do_not_change_the_result(monkeypatch):
     frames = frames.astype(np.uint16)
     ref = corr.two_time(frames, labels, form="paper", dtype=np.float64)
     ref_lags, ref_g2 = corr.multi_tau_g2(frames, labels, 3, 8)
-    monkeypatch.setattr(corr, "_GATHER_BYTES", 40 * 2 * 37)  # 37 pixels per pass
-    monkeypatch.setattr(corr, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(pixels, "_GATHER_BYTES", 40 * 2 * 37)  # 37 pixels per pass
+    monkeypatch.setattr(pixels, "_BLOCK_BYTES", 1)
     got = corr.two_time(frames, labels, form="paper", dtype=np.float64, chunk_pixels=10)
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
     lags, g2 = corr.multi_tau_g2(frames, labels, 3, 8, chunk_pixels=10)

@@ -1,0 +1,47 @@
+"""Correlation maths: ROI maps, two-time C2, multi-tau g2, diagonal means (g2 from C2), KWW fit.
+
+Shapes: ``frames (T, H, W)``, ``labels (H, W)``, ``c2 (n_roi, T, T)``,
+``g2 (n_roi, n_lags)``.  Time runs down the rows and across the columns of every
+C2, origin upper left (as in APS 8-ID-I result files).
+
+One file per concept:
+
+- :mod:`.roi`: q-rings x azimuthal sectors (:func:`roi_partition`), their nominal
+  bounds and measured statistics;
+- :mod:`.pixels`: the pixels of each ROI gathered from a frame stack in chunks (the
+  private kernel both correlators read through);
+- :mod:`.twotime`: two-time C2 in the paper's and the APS ratio form (:func:`two_time`);
+- :mod:`.multitau`: multi-tau one-time g2 (:func:`multi_tau_g2`);
+- :mod:`.diagonals`: means along the diagonals of C2 (:func:`diagonal_means`,
+  :func:`g2_from_c2`);
+- :mod:`.kww`: the stretched exponential and its fit (:func:`fit_kww`).
+
+>>> import numpy as np
+>>> from xpcs_nb import correlation
+>>> frames = np.random.default_rng(0).poisson(2.0, size=(50, 16, 16))
+>>> correlation.two_time(frames, np.ones((16, 16), dtype=bool)).shape
+(1, 50, 50)
+"""
+
+from .diagonals import diagonal_means, g2_from_c2
+from .kww import KWWFit, fit_kww, kww
+from .multitau import multi_tau_g2, multi_tau_lags
+from .roi import azimuth_map, q_map, roi_bounds, roi_partition, roi_table
+from .twotime import FORMS, two_time
+
+__all__ = [
+    "q_map",
+    "azimuth_map",
+    "roi_partition",
+    "roi_bounds",
+    "roi_table",
+    "FORMS",
+    "two_time",
+    "multi_tau_lags",
+    "multi_tau_g2",
+    "diagonal_means",
+    "g2_from_c2",
+    "KWWFit",
+    "kww",
+    "fit_kww",
+]
