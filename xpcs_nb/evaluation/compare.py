@@ -1,0 +1,67 @@
+"""Every method side by side, on one evaluation set or across a photon-rate sweep.
+
+The sweep runs from bright (10 photons per pixel per frame, about the paper's real
+crop) to dim (0.1), where the shot-noise lift of the diagonal is forty times the
+speckle contrast (see :mod:`xpcs_nb.evaluation.diagonal`). Scored with
+``diagonal="keep"`` and again with ``"neighbours"``, it shows where each method
+breaks, and how much of that is the diagonal's doing rather than the noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import torch
+
+from ..presets import Preset
+from .data import EVALUATION_SEED, EvaluationSet, evaluation_set, load_evaluation_set  # noqa: F401 (doctest)
+from .features import method_features
+from .table import FAMILIES, method_table
+
+__all__ = ["SWEEP_PHOTONS", "compare_methods", "noise_sweep"]
+
+SWEEP_PHOTONS = (10.0, 1.0, 0.3, 0.1)
+
+
+def compare_methods(data: EvaluationSet, trained: torch.nn.Module | Sequence[torch.nn.Module], *,
+                    untrained_seeds=(0, 1, 2), kmeans_seeds=range(5), k=10, families=FAMILIES,
+                    n_init=10, **classical) -> pd.DataFrame:
+    """The tidy score table (:func:`method_table`) of every method on ``data``.
+
+    ``trained`` is the encoder to evaluate, or several (one per training seed);
+    ``classical`` goes to :func:`classical_features` (``pca_components``,
+    ``pixel_block``, ``seed``).
+
+    >>> from xpcs_nb.library import LibrarySpec
+    >>> from xpcs_nb.model import Autoencoder
+    >>> import tempfile
+    >>> spec = LibrarySpec(n_per_class=2, n_frames=64, crop_size=64, crops_per_c2=1, method="analytic",
+    ...                    photons_per_pixel=10.0)
+    >>> data = load_evaluation_set(spec, tempfile.mkdtemp(), diagonal="neighbours")
+    >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
+    ...                   pool=2, image_size=64)
+    >>> table = compare_methods(data, net, untrained_seeds=[0], kmeans_seeds=[0], k=1, n_init=1)
+    >>> table.groupby("method", sort=False).size().to_dict()
+    {'trained': 3, 'untrained': 3, 'pca': 3, 'pixels': 3, 'relaxation_time': 3, 'chance': 2}
+    """
+    if not isinstance(data, EvaluationSet):
+        raise TypeError(f"data must be an EvaluationSet, got {type(data).__name__}")
+    runs = method_features(data.crops, trained, untrained_seeds=untrained_seeds, **classical)
+    return method_table(runs, data.labels, photons_per_pixel=data.photons_per_pixel, diagonal=data.diagonal,
+                        groups=data.groups, kmeans_seeds=kmeans_seeds, k=k, families=families, n_init=n_init)
+
+
+def noise_sweep(preset: Preset | str, trained, *, photons=SWEEP_PHOTONS, diagonal: str, seed=EVALUATION_SEED,
+                n_per_class=None, **options) -> pd.DataFrame:
+    """:func:`compare_methods` on the preset's evaluation set at every photon rate, one table.
+
+    ``options`` go to :func:`compare_methods`. Each rate's library is built the first
+    time and reused after (see :func:`evaluation_set`).
+
+    >>> table = noise_sweep("fast", paper.load_model(), diagonal="neighbours")  # doctest: +SKIP
+    """
+    tables = [compare_methods(evaluation_set(preset, rate, diagonal=diagonal, seed=seed, n_per_class=n_per_class),
+                              trained, **options)
+              for rate in photons]
+    return pd.concat(tables, ignore_index=True)

@@ -1,0 +1,136 @@
+"""The evaluation data: labelled crops of a fresh library at a chosen photon rate.
+
+One library per photon rate, all from the same seed: the same labels, sectors,
+dynamics and crop positions, only the photon counts differ (the seed that draws
+the dynamics is independent of the one that draws the counts, see
+:func:`xpcs_nb.scenarios.scenario_c2`). A change of score along the sweep is then
+the noise's doing, not a different draw of dynamics.
+
+The seed defaults to :data:`EVALUATION_SEED`, far from the seeds the chapters train
+on (0, 1, 2 ...), so a trained encoder never meets its own training crops here.
+Each library is stored once under ``data/generated/<preset>/`` with a file name that
+spells out its spec (:attr:`xpcs_nb.library.LibrarySpec.file_name`, photon rate
+included); the diagonal treatment is applied when the crops are loaded, so both
+choices share one store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import dataset, library
+from ..paths import generated_dir
+from ..presets import Preset, get_preset
+from ..validation import check_choice, check_int, check_real, check_seed
+from .diagonal import DIAGONAL_CHOICES, treat_diagonal
+
+__all__ = ["EVALUATION_SEED", "EVALUATION_PER_CLASS", "EvaluationSet", "evaluation_spec",
+           "evaluation_store", "load_evaluation_set", "evaluation_set"]
+
+EVALUATION_SEED = 10_000
+EVALUATION_PER_CLASS = {"fast": 12}
+"""Large C2 per label where the preset's own library is too small to score (fast: 6)."""
+
+
+@dataclass(frozen=True)
+class EvaluationSet:
+    """Crops to score methods on, with their truth.
+
+    Attributes
+    ----------
+    crops : ndarray (N, S, S), float32
+        Each crop min-max scaled to [0, 1] after the diagonal treatment.
+    labels : ndarray (N,), int
+        0-4 rate classes, 5 heterodyne, 6 avalanche.
+    groups : ndarray (N,), int
+        The large C2 each crop was cut from; crops of one C2 share their dynamics,
+        so a retrieval score must not count them as found.
+    photons_per_pixel : float
+        Mean counts per pixel per frame of the movies behind the C2.
+    diagonal : {"keep", "neighbours"}
+    metadata : DataFrame, N rows
+        The store's table (truth of every crop).
+    """
+
+    crops: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+    photons_per_pixel: float
+    diagonal: str
+    metadata: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def _preset(preset: Preset | str) -> Preset:
+    return get_preset(preset) if isinstance(preset, str) else preset
+
+
+def evaluation_spec(preset: Preset | str, photons_per_pixel, *, seed=EVALUATION_SEED,
+                    n_per_class=None) -> library.LibrarySpec:
+    """The library spec of a preset's evaluation set at one photon rate.
+
+    ``n_per_class`` defaults to :data:`EVALUATION_PER_CLASS` for the preset, else
+    the preset's ``library_per_class``; the rest (frames, crop size, crops per C2,
+    method) is the preset's.
+
+    >>> spec = evaluation_spec("fast", 0.3)
+    >>> spec.n_per_class, spec.n_frames, spec.photons_per_pixel, spec.seed
+    (12, 512, 0.3, 10000)
+    """
+    p = _preset(preset)
+    photons = check_real(photons_per_pixel, "photons_per_pixel", minimum=0, include_min=False)
+    seed = check_seed(seed)
+    if n_per_class is None:
+        n_per_class = EVALUATION_PER_CLASS.get(p.name, p.library_per_class)
+    n_per_class = check_int(n_per_class, "n_per_class", minimum=1)
+    return library.LibrarySpec(n_per_class=n_per_class, n_frames=p.c2_frames, crops_per_c2=p.crops_per_c2,
+                               crop_size=p.crop_size, method=p.library_method, photons_per_pixel=photons,
+                               seed=seed)
+
+
+def evaluation_store(spec: library.LibrarySpec, directory) -> Path:
+    """Path of the store of ``spec`` in ``directory``, built (atomically) when missing."""
+    if not isinstance(spec, library.LibrarySpec):
+        raise TypeError(f"spec must be a LibrarySpec, got {type(spec).__name__}")
+    path = Path(directory) / spec.file_name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        library.build_library(spec, path)
+    return path
+
+
+def load_evaluation_set(spec: library.LibrarySpec, directory, *, diagonal: str) -> EvaluationSet:
+    """The crops of ``spec`` (built in ``directory`` when missing), diagonal treated as asked.
+
+    >>> import tempfile
+    >>> spec = library.LibrarySpec(n_per_class=1, n_frames=32, crop_size=32, crops_per_c2=2,
+    ...                            method="analytic", photons_per_pixel=1.0)
+    >>> data = load_evaluation_set(spec, tempfile.mkdtemp(), diagonal="neighbours")
+    >>> data.crops.shape, sorted(set(data.labels.tolist())), len(set(data.groups.tolist()))
+    ((14, 32, 32), [0, 1, 2, 3, 4, 5, 6], 7)
+    """
+    check_choice(diagonal, "diagonal", DIAGONAL_CHOICES)
+    crops, metadata = dataset.load_crop_store(evaluation_store(spec, directory), mmap=False)
+    return EvaluationSet(crops=treat_diagonal(crops, diagonal),
+                         labels=metadata["label"].to_numpy(dtype=np.int64),
+                         groups=metadata["c2_index"].to_numpy(dtype=np.int64),
+                         photons_per_pixel=float(spec.photons_per_pixel), diagonal=diagonal, metadata=metadata)
+
+
+def evaluation_set(preset: Preset | str, photons_per_pixel, *, diagonal: str, seed=EVALUATION_SEED,
+                   n_per_class=None) -> EvaluationSet:
+    """A preset's evaluation set at one photon rate, cached under its generated folder.
+
+    >>> data = evaluation_set("fast", 1.0, diagonal="neighbours")  # doctest: +SKIP
+    >>> data.crops.shape  # doctest: +SKIP
+    (168, 256, 256)
+    """
+    p = _preset(preset)
+    spec = evaluation_spec(p, photons_per_pixel, seed=seed, n_per_class=n_per_class)
+    return load_evaluation_set(spec, generated_dir(p.name), diagonal=diagonal)

@@ -1,0 +1,154 @@
+"""The methods compared: one feature set (N, D) per method, computed on the same crops.
+
+* ``"trained"``: the latent vectors of a trained encoder (:func:`xpcs_nb.latent.encode`);
+* ``"untrained"``: the same architecture with random weights drawn from a seed. It
+  shows what the architecture alone gives; a trained encoder must beat it to claim
+  that training taught it something;
+* ``"pca"``: the first principal components of the raw pixels, a linear encoder;
+* ``"pixels"``: the pixels themselves, block-averaged (4 x 4 by default);
+* ``"relaxation_time"``: the classical XPCS analysis, log10 of the relaxation time of
+  an exponential fitted to the crop's lag profile (lag 0 left out), one number.
+
+The relaxation time ignores the diagonal and any ``a x + b`` of the crop (the fit has
+its own baseline and contrast), so the diagonal treatment cannot change it; every
+other method sees the scaled pixels. A fit that fails (NaN) gets the median of the
+successful ones: it then counts as "unknown" rather than being dropped, which would
+flatter the method by removing its hardest crops.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+
+from .. import latent
+from ..validation import check_array, check_int, check_seed
+
+__all__ = ["METHODS", "untrained_copy", "network_features", "relaxation_time_features",
+           "classical_features", "feature_sets", "method_features"]
+
+METHODS = ("trained", "untrained", "pca", "pixels", "relaxation_time")
+
+
+def untrained_copy(model: torch.nn.Module, seed) -> torch.nn.Module:
+    """The same architecture as ``model`` with fresh random weights, in eval mode.
+
+    Every layer that can (``reset_parameters``) draws its PyTorch default start again
+    from ``seed``; the global random state is left as it was.
+
+    >>> from xpcs_nb.model import Autoencoder
+    >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
+    ...                   pool=2, image_size=32)
+    >>> a, b = untrained_copy(net, 0), untrained_copy(net, 0)
+    >>> bool(torch.equal(a.encoder[0].weight, b.encoder[0].weight))
+    True
+    >>> bool(torch.equal(a.encoder[0].weight, net.encoder[0].weight))
+    False
+    """
+    seed = check_seed(seed)
+    fresh = copy.deepcopy(model)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for module in fresh.modules():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+    return fresh.eval()
+
+
+def network_features(model: torch.nn.Module, crops) -> np.ndarray:
+    """Latent vectors (N, D) float32 of crops (N, S, S) in [0, 1] (S: the model's image size).
+
+    >>> from xpcs_nb.model import Autoencoder
+    >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
+    ...                   pool=2, image_size=32)
+    >>> network_features(net, np.zeros((3, 32, 32))).shape
+    (3, 4)
+    """
+    crops = check_array(crops, "crops", ndim=3, minimum=0, maximum=1, dtype=np.float32)
+    return latent.encode(model, crops)
+
+
+def relaxation_time_features(crops) -> np.ndarray:
+    """log10 relaxation time (N, 1), in frames; failed fits take the median of the others.
+
+    >>> lags = np.abs(np.subtract.outer(np.arange(32), np.arange(32)))
+    >>> crops = np.stack([np.exp(-2 * lags / tau) for tau in (2.0, 8.0)])
+    >>> relaxation_time_features(crops).round(2).ravel().tolist()
+    [0.3, 0.9]
+    """
+    crops = check_array(crops, "crops", ndim=3)
+    times = latent.baseline_features(crops, "relaxation_time")
+    failed = ~np.isfinite(times)
+    if failed.all():
+        return np.zeros_like(times)
+    times[failed] = np.median(times[~failed])
+    return times
+
+
+def classical_features(crops, *, seed=0, pca_components=64, pixel_block=4) -> dict[str, np.ndarray]:
+    """``{"pca", "pixels", "relaxation_time"}`` features of crops (N, S, S).
+
+    ``pca_components`` is cut to N when there are fewer crops; ``pixel_block`` must
+    divide S.
+
+    >>> crops = np.random.default_rng(0).random((5, 8, 8))
+    >>> {name: values.shape for name, values in classical_features(crops, pixel_block=2).items()}
+    {'pca': (5, 5), 'pixels': (5, 16), 'relaxation_time': (5, 1)}
+    """
+    crops = check_array(crops, "crops", ndim=3)
+    seed = check_seed(seed)
+    pca_components = check_int(pca_components, "pca_components", minimum=1)
+    pixel_block = check_int(pixel_block, "pixel_block", minimum=1)
+    return {
+        "pca": latent.baseline_features(crops, "pca", seed=seed, n_components=min(pca_components, len(crops))),
+        "pixels": latent.baseline_features(crops, "pixels", downsample=pixel_block),
+        "relaxation_time": relaxation_time_features(crops),
+    }
+
+
+def feature_sets(crops, model: torch.nn.Module, *, seed=0, **classical) -> dict[str, np.ndarray]:
+    """Every method of :data:`METHODS` on the same crops: name -> features (N, D).
+
+    ``model`` is the trained encoder; ``"untrained"`` is ``untrained_copy(model,
+    seed)``. ``classical`` goes to :func:`classical_features`.
+
+    >>> from xpcs_nb.model import Autoencoder
+    >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
+    ...                   pool=2, image_size=32)
+    >>> crops = np.random.default_rng(0).random((6, 32, 32))
+    >>> {name: values.shape for name, values in feature_sets(crops, net).items()}
+    {'trained': (6, 4), 'untrained': (6, 4), 'pca': (6, 6), 'pixels': (6, 64), 'relaxation_time': (6, 1)}
+    """
+    return {"trained": network_features(model, crops),
+            "untrained": network_features(untrained_copy(model, seed), crops),
+            **classical_features(crops, seed=seed, **classical)}
+
+
+def method_features(crops, trained: torch.nn.Module | Sequence[torch.nn.Module], *, untrained_seeds=(0, 1, 2),
+                    **classical) -> Mapping[str, list[np.ndarray]]:
+    """Every method's features, one array per independent run: name -> [features (N, D), ...].
+
+    ``trained`` is one model or several (trained from different seeds); the untrained
+    network is drawn once per seed of ``untrained_seeds`` from the first model's
+    architecture. The classical methods are deterministic: one run each.
+
+    >>> from xpcs_nb.model import Autoencoder
+    >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
+    ...                   pool=2, image_size=32)
+    >>> runs = method_features(np.random.default_rng(0).random((6, 32, 32)), [net, net], untrained_seeds=[3])
+    >>> {name: len(values) for name, values in runs.items()}
+    {'trained': 2, 'untrained': 1, 'pca': 1, 'pixels': 1, 'relaxation_time': 1}
+    """
+    models = [trained] if isinstance(trained, torch.nn.Module) else list(trained)
+    if not models or not all(isinstance(m, torch.nn.Module) for m in models):
+        raise TypeError(f"trained must be a torch.nn.Module or a non-empty sequence of them, got {trained!r}")
+    seeds = [check_seed(seed, "each of untrained_seeds") for seed in untrained_seeds]
+    if not seeds:
+        raise ValueError("untrained_seeds must hold at least one seed, got none")
+    runs = {"trained": [network_features(m, crops) for m in models],
+            "untrained": [network_features(untrained_copy(models[0], s), crops) for s in seeds]}
+    runs.update({name: [values] for name, values in classical_features(crops, **classical).items()})
+    return runs
