@@ -65,9 +65,13 @@ def test_the_static_figure_has_the_map_and_one_image_per_crop(tiny):
 
 def test_bad_input_is_refused(tiny):
     crops, latents, embedding, labels = tiny
-    with pytest.raises(ValueError, match="embedding must be"):
+    with pytest.raises(ValueError, match=r"embedding must have shape \(12, 2\), got an array of shape \(5, 2\)"):
         widgets.neighbour_explorer(crops, latents, embedding[:5], labels)
-    with pytest.raises(ValueError, match="k must be between 1 and 11"):
+    with pytest.raises(ValueError, match=r"k must be >= 1 and <= 11 \(the query itself is left out\), got 12"):
         widgets.neighbour_explorer(crops, latents, embedding, labels, k=12)
-    with pytest.raises(ValueError, match="labels must be 12 integers"):
-        widgets.neighbour_explorer(crops, latents, embedding, labels.astype(float))
+    with pytest.raises(ValueError, match="labels must hold integers"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels + 0.5)
+    with pytest.raises(ValueError, match="labels must have shape"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels[:11])
+    with pytest.raises(ValueError, match="label_names must name every label 0 .. 2"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels, label_names=["a", "b"])

@@ -28,41 +28,60 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from xpcs_nb.latent import nearest_neighbours
+from xpcs_nb.validation import check_array, check_int
 
 __all__ = ["neighbours_of", "neighbour_figure", "neighbour_explorer"]
 
 
-def _check_inputs(crops, latents, embedding, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Check that the four arrays describe the same N items; return latents, embedding, labels."""
+def _check_inputs(crops, latents, embedding, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Check that the four arrays describe the same N items; return them as numpy arrays."""
+    # Crops are only drawn: their shape is checked, not every pixel for NaN.
+    crops = check_array(crops, "crops", ndim=3, finite=False)
     n = len(crops)
-    if np.ndim(crops) != 3:
-        raise ValueError(f"crops must be an array (N, S, S), got shape {np.shape(crops)}")
-    latents = np.asarray(latents)
-    embedding = np.asarray(embedding)
-    labels = np.asarray(labels)
-    if latents.ndim != 2 or len(latents) != n:
-        raise ValueError(f"latents must be (N, D) with N = {n} (one per crop), got shape {latents.shape}")
-    if embedding.shape != (n, 2):
-        raise ValueError(f"embedding must be (N, 2) with N = {n} (one point per crop), got shape {embedding.shape}")
-    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be {n} integers (one per crop), got {labels.dtype} shape {labels.shape}")
-    return latents, embedding, labels
+    latents = check_array(latents, "latents", shape=(n, None))
+    embedding = check_array(embedding, "embedding", shape=(n, 2))
+    labels = check_array(labels, "labels", shape=(n,), kind="integer")
+    return crops, latents, embedding, labels
 
 
 def neighbours_of(latents, index: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest rows to row ``index`` of ``latents``, the row itself left out.
+
+    Parameters
+    ----------
+    latents : array (N, D)
+        Searched with the euclidean distance.
+    index : int
+        The query's row, 0 .. N-1.
+    k : int
+        Neighbours wanted, 1 .. N-1.
 
     Returns
     -------
     indices : ndarray (k,), int
         Nearest first (euclidean distance in the latent space).
     distances : ndarray (k,)
+
+    Examples
+    --------
+    >>> points = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 0.0], [0.0, 2.0]])
+    >>> indices, distances = neighbours_of(points, 0, 2)
+    >>> indices.tolist(), distances.round(3).tolist()
+    ([1, 3], [1.0, 2.0])
     """
-    latents = np.asarray(latents)
-    if not 0 <= index < len(latents):
-        raise ValueError(f"index must be in 0 .. {len(latents) - 1}, got {index}")
-    if not 1 <= k < len(latents):
-        raise ValueError(f"k must be between 1 and {len(latents) - 1} (the query itself is left out), got {k}")
+    latents = check_array(latents, "latents", ndim=2, min_size=2)
+    index, k = _check_query(index, k, len(latents))
+    return _neighbours_of(latents, index, k)
+
+
+def _check_query(index, k, n: int, index_name: str = "index") -> tuple[int, int]:
+    """A query row in 0 .. n-1 and a number of neighbours in 1 .. n-1."""
+    index = check_int(index, index_name, minimum=0, maximum=n - 1)
+    k = check_int(k, "k", minimum=1, maximum=n - 1, context=" (the query itself is left out)")
+    return index, k
+
+
+def _neighbours_of(latents: np.ndarray, index: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     indices, distances = nearest_neighbours(latents, latents[index], k=k + 1)
     keep = indices != index
     return indices[keep][:k], distances[keep][:k]
@@ -102,10 +121,37 @@ def neighbour_figure(crops, embedding, labels, query: int, indices, distances, *
     Returns
     -------
     Figure
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> crops, embedding = rng.random((6, 8, 8)), rng.normal(size=(6, 2))
+    >>> fig = neighbour_figure(crops, embedding, [0, 0, 0, 1, 1, 1], 0, [1, 2], [0.5, 0.7])
+    >>> len(fig.axes)  # the UMAP plane, the query, two neighbours
+    4
     """
-    embedding = np.asarray(embedding)
-    labels = np.asarray(labels)
-    indices = np.asarray(indices)
+    crops = check_array(crops, "crops", ndim=3, finite=False)
+    n = len(crops)
+    embedding = check_array(embedding, "embedding", shape=(n, 2))
+    labels = check_array(labels, "labels", shape=(n,), kind="integer")
+    query = check_int(query, "query", minimum=0, maximum=n - 1)
+    indices = check_array(indices, "indices", ndim=1, kind="integer", minimum=0, maximum=n - 1)
+    distances = check_array(distances, "distances", shape=indices.shape, minimum=0)
+    _check_label_names(label_names, labels)
+    return _draw_neighbour_figure(crops, embedding, labels, query, indices, distances,
+                                  label_names=label_names, fig=fig, title=title)
+
+
+def _check_label_names(label_names, labels: np.ndarray) -> None:
+    """``label_names``, when given, must name every label value."""
+    if label_names is not None and len(label_names) <= labels.max():
+        raise ValueError(f"label_names must name every label 0 .. {labels.max()}, "
+                         f"got {len(label_names)} names")
+
+
+def _draw_neighbour_figure(crops: np.ndarray, embedding: np.ndarray, labels: np.ndarray, query: int,
+                           indices: np.ndarray, distances: np.ndarray, *, label_names, fig: Figure | None,
+                           title: str) -> Figure:
     k = len(indices)
     n_columns = math.ceil((k + 1) / 2)
     if fig is None:
@@ -198,25 +244,25 @@ def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
     """
     import ipywidgets as widgets  # imported here: only the explorer needs it
 
-    latents, embedding, labels = _check_inputs(crops, latents, embedding, labels)
+    crops, latents, embedding, labels = _check_inputs(crops, latents, embedding, labels)
     n = len(latents)
-    if not 1 <= k < n:
-        raise ValueError(f"k must be between 1 and {n - 1} (the query itself is left out), got {k}")
-    if not 0 <= start < n:
-        raise ValueError(f"start must be a crop index in 0 .. {n - 1}, got {start}")
+    start, k = _check_query(start, k, n, index_name="start")
+    _check_label_names(label_names, labels)
+    dpi = check_int(dpi, "dpi", minimum=1)
 
     options = [(f"#{i} ({_label_text(int(labels[i]), label_names)})", i) for i in range(n)]
-    selector = widgets.Dropdown(options=options, value=int(start), description="query",
+    selector = widgets.Dropdown(options=options, value=start, description="query",
                                 layout=widgets.Layout(width="360px"))
     table = widgets.HTML()
     output = widgets.Output()
 
     def show(index: int) -> None:
-        indices, distances = neighbours_of(latents, index, k)
-        fig = neighbour_figure(crops, embedding, labels, index, indices, distances, label_names=label_names)
+        indices, distances = _neighbours_of(latents, index, k)
+        fig = _draw_neighbour_figure(crops, embedding, labels, index, indices, distances,
+                                     label_names=label_names, fig=None, title="")
         output.outputs = (_png_output(fig, dpi),)
         table.value = _neighbour_table(index, labels, indices, distances, label_names)
 
     selector.observe(lambda change: show(change["new"]), names="value")
-    show(int(start))
+    show(start)
     return widgets.VBox([selector, table, output])
