@@ -179,7 +179,7 @@ def test_interrupted_write_leaves_no_file(tmp_path, maps, truths, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dataset, "write_table", interrupt)
+    monkeypatch.setattr(dataset.store, "write_table", interrupt)
     with pytest.raises(KeyboardInterrupt):
         build_crop_store(maps, truths, tmp_path / "store.h5", seed=0)
     assert not list(tmp_path.iterdir())

@@ -42,15 +42,9 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .dataset import (
-    CROP_SIZE,
-    atomic_output,
-    check_c2,
-    describe_hdf5,
-    iter_crops,
-    join_truth,
-    warn_if_constant,
-)
+from .atomic import atomic_path
+from .dataset import CROP_SIZE, check_c2, describe_hdf5, iter_crops, join_truth, warn_if_constant
+from .validation import check_array, check_bool, check_choice, check_int, check_seed, check_square_maps
 
 __all__ = [
     "LAYOUTS",
@@ -77,12 +71,21 @@ NANOMETRE_UNITS = {"1/nm", "nm^-1", "nm⁻¹"}
 # ------------------------------------------------------------------ reading maps
 
 
-def full_from_upper(upper: np.ndarray) -> np.ndarray:
+def full_from_upper(upper) -> np.ndarray:
     """The symmetric (T, T) map from its upper triangle (diagonal included).
 
     Whatever lies below the diagonal is ignored, so a file that stores the full map
     reads right too.
+
+    >>> full_from_upper([[1, 2], [0, 3]])
+    array([[1, 2],
+           [2, 3]])
     """
+    upper = _square_map(upper, "upper")
+    return _full_from_upper(upper)
+
+
+def _full_from_upper(upper: np.ndarray) -> np.ndarray:
     return np.triu(upper) + np.triu(upper, k=1).T
 
 
@@ -93,7 +96,11 @@ def diagonal_from_neighbours(c2: np.ndarray) -> np.ndarray:
     diagonal stands above its neighbours; pyXpcsViewer replaces it this way for
     display. Not applied by default here: the paper's crops keep the raw diagonal
     (the published target crop has its maximum on it).
+
+    >>> diagonal_from_neighbours([[9.0, 1.0, 0.0], [1.0, 9.0, 3.0], [0.0, 3.0, 9.0]]).diagonal()
+    array([1., 2., 3.])
     """
+    c2 = _square_map(c2, "c2")
     out = np.array(c2, dtype=np.float64)
     side = np.diagonal(out, offset=1)  # c2[t, t+1], T-1 values
     total = np.zeros(len(out))
@@ -151,11 +158,15 @@ def read_c2(path, roi: int = 1, *, correct_diagonal: bool = False) -> np.ndarray
     KeyError
         No maps in the file (the message lists what it holds) or no map for ``roi``
         (the message lists the ROIs there are).
+    ArgumentTypeError
+        ``roi`` is not an integer (1.7 does not mean ROI 1).
     """
+    roi = check_int(roi, "roi", minimum=1)
+    correct_diagonal = check_bool(correct_diagonal, "correct_diagonal")
     with h5py.File(path, "r") as f:
         layout = detect_layout(f)
         group, prefix, _ = LAYOUTS[layout]
-        name = f"{group}/{prefix}{int(roi):05d}"
+        name = f"{group}/{prefix}{roi:05d}"
         if name not in f:
             raise KeyError(
                 f"{path} has no map for roi={roi} (/{name}); its ROIs are "
@@ -164,7 +175,7 @@ def read_c2(path, roi: int = 1, *, correct_diagonal: bool = False) -> np.ndarray
         upper = f[name][()]
     if upper.ndim != 2 or upper.shape[0] != upper.shape[1]:
         raise ValueError(f"/{name} in {path} must be a square (T, T) map, got {upper.shape}")
-    c2 = full_from_upper(upper.astype(np.float64))
+    c2 = _full_from_upper(upper.astype(np.float64))
     return diagonal_from_neighbours(c2) if correct_diagonal else c2
 
 
@@ -270,8 +281,7 @@ def write_aps_result(
         Each map's q (nm^-1; stored as 1/A) and azimuth (degrees); give both or neither.
         For the new layout the (q, phi) pairs must be distinct (they form a grid).
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
+    layout = check_choice(layout, "layout", sorted(LAYOUTS))
     maps = [_checked_symmetric(c2, f"c2s[{index}]") for index, c2 in enumerate(c2s)]
     if not maps:
         raise ValueError("c2s must hold at least one map, got none")
@@ -279,7 +289,7 @@ def write_aps_result(
         raise ValueError("give q and phi together (one value per map), or neither")
     group, prefix, bins_key = LAYOUTS[layout]
     rois = np.arange(1, len(maps) + 1)
-    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         for roi, c2 in zip(rois, maps):
             f.create_dataset(f"{group}/{prefix}{roi:05d}", data=np.triu(c2))
         f[bins_key] = rois
@@ -306,17 +316,23 @@ def _write_qmap_legacy(f: h5py.File, q: np.ndarray, phi: np.ndarray) -> None:
     f["xpcs/dphilist"] = phi[np.newaxis]
 
 
-def _checked_symmetric(c2, name: str) -> np.ndarray:
-    c2 = np.asarray(c2)
-    if c2.ndim != 2 or c2.shape[0] != c2.shape[1]:
+def _square_map(c2, name: str) -> np.ndarray:
+    """``c2`` as a square (T, T) array; NaN allowed on the diagonal only (as beamlines store it)."""
+    c2 = check_array(c2, name, ndim=2, kind="real", finite=False)
+    if c2.shape[0] != c2.shape[1]:
         raise ValueError(f"{name} must be a square (T, T) map, got shape {c2.shape}")
+    return check_square_maps(c2, name, min_size=1, allow_nan_diagonal=True, dtype=None)
+
+
+def _checked_symmetric(c2, name: str) -> np.ndarray:
+    c2 = _square_map(c2, name)
     if not np.allclose(c2, c2.T, equal_nan=True):
         raise ValueError(f"{name} must be symmetric: only its upper triangle is written")
     return c2
 
 
 def _per_map(values, n_maps: int, name: str) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
+    values = check_array(values, name, kind="real", dtype=np.float64)
     if values.shape != (n_maps,):
         raise ValueError(f"{name} must hold one value per map ({n_maps}), got shape {values.shape}")
     return values
@@ -364,6 +380,12 @@ def aps_to_crops(
         maps = [read_c2(path, roi) for roi in table["roi"]]
         build_crop_store(maps, table, "beamline.h5", seed=0)
     """
+    seed = check_seed(seed)
+    crop_size = check_int(crop_size, "crop_size", minimum=1)
+    crops_per_c2 = check_int(crops_per_c2, "crops_per_c2", minimum=1)
+    correct_diagonal = check_bool(correct_diagonal, "correct_diagonal")
+    if rois is not None:
+        rois = check_array(rois, "rois", ndim=1, kind="integer", minimum=1).tolist()
     path = Path(path)
     table = read_roi_table(path)
     if rois is not None:

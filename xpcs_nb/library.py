@@ -27,6 +27,7 @@ import pandas as pd
 from . import dataset, scenarios
 from .paths import generated_dir
 from .presets import Preset, get_preset
+from .validation import check_bool, check_choice, check_int, check_real, check_seed
 
 __all__ = ["LibrarySpec", "LibraryMaps", "truth_record", "build_library", "library_store"]
 
@@ -69,19 +70,23 @@ class LibrarySpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("n_per_class", "crops_per_c2", "crop_size"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not isinstance(self.n_frames, (int, np.integer)) or self.n_frames < self.crop_size:
-            raise ValueError(f"n_frames must be an int >= crop_size ({self.crop_size}), got {self.n_frames!r}")
-        if self.method not in ("movie", "analytic"):
-            raise ValueError(f"method must be 'movie' or 'analytic', got {self.method!r}")
+        # A frozen dataclass: the checked values (numpy integers made ints) are set
+        # through object.__setattr__, so equal specs compare and hash equal.
+        checked = {name: check_int(getattr(self, name), name, minimum=1)
+                   for name in ("n_per_class", "crops_per_c2", "crop_size")}
+        checked["n_frames"] = check_int(self.n_frames, "n_frames", minimum=checked["crop_size"],
+                                        context=" (crop_size)")
+        checked["method"] = check_choice(self.method, "method", ("movie", "analytic"))
+        checked["photons_per_pixel"] = check_real(self.photons_per_pixel, "photons_per_pixel",
+                                                  minimum=0, include_min=False)
+        checked["seed"] = check_seed(self.seed)
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     @classmethod
     def from_preset(cls, preset: Preset | str, seed: int = 0) -> "LibrarySpec":
         """The library a preset asks for (``Preset.library_per_class``, ``c2_frames``, ...)."""
-        p = get_preset(preset) if isinstance(preset, str) else preset
+        p = _preset(preset)
         return cls(n_per_class=p.library_per_class, n_frames=p.c2_frames, crops_per_c2=p.crops_per_c2,
                    crop_size=p.crop_size, method=p.library_method, seed=seed)
 
@@ -107,7 +112,7 @@ class LibraryMaps(Sequence):
     """
 
     def __init__(self, spec: LibrarySpec):
-        self.spec = spec
+        self.spec = _checked_spec(spec)
         rng = np.random.default_rng(spec.seed)
         self.labels = rng.permutation(np.repeat(np.arange(N_LABELS), spec.n_per_class))
         self.sectors = rng.integers(0, 18, size=spec.n_c2)
@@ -117,6 +122,7 @@ class LibraryMaps(Sequence):
         return self.spec.n_c2
 
     def _arguments(self, index: int) -> dict:
+        index = check_int(index, "index")
         if not 0 <= index < len(self):
             raise IndexError(f"index must be in [0, {len(self)}), got {index}")
         return dict(label=int(self.labels[index]), n_frames=self.spec.n_frames, seed=self.item_seeds[index],
@@ -147,7 +153,7 @@ def build_library(spec: LibrarySpec, path) -> pd.DataFrame:
     Written atomically (see :func:`xpcs_nb.dataset.build_crop_store`); returns the
     metadata table, one row per crop. Every C2 is its own experiment for the split.
     """
-    maps = LibraryMaps(spec)
+    maps = LibraryMaps(_checked_spec(spec))
     truths = [truth_record(maps.truth(i)) for i in range(len(maps))]
     return dataset.build_crop_store(maps, truths, path, seed=spec.seed, crops_per_c2=spec.crops_per_c2,
                                     crop_size=spec.crop_size, experiment_key=None)
@@ -155,7 +161,8 @@ def build_library(spec: LibrarySpec, path) -> pd.DataFrame:
 
 def library_store(preset: Preset | str, seed: int = 0, *, rebuild: bool = False, verbose: bool = True) -> Path:
     """Path of the preset's library store, building it when missing (or ``rebuild``)."""
-    p = get_preset(preset) if isinstance(preset, str) else preset
+    rebuild, verbose = check_bool(rebuild, "rebuild"), check_bool(verbose, "verbose")
+    p = _preset(preset)
     spec = LibrarySpec.from_preset(p, seed=seed)
     path = generated_dir(p.name) / spec.file_name
     if rebuild or not path.exists():
@@ -165,3 +172,17 @@ def library_store(preset: Preset | str, seed: int = 0, *, rebuild: bool = False,
             print(f"built {path.name}: {spec.n_c2} C2 of {spec.n_frames} frames -> {len(metadata)} crops "
                   f"in {time.perf_counter() - started:.0f} s")
     return path
+
+
+def _checked_spec(spec) -> LibrarySpec:
+    if not isinstance(spec, LibrarySpec):
+        raise TypeError(f"spec must be a LibrarySpec, got {type(spec).__name__}")
+    return spec
+
+
+def _preset(preset) -> Preset:
+    if isinstance(preset, str):
+        return get_preset(preset)
+    if not isinstance(preset, Preset):
+        raise TypeError(f"preset must be a preset name or a Preset, got {type(preset).__name__}")
+    return preset

@@ -23,7 +23,6 @@ Example
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +31,9 @@ import pandas as pd
 import pooch
 import torch
 
+from xpcs_nb.atomic import atomic_path
 from xpcs_nb.model import Autoencoder, published_autoencoder
+from xpcs_nb.validation import check_choice
 
 __all__ = [
     "ENV_VAR",
@@ -167,8 +168,7 @@ def fetch(name: str) -> Path:
     ConnectionError
         The download failed; the message names the variable to set instead.
     """
-    if name not in REGISTRY:
-        raise ValueError(f"name must be one of {sorted(REGISTRY)}, got {name!r}")
+    name = check_choice(name, "name", sorted(REGISTRY))
     local_folder = os.environ.get(ENV_VAR)
     if local_folder:
         return _checked_local_copy(Path(local_folder).expanduser(), name)
@@ -201,21 +201,23 @@ def _download(name: str) -> Path:
     """Download ``name`` into :func:`cache_dir` unless a good copy is already there.
 
     The registry's addresses are tried in order; the first that gives the file with
-    the right sha256 wins.
+    the right sha256 wins. Each download goes to a temporary file that replaces the
+    cached copy only once its sha256 matched.
     """
     entry = REGISTRY[name]
+    path = cache_dir() / name
+    if path.is_file() and pooch.file_hash(str(path), alg="sha256") == entry.sha256:
+        return path
     failures = []
     for url in entry.urls:
         try:
-            path = pooch.retrieve(
-                url=url,
-                known_hash=f"sha256:{entry.sha256}",
-                fname=name,
-                path=cache_dir(),
-                progressbar=False,
-            )
-            return Path(path)
-        except OSError as error:  # requests' ConnectionError, Timeout, HTTPError are OSErrors
+            with atomic_path(path) as temporary:
+                pooch.HTTPDownloader(progressbar=False)(url, str(temporary), None)
+                _check_sha256(temporary, entry.sha256)
+            return path
+        # requests' ConnectionError, Timeout, HTTPError are OSErrors; a wrong sha256 is
+        # a ValueError: another address may still hold the right file.
+        except (OSError, ValueError) as error:
             failures.append(f"{url}: {error}")
     raise ConnectionError(
         f"could not download {name}; to work offline, set the environment variable "
@@ -234,15 +236,9 @@ def _derived_csv(name: str) -> Path:
 
 
 def _write_text_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", newline="") as stream:
             stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def load_weights() -> dict[str, torch.Tensor]:
@@ -314,8 +310,7 @@ def load_rheology(source: str = "pickle") -> pd.DataFrame:
         Columns shear_rate (1/s), shear_stress (Pa), viscosity, torque, time_hr,
         time_min, time_sec, time (s), point_num.
     """
+    source = check_choice(source, "source", ("pickle", "csv"))
     if source == "pickle":
         return pd.read_pickle(fetch(RHEOLOGY_PICKLE))
-    if source == "csv":
-        return pd.read_csv(fetch(RHEOLOGY_CSV))
-    raise ValueError(f"source must be 'pickle' or 'csv', got {source!r}")
+    return pd.read_csv(fetch(RHEOLOGY_CSV))
