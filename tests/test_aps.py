@@ -173,3 +173,14 @@ def test_beamline_maps_into_a_crop_store(tmp_path, maps):
     crops, direct = aps.aps_to_crops(path, seed=2)
     np.testing.assert_array_equal(stored[:], crops)
     pd.testing.assert_frame_equal(metadata, direct.drop(columns="source"))
+
+
+def test_roi_must_be_an_integer(tmp_path, maps):
+    path = tmp_path / "result.hdf"
+    aps.write_aps_result(path, maps)
+    for roi in (1.7, 1.0, True, np.float32(2), "1"):
+        with pytest.raises(TypeError, match=r"roi must be an integer .*got"):
+            aps.read_c2(path, roi)
+    with pytest.raises(ValueError, match="roi must be >= 1, got 0"):
+        aps.read_c2(path, 0)
+    np.testing.assert_array_equal(aps.read_c2(path, np.int64(2)), maps[1])

@@ -371,3 +371,67 @@ def test_dataloader_workers_read_the_mapped_crops(store):
     batches = list(DataLoader(data, batch_size=8, num_workers=2))
     np.testing.assert_array_equal(torch.cat(batches).numpy(),
                                   torch.stack([data[i] for i in range(len(data))]).numpy())
+
+
+# ------------------------------------------------------- a store rebuilt under a map
+
+
+@pytest.fixture
+def rebuilt(store, maps, truths):
+    """A store loaded memory-mapped, then rebuilt under the same name with other crops."""
+    path, _ = store
+    crops, metadata = load_crop_store(path)
+    first_crop = np.array(load_crop_store(path, mmap=False)[0][0])
+    build_crop_store(maps[::-1], truths[::-1], path, seed=8, keep_source=True)
+    assert not np.array_equal(load_crop_store(path, mmap=False)[0][0], first_crop)
+    return crops, metadata, first_crop
+
+
+def test_a_map_first_read_after_a_rebuild_refuses_the_new_file(rebuilt):
+    crops, metadata, _ = rebuilt
+    assert crops._array is None  # mapped lazily: the file was not opened before the rebuild
+    with pytest.raises(dataset.StoreRebuiltError, match="rebuilt.*load_crop_store"):
+        crops[0]
+    with pytest.raises(dataset.StoreRebuiltError):
+        np.asarray(crops)
+
+
+def test_a_pickled_map_refuses_the_rebuilt_file(store, maps, truths):
+    path, _ = store
+    crops, _ = load_crop_store(path)
+    before = np.array(crops[0])  # opened now: this process keeps the old file's bytes
+    build_crop_store(maps[::-1], truths[::-1], path, seed=8)
+    np.testing.assert_array_equal(crops[0], before)
+    with pytest.raises(dataset.StoreRebuiltError, match="rebuilt"):
+        pickle.loads(pickle.dumps(crops))[0]
+
+
+def test_dataloader_workers_refuse_a_rebuilt_store(rebuilt):
+    crops, metadata, _ = rebuilt
+    data = AugmentedCropDataset(crops, seed=3, factor=2)
+    with pytest.raises(dataset.StoreRebuiltError, match="rebuilt"):
+        list(DataLoader(data, batch_size=4, num_workers=1))
+
+
+def test_source_maps_refuse_a_rebuilt_store(store, maps, truths):
+    path, _ = store
+    sources = load_source_c2(path)
+    build_crop_store(maps[::-1], truths[::-1], path, seed=8, keep_source=True)
+    with pytest.raises(dataset.StoreRebuiltError):
+        sources[0][0]
+
+
+def test_every_build_gets_its_own_content_id(tmp_path, maps, truths):
+    ids = set()
+    for _ in range(2):
+        build_crop_store(maps, truths, tmp_path / "s.h5", seed=0)
+        ids.add(load_crop_store(tmp_path / "s.h5")[1].attrs["content_id"])
+    assert len(ids) == 2 and all(len(i) == 32 for i in ids)
+
+
+def test_a_store_without_content_id_still_maps(store):
+    path, _ = store
+    with h5py.File(path, "a") as f:
+        del f.attrs["content_id"]
+    crops, _ = load_crop_store(path)
+    np.testing.assert_array_equal(crops[1], load_crop_store(path, mmap=False)[0][1])
