@@ -50,8 +50,9 @@ def small_model(seed=0, latent_size=8):
 
 
 def config(tmp_path, **changes):
-    """Two epochs in batches of 8 on the CPU, checkpoints in ``tmp_path``, unless changed."""
-    settings = dict(epochs=2, batch_size=8, lr=3e-3, device="cpu", progress=False)
+    """Two epochs in batches of 8 on the CPU in float32 (the bit-exact path), checkpoints
+    in ``tmp_path``, unless changed."""
+    settings = dict(epochs=2, batch_size=8, lr=3e-3, device="cpu", amp="off", channels_last=False, progress=False)
     return TrainConfig(**(settings | {"checkpoint_dir": tmp_path} | changes))
 
 
@@ -198,7 +199,7 @@ def test_bad_settings_are_refused(changes, name):
 
 def test_training_without_checkpoints_runs_and_learns(data):
     train_ds, val_ds = data
-    no_files = TrainConfig(epochs=4, batch_size=8, lr=3e-3, device="cpu", progress=False)
+    no_files = TrainConfig(epochs=4, batch_size=8, lr=3e-3, device="cpu", amp="off", progress=False)
     history = train(small_model(), train_ds, val_ds, no_files)
     assert all(math.isfinite(loss) for loss in history.train_loss + history.val_loss)
     assert history.val_loss[-1] < history.val_loss[0]

@@ -31,6 +31,8 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
+from .validation import ArgumentTypeError, check_int, check_real, describe
+
 __all__ = [
     "Autoencoder",
     "published_autoencoder",
@@ -150,13 +152,15 @@ class Autoencoder(nn.Module):
         image_size: int = IMAGE_SIZE,
     ) -> None:
         super().__init__()
-        _check_layout(latent_size, encoder_channels, decoder_channels, pool, dropout, image_size)
+        latent_size, encoder_channels, decoder_channels, pool, dropout, image_size = _check_layout(
+            latent_size, encoder_channels, decoder_channels, pool, dropout, image_size
+        )
         n_stages = len(encoder_channels)
         feature_side = image_size // pool**n_stages
         feature_shape = (encoder_channels[-1], feature_side, feature_side)
 
-        self.latent_size = int(latent_size)
-        self.image_size = int(image_size)
+        self.latent_size = latent_size
+        self.image_size = image_size
         self.encoder = _encoder(encoder_channels, pool, dropout)
         self.bottleneck = _bottleneck(feature_shape, latent_size)
         self.decoder1 = _decoder(encoder_channels[-1], decoder_channels, pool, dropout)
@@ -190,6 +194,8 @@ class Autoencoder(nn.Module):
         Tensor (N, 1, image_size, image_size)
             Values in [0, 1].
         """
+        if not isinstance(latents, torch.Tensor):
+            raise TypeError(f"latents must be a torch.Tensor, got {describe(latents)}")
         if latents.ndim != 2 or latents.shape[1] != self.latent_size:
             raise ValueError(
                 f"latents must have shape (N, {self.latent_size}), got {tuple(latents.shape)}"
@@ -233,32 +239,31 @@ class Autoencoder(nn.Module):
             )
 
 
-def _is_int_at_least(value, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-
-
 def _check_layout(latent_size, encoder_channels, decoder_channels, pool, dropout, image_size):
-    """Raise ValueError naming the first argument that cannot make a working model."""
-    if not _is_int_at_least(latent_size, 1):
-        raise ValueError(f"latent_size must be a positive integer, got {latent_size!r}")
-    if not encoder_channels or not all(_is_int_at_least(c, 1) for c in encoder_channels):
-        raise ValueError(f"encoder_channels must be positive integers, got {encoder_channels!r}")
-    if len(decoder_channels) != len(encoder_channels) or not all(
-        _is_int_at_least(c, 1) for c in decoder_channels
-    ):
+    """The layout as Python numbers; ValueError naming the first argument that cannot make a model."""
+    latent_size = check_int(latent_size, "latent_size", minimum=1)
+    encoder_channels = _check_channels(encoder_channels, "encoder_channels")
+    decoder_channels = _check_channels(decoder_channels, "decoder_channels")
+    if len(decoder_channels) != len(encoder_channels):
         raise ValueError(
             "decoder_channels must be as many positive integers as encoder_channels "
             f"({len(encoder_channels)}), got {decoder_channels!r}"
         )
-    if not _is_int_at_least(pool, 2):
-        raise ValueError(f"pool must be an integer >= 2, got {pool!r}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    pool = check_int(pool, "pool", minimum=2)
+    dropout = check_real(dropout, "dropout", minimum=0.0, maximum=1.0, include_max=False)
     shrink = pool ** len(encoder_channels)
-    if not _is_int_at_least(image_size, shrink) or image_size % shrink:
-        raise ValueError(
-            f"image_size must be a multiple of pool ** n_stages = {shrink}, got {image_size!r}"
-        )
+    image_size = check_int(image_size, "image_size", minimum=shrink)
+    if image_size % shrink:
+        raise ValueError(f"image_size must be a multiple of pool ** n_stages = {shrink}, got {image_size!r}")
+    return latent_size, encoder_channels, decoder_channels, pool, dropout, image_size
+
+
+def _check_channels(channels, name: str) -> tuple[int, ...]:
+    if isinstance(channels, (str, bytes)) or not hasattr(channels, "__len__"):
+        raise ArgumentTypeError(f"{name} must be a sequence of positive integers, got {describe(channels)}")
+    if len(channels) == 0:
+        raise ValueError(f"{name} must hold at least one stage, got {channels!r}")
+    return tuple(check_int(c, f"{name}[{i}]", minimum=1) for i, c in enumerate(channels))
 
 
 def published_autoencoder(latent_size: int = 64) -> Autoencoder:

@@ -5,11 +5,13 @@ A chapter that runs on its own calls these; each result is cached under
 
 * :func:`crop_splits` -- the library's crops (chapter 2) and a split by experiment;
 * :func:`augmented_sets` -- training and validation images, shifted along the diagonal;
-* :func:`trained_autoencoder` -- the autoencoder trained on them (chapter 3).
+* :func:`trained_autoencoder` -- the autoencoder trained on them (chapter 3);
+* :func:`errors_on_test_split` -- its test error beside the mean training image's.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,15 +24,34 @@ from .library import library_store
 from .model import Autoencoder
 from .paths import generated_dir
 from .presets import Preset, get_preset
-from .train import History, TrainConfig, load_best, train
+from .train import History, TrainConfig, load_best, mean_image_mse, reconstruction_mse, train
+from .validation import ArgumentTypeError, check_int, check_seed, describe
 
-__all__ = ["crop_splits", "augmented_sets", "trained_autoencoder", "copy_published_weights", "checkpoint_dir"]
+__all__ = ["crop_splits", "augmented_sets", "trained_autoencoder", "copy_published_weights", "checkpoint_dir",
+           "errors_on_test_split"]
 
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
+# A tag becomes part of a folder name: letters, digits, "-" and "_", dots only between them.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 
 
 def _preset(preset: Preset | str) -> Preset:
-    return get_preset(preset) if isinstance(preset, str) else preset
+    if isinstance(preset, str):
+        return get_preset(preset)
+    if not isinstance(preset, Preset):
+        raise ArgumentTypeError(f"preset must be a preset name such as 'fast' or a Preset, got {describe(preset)}")
+    return preset
+
+
+def _check_tag(tag) -> str:
+    if not isinstance(tag, str) or not PLAIN_NAME.fullmatch(tag):
+        raise ValueError(f"tag must be a plain name (letters, digits, '-', '_', dots between them; no path "
+                         f"separators or '..'), got {describe(tag)}")
+    return tag
+
+
+def _check_items(value, name: str) -> int | None:
+    return None if value is None else check_int(value, name, minimum=1)
 
 
 def crop_splits(preset: Preset | str, seed: int = 0) -> tuple[object, pd.DataFrame, dict[str, np.ndarray]]:
@@ -38,6 +59,7 @@ def crop_splits(preset: Preset | str, seed: int = 0) -> tuple[object, pd.DataFra
 
     The split keeps every experiment (here: every large C2) whole, 80 / 10 / 10 %.
     """
+    seed = check_seed(seed)
     crops, metadata = dataset.load_crop_store(library_store(_preset(preset), seed=seed))
     splits = dataset.split_by_experiment(metadata, fractions=SPLIT_FRACTIONS, seed=seed)
     return crops, metadata, splits
@@ -59,6 +81,8 @@ def augmented_sets(preset: Preset | str, seed: int = 0, n_train: int | None = No
     ``n_train`` / ``n_val``) by a seeded random choice.
     """
     p = _preset(preset)
+    seed = check_seed(seed)
+    n_train, n_val = _check_items(n_train, "n_train"), _check_items(n_val, "n_val")
     crops, _, splits = crop_splits(p, seed)
     train_images = dataset.AugmentedCropDataset(crops, splits["train"], seed=seed, factor=p.augment_factor)
     val_images = dataset.AugmentedCropDataset(crops, splits["validation"], seed=seed + 1, factor=p.augment_factor)
@@ -73,7 +97,8 @@ def copy_published_weights(model: Autoencoder) -> list[str]:
     For the published layout with a 64-number latent that is every tensor; for
     another latent size, the convolutions (the bottleneck's two linear layers keep
     their random start). Returns the names of the tensors copied. This is transfer
-    learning: the small presets cannot train the network from scratch on a CPU.
+    learning (``Preset.start_from == "published"``); every preset trains from
+    scratch by default.
     """
     from . import paper
 
@@ -85,8 +110,22 @@ def copy_published_weights(model: Autoencoder) -> list[str]:
 
 
 def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, tag: str = "main") -> Path:
-    """Where :func:`trained_autoencoder` keeps ``last.pt`` and ``best.pt``."""
+    """Where :func:`trained_autoencoder` keeps ``last.pt`` and ``best.pt``.
+
+    ``tag`` names the run inside the preset's folder; it must be a plain name, so no
+    tag can lead outside it.
+
+    >>> checkpoint_dir("fast", seed=1, latent_size=16, tag="sweep").name
+    'autoencoder_sweep_scratch_latent16_seed1'
+    >>> checkpoint_dir("fast", tag="../../elsewhere")
+    Traceback (most recent call last):
+    ...
+    ValueError: tag must be a plain name (letters, digits, '-', '_', dots between them; no path separators or '..'), got '../../elsewhere' (str)
+    """
     p = _preset(preset)
+    seed = check_seed(seed)
+    latent_size = check_int(latent_size, "latent_size", minimum=1)
+    tag = _check_tag(tag)
     return generated_dir(p.name) / f"autoencoder_{tag}_{p.start_from}_latent{latent_size}_seed{seed}"
 
 
@@ -101,11 +140,13 @@ def trained_autoencoder(preset: Preset | str, seed: int = 0, latent_size: int = 
     the model in eval mode on the CPU and the training history.
     """
     p = _preset(preset)
+    folder = checkpoint_dir(p, seed, latent_size, tag)  # checks seed, latent_size and tag
+    epochs = p.epochs if epochs is None else check_int(epochs, "epochs", minimum=1)
     train_images, val_images = augmented_sets(p, seed, n_train=n_train)
-    config = TrainConfig(epochs=p.epochs if epochs is None else epochs, batch_size=p.batch_size,
+    config = TrainConfig(epochs=epochs, batch_size=p.batch_size,
                          lr=p.learning_rate, loss="mse", seed=seed, device=device,
                          half_cycle_epochs=p.half_cycle_epochs, progress=progress,
-                         checkpoint_dir=checkpoint_dir(p, seed, latent_size, tag))
+                         checkpoint_dir=folder)
     torch.manual_seed(seed)  # the initial weights
     model = Autoencoder(latent_size=latent_size)
     if p.start_from == "published":
@@ -113,3 +154,26 @@ def trained_autoencoder(preset: Preset | str, seed: int = 0, latent_size: int = 
     history = train(model, train_images, val_images, config, resume=True)
     load_best(model, config.checkpoint_dir)
     return model.cpu().eval(), history
+
+
+def errors_on_test_split(model: torch.nn.Module, preset: Preset | str, seed: int = 0) -> dict[str, float]:
+    """Test error of ``model`` and of the mean training crop on the same test crops.
+
+    The mean training crop, shown for every test crop whatever it is, is the baseline
+    a trained model must beat by far; an untrained one does not.
+
+    Returns
+    -------
+    dict
+        ``model_mse`` and ``mean_image_mse`` (per pixel, crops in [0, 1]) and
+        ``n_test`` (crops of the test split), ``n_train`` (crops averaged).
+    """
+    crops, _, splits = crop_splits(_preset(preset), check_seed(seed))
+    test_crops = np.asarray(crops[np.sort(splits["test"])])
+    train_crops = crops[np.sort(splits["train"])]
+    return {
+        "model_mse": reconstruction_mse(model, test_crops),
+        "mean_image_mse": mean_image_mse(train_crops, test_crops),
+        "n_test": len(test_crops),
+        "n_train": len(train_crops),
+    }

@@ -2,7 +2,11 @@
 
 Three presets:
 
-* ``fast``  -- what CI runs on a 2-core CPU; every chapter in a minute or two.
+* ``fast``  -- what CI runs on a 2-core CPU; every chapter in a few minutes. Chapter 3
+  trains the paper's network from random weights on 6,144 crops (4 epochs of 1,536,
+  batch 32): about 3 minutes at the ~33 images/s of a 2-core AVX-512 BF16 CPU with
+  channels-last and bf16, about three times longer in float32. From scratch this way
+  the test error fell below the mean image's (0.0114) within about 4,700 crops.
 * ``class`` -- the default for a reader with one GPU on a JupyterHub.
 * ``paper`` -- the AI-NERD paper's scale (5000-frame C2, 400,000 augmented crops,
   50 epochs); hours, and a GPU.
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+
+from .validation import ArgumentTypeError, describe
 
 __all__ = ["Preset", "PRESETS", "get_preset", "ENV_VAR"]
 
@@ -51,7 +57,7 @@ class Preset:
     latent_sweep: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # Supp. Fig. 2
     sweep_items: int | None = None  # training images per model of the sweep
     sweep_epochs: int = 10
-    start_from: str = "scratch"  # "scratch" (the paper) or "published": fine-tune the paper's weights
+    start_from: str = "scratch"  # "scratch" (the paper, every preset) or "published": fine-tune the paper's weights
     # chapter 5: the synthetic rheo-XPCS experiment
     rheo_c2_method: str = "movie"  # "movie" (photons simulated) or "analytic" (expected C2 plus noise)
 
@@ -62,9 +68,9 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256,
-                   library_per_class=6, train_items=192, val_items=64, epochs=3, batch_size=16,
-                   half_cycle_epochs=1, latent_sweep=(4, 16, 64), sweep_items=96, sweep_epochs=1,
-                   start_from="published", rheo_c2_method="analytic"),
+                   library_per_class=6, train_items=1536, val_items=128, epochs=4, batch_size=32,
+                   half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=256, sweep_epochs=1,
+                   start_from="scratch", rheo_c2_method="analytic"),
     "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,
                     library_per_class=40, train_items=20_000, val_items=2_000, epochs=12, half_cycle_epochs=3,
                     sweep_items=5_000, sweep_epochs=3),
@@ -77,9 +83,15 @@ def get_preset(name: str | None = None) -> Preset:
     """Return the preset called ``name``; None reads ``$XPCS_PRESET`` (default ``class``).
 
     Raises ValueError naming the known presets when ``name`` is unknown.
+
+    >>> fast = get_preset("fast")
+    >>> fast.start_from, fast.batch_size, fast.epochs * fast.train_items
+    ('scratch', 32, 6144)
     """
     if name is None:
         name = os.environ.get(ENV_VAR, "class")
+    if not isinstance(name, str):
+        raise ArgumentTypeError(f"name must be a preset name such as 'fast', got {describe(name)}")
     key = str(name).strip().lower()
     if key not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {name!r}")

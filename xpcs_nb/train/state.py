@@ -1,0 +1,133 @@
+"""Everything the next epoch depends on, made fresh or resumed from ``last.pt``.
+
+The optimiser is Adam; the schedule the authors' cyclic learning rate
+(``CyclicLR``, ``triangular2``, from ``lr / 10`` up to ``lr`` and back, the peak
+halved every cycle, stepped after every batch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from xpcs_nb.model import check_state_dict
+from xpcs_nb.validation import check_int, check_real
+
+from .checkpoint import load_checkpoint
+from .config import TrainConfig
+from .history import History
+from .random_state import random_states, restore_random_states
+from .runtime import Runtime
+
+__all__ = ["TrainingState", "fresh_state", "cyclic_lr", "fingerprint", "resume_state", "RESUME_FINGERPRINT"]
+
+# Settings that must not change between a checkpoint and its resumption.
+RESUME_FINGERPRINT = ("batch_size", "lr", "loss", "seed", "half_cycle_epochs")
+
+
+def cyclic_lr(optimizer: torch.optim.Optimizer, lr: float, steps_per_half_cycle: int) -> torch.optim.lr_scheduler.CyclicLR:
+    """The authors' schedule: triangular2 between ``lr / 10`` and ``lr``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    lr : float
+        Peak learning rate of the first cycle.
+    steps_per_half_cycle : int
+        Optimiser steps from the bottom to the peak (upstream: six epochs of batches).
+
+    >>> optimizer = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1e-3)
+    >>> schedule = cyclic_lr(optimizer, 1e-3, steps_per_half_cycle=2)
+    >>> rates = []
+    >>> for _ in range(4):
+    ...     optimizer.step()
+    ...     schedule.step()
+    ...     rates.append(round(schedule.get_last_lr()[0], 6))
+    >>> rates  # up to the peak in two steps, down to lr / 10 in two more
+    [0.00055, 0.001, 0.00055, 0.0001]
+    """
+    lr = check_real(lr, "lr", minimum=0, include_min=False)
+    steps_per_half_cycle = check_int(steps_per_half_cycle, "steps_per_half_cycle", minimum=1)
+    return torch.optim.lr_scheduler.CyclicLR(
+        optimizer,
+        base_lr=lr / 10,
+        max_lr=lr,
+        step_size_up=steps_per_half_cycle,
+        mode="triangular2",
+        cycle_momentum=False,  # Adam has no momentum term to cycle
+    )
+
+
+@dataclass
+class TrainingState:
+    """The model, optimiser, schedule, gradient scaler, history and random states, as one."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.CyclicLR
+    scaler: torch.amp.GradScaler
+    loader_generator: torch.Generator
+    history: History
+    device: torch.device
+
+    def state_dict(self, fingerprint: dict) -> dict:
+        return {
+            "fingerprint": fingerprint,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "history": asdict(self.history),
+            "rng": random_states(self.loader_generator, self.device),
+        }
+
+    def load_state_dict(self, checkpoint: dict) -> None:
+        check_state_dict(self.model, checkpoint["model"])
+        self.model.load_state_dict(checkpoint["model"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.scheduler.load_state_dict(checkpoint["scheduler"])
+        if self.scaler.is_enabled() and checkpoint["scaler"]:
+            self.scaler.load_state_dict(checkpoint["scaler"])
+        self.history = History(**checkpoint["history"])
+        restore_random_states(checkpoint["rng"], self.loader_generator, self.device)
+
+
+def fresh_state(model: nn.Module, config: TrainConfig, runtime: Runtime, loader_generator: torch.Generator,
+                batches_per_epoch: int) -> TrainingState:
+    """Adam, the cyclic schedule, a gradient scaler (active for fp16 only), no history."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    return TrainingState(
+        model=model,
+        optimizer=optimizer,
+        scheduler=cyclic_lr(optimizer, config.lr, config.half_cycle_epochs * batches_per_epoch),
+        scaler=torch.amp.GradScaler(runtime.device.type, enabled=runtime.amp_dtype == torch.float16),
+        loader_generator=loader_generator,
+        history=History(),
+        device=runtime.device,
+    )
+
+
+def fingerprint(config: TrainConfig, n_train: int) -> dict:
+    """The settings a resumed run must share with its checkpoint."""
+    settings = {name: getattr(config, name) for name in RESUME_FINGERPRINT}
+    return settings | {"n_train": n_train}
+
+
+def resume_state(state: TrainingState, path: Path, expected: dict) -> None:
+    """Load ``path`` into ``state``; ValueError naming the file if it does not fit."""
+    checkpoint = load_checkpoint(path)
+    saved = checkpoint.get("fingerprint", {})
+    changed = {name: (saved.get(name), value) for name, value in expected.items() if saved.get(name) != value}
+    if changed:
+        details = ", ".join(f"{name}: checkpoint {old!r}, now {new!r}" for name, (old, new) in changed.items())
+        raise ValueError(
+            f"checkpoint {path} was made with other settings ({details}); "
+            "restore them, or pass resume=False to start afresh"
+        )
+    try:
+        state.load_state_dict(checkpoint)
+    except (ValueError, KeyError, TypeError, RuntimeError) as error:
+        raise ValueError(f"checkpoint {path} does not fit this model or run: {error}") from error
