@@ -32,7 +32,7 @@ def show_c2(ax: plt.Axes, c2: np.ndarray, dt: float = 1.0, t_start: float = 0.0,
     bottom right.  The colour range defaults to the 1st-99th percentile of the
     off-diagonal values, so the bright diagonal (which holds the shot noise) does not
     wash out the rest. ``dt`` is the frame time in ``unit``; the colour bar carries
-    ``label``.
+    ``label``. NaN entries (a file's unset diagonal or lower half) are left blank.
     """
     c2 = check_array(c2, "c2", ndim=2, finite=False)
     dt = check_real(dt, "dt", minimum=0, include_min=False)
@@ -40,7 +40,7 @@ def show_c2(ax: plt.Axes, c2: np.ndarray, dt: float = 1.0, t_start: float = 0.0,
     n = c2.shape[0]
     if vmin is None or vmax is None:
         off_diagonal = c2[~np.eye(n, dtype=bool)]
-        low, high = np.percentile(off_diagonal, [1, 99])
+        low, high = np.nanpercentile(off_diagonal, [1, 99])
         vmin = low if vmin is None else vmin
         vmax = high if vmax is None else vmax
     extent = (t_start, t_start + n * dt, t_start + n * dt, t_start)

@@ -95,7 +95,8 @@ def class_gallery(crops, classes, *, per_class: int = 5, seed: int = 0,
     Parameters
     ----------
     crops : array (N, S, S)
-        In [0, 1], drawn on that scale.
+        In [0, 1], drawn on that scale; anything indexed by row (a numpy array, the
+        memory-mapped crop store): only the crops shown are read and checked.
     classes : array (N,), int
         The class of each crop (e.g. k-means classes ordered slow to fast).
     per_class : int
@@ -114,8 +115,9 @@ def class_gallery(crops, classes, *, per_class: int = 5, seed: int = 0,
     Figure
         Its ``axes`` are the panels row by row, then the colour bar.
     """
-    crops = check_array(crops, "crops", ndim=3)
-    classes = check_array(classes, "classes", shape=(len(crops),), kind="integer")
+    classes = check_array(classes, "classes", ndim=1, kind="integer")
+    if len(crops) != len(classes):
+        raise ValueError(f"crops and classes must have the same length, got {len(crops)} and {len(classes)}")
     per_class = check_int(per_class, "per_class", minimum=1)
     seed = check_seed(seed)
     _check_length(captions, len(crops), "captions")
@@ -125,6 +127,7 @@ def class_gallery(crops, classes, *, per_class: int = 5, seed: int = 0,
     for value in values:
         members = np.flatnonzero(classes == value)
         chosen.append(np.sort(rng.choice(members, min(per_class, members.size), replace=False)))
+    shown = check_array(np.stack([np.asarray(crops[i]) for i in np.concatenate(chosen)]), "crops", ndim=3)
     n_cols = max(len(row) for row in chosen)
     fig = _figure(fig, len(values), n_cols, has_titles=captions is not None)
     grid = fig.add_gridspec(len(values), n_cols)
@@ -132,14 +135,14 @@ def class_gallery(crops, classes, *, per_class: int = 5, seed: int = 0,
     for row, (value, indices) in enumerate(zip(values, chosen)):
         for column, i in enumerate(indices):
             ax = fig.add_subplot(grid[row, column])
-            shown = ax.imshow(crops[i], cmap=C2_CMAP, vmin=0, vmax=1, interpolation="nearest")
+            image = ax.imshow(shown[len(panels)], cmap=C2_CMAP, vmin=0, vmax=1, interpolation="nearest")
             _ticks_off(ax)
             if captions is not None:
                 ax.set_title(captions[i], fontsize=PANEL_TITLE_SIZE)
             panels.append(ax)
         name = class_names[value] if class_names is not None else f"class {value}"
         panels[-len(indices)].set_ylabel(f"{name}\n({np.sum(classes == value)})", fontsize=PANEL_TITLE_SIZE + 1)
-    fig.colorbar(shown, ax=panels, label=colorbar_label, shrink=min(1.0, 0.5 + 0.25 * len(values)))
+    fig.colorbar(image, ax=panels, label=colorbar_label, shrink=min(1.0, 0.5 + 0.25 * len(values)))
     return fig
 
 

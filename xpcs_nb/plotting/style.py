@@ -16,6 +16,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from xpcs_nb.validation import check_int, check_real
+
 __all__ = ["C2_CMAP", "CLASS_CMAP", "PAGE_WIDTH", "PANEL_TITLE_SIZE", "grid_size", "class_colours"]
 
 C2_CMAP = "viridis"
@@ -38,6 +40,9 @@ def grid_size(n_rows: int, n_cols: int, *, title_space: float = 0.0) -> tuple[fl
 
     ``title_space`` adds that many inches per row for panel titles.
     """
+    n_rows = check_int(n_rows, "n_rows", minimum=1)
+    n_cols = check_int(n_cols, "n_cols", minimum=1)
+    title_space = check_real(title_space, "title_space", minimum=0)
     panel = min(PAGE_WIDTH * (1 - _COLOURBAR_SHARE) / n_cols, 2.2)
     width = PAGE_WIDTH if panel * n_cols > PAGE_WIDTH / 2 else panel * n_cols / (1 - _COLOURBAR_SHARE)
     return round(width, 2), round(n_rows * (panel + title_space), 2)
@@ -45,4 +50,5 @@ def grid_size(n_rows: int, n_cols: int, *, title_space: float = 0.0) -> tuple[fl
 
 def class_colours(n_classes: int) -> np.ndarray:
     """RGBA colours (n_classes, 4) for classes ordered slow to fast, from :data:`CLASS_CMAP`."""
+    n_classes = check_int(n_classes, "n_classes", minimum=1)
     return plt.get_cmap(CLASS_CMAP)(np.linspace(0.05, 0.95, n_classes))
