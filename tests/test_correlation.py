@@ -293,6 +293,26 @@ def test_g2_from_c2_is_the_mean_of_each_off_diagonal():
         corr.g2_from_c2(np.zeros((3, 4)))
 
 
+@pytest.mark.parametrize("shape", [(9, 9), (4, 9, 9), (2, 3, 9, 9)])
+@pytest.mark.parametrize(("first_lag", "last_lag"), [(0, None), (1, None), (0, 0), (3, 5), (8, 8), (2, None)])
+def test_diagonal_means_are_np_diagonal_means(shape, first_lag, last_lag):
+    c2 = np.random.default_rng(18).random(shape).astype(np.float32)
+    means = corr.diagonal_means(c2, first_lag=first_lag, last_lag=last_lag)
+    last = shape[-1] - 1 if last_lag is None else last_lag
+    assert means.dtype == np.float64 and means.shape == shape[:-2] + (last - first_lag + 1,)
+    for k in range(first_lag, last + 1):
+        expected = np.diagonal(c2.astype(np.float64), k, axis1=-2, axis2=-1).mean(-1)
+        np.testing.assert_allclose(means[..., k - first_lag], expected, rtol=1e-12)
+
+
+def test_g2_from_c2_is_diagonal_means_from_lag_one():
+    c2 = np.random.default_rng(19).random((3, 12, 12))
+    np.testing.assert_array_equal(corr.g2_from_c2(c2), corr.diagonal_means(c2, first_lag=1))
+    with pytest.raises(ValueError, match="c2 must have T >= 2"):
+        corr.g2_from_c2(np.ones((1, 1)))
+    np.testing.assert_array_equal(corr.diagonal_means(np.full((1, 1), 3.0), first_lag=0), [3.0])
+
+
 # ---------------------------------------------------- Brownian dynamics + KWW
 
 
@@ -423,6 +443,38 @@ def test_multi_tau_rejects_odd_buffers():
         corr.multi_tau_g2(frames, labels, 2, 5)
     with pytest.raises(ValueError, match="num_levels"):
         corr.multi_tau_g2(frames, labels, 0, 4)
+
+
+@pytest.mark.parametrize("call", [corr.two_time, lambda f, l: corr.multi_tau_g2(f, l, 2, 4)])
+def test_sparse_labels_are_refused_without_a_huge_allocation(call):
+    """Labels {1, 10**9}: memory follows the pixels, not the largest label.
+
+    Before, an array of counts per label value (8 GB here) was made before the
+    empty ROIs were reported.
+    """
+    import time
+    import tracemalloc
+
+    frames, labels = _good()
+    labels = labels.astype(np.int64)
+    labels[0, 0] = 10**9
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ValueError, match=r"999999998 of the ROIs 1\.\.1000000000 have no pixels.*first \[2, 3,"):
+            call(frames, labels)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20
+    assert time.perf_counter() - start < 5.0
+
+
+def test_missing_rois_are_listed():
+    frames, labels = _good()
+    labels[0, :4] = [3, 5, 9, 0]
+    with pytest.raises(ValueError, match=r"labels: 5 of the ROIs 1\.\.9 have no pixels .*first \[2, 4, 6, 7, 8\]"):
+        corr.two_time(frames, labels)
 
 
 def test_nan_outside_every_roi_is_ignored():

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from xpcs_nb.validation import ArgumentTypeError, check_int, check_real, describe
+
 __all__ = ["Detector", "PAPER_DETECTOR"]
 
 
@@ -36,6 +38,16 @@ class Detector:
         X-ray wavelength in metres (1.127e-10 m is 11 keV).
     beam_center : (float, float) or None
         Direct-beam position in pixels (row, col); None puts it at the centre.
+
+    Sizes are integers (numpy integers too, not bools or floats), lengths positive
+    finite reals; both are stored as plain Python numbers.
+
+    >>> Detector(shape=(np.int64(4), 6)).shape
+    (4, 6)
+    >>> Detector(shape=(4, 6.0))
+    Traceback (most recent call last):
+    ...
+    xpcs_nb.validation.ArgumentTypeError: shape[1] must be an integer (int or numpy integer), got 6.0 (float)
     """
 
     shape: tuple[int, int] = (256, 256)
@@ -45,12 +57,16 @@ class Detector:
     beam_center: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        if len(self.shape) != 2 or min(self.shape) < 1:
-            raise ValueError(f"shape must be two positive ints (rows, cols), got {self.shape!r}")
+        # a frozen dataclass: the checked values replace the given ones this way
+        set_field = object.__setattr__
+        set_field(self, "shape", tuple(check_int(n, f"shape[{i}]", minimum=1)
+                                       for i, n in enumerate(_pair(self.shape, "shape"))))
         for name in ("pixel_size", "distance", "wavelength"):
-            value = getattr(self, name)
-            if not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be a positive finite number in metres, got {value!r}")
+            set_field(self, name, check_real(getattr(self, name), name, minimum=0.0, include_min=False,
+                                             context=" (metres)"))
+        if self.beam_center is not None:
+            set_field(self, "beam_center", tuple(check_real(x, f"beam_center[{i}]")
+                                                 for i, x in enumerate(_pair(self.beam_center, "beam_center"))))
 
     @property
     def center(self) -> tuple[float, float]:
@@ -85,6 +101,17 @@ class Detector:
         q = self.q_map()
         phi = np.radians(self.azimuth_map())
         return q * np.cos(phi), q * np.sin(phi)
+
+
+def _pair(value, name: str) -> tuple:
+    """``value`` as a 2-tuple (rows, cols); ArgumentTypeError otherwise."""
+    try:
+        pair = tuple(value)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2:
+        raise ArgumentTypeError(f"{name} must be two numbers (rows, cols), got {describe(value)}")
+    return pair
 
 
 # The AI-NERD experiment: Lambda 750k (55 um pixels) at 8 m; the paper's ROI is
