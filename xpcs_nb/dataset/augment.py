@@ -14,6 +14,7 @@ from torch.utils.data import Dataset
 
 from ..validation import check_array, check_bool, check_choice, check_int, check_seed
 from .crops import _diagonal_crop, _minmax_scale
+from .mapped import MappedArray
 
 __all__ = ["AUGMENT_FACTOR", "AugmentedCropDataset", "shift_table", "wrap_shift"]
 
@@ -153,9 +154,11 @@ class AugmentedCropDataset(Dataset):
         metadata: pd.DataFrame | None = None,
         return_info: bool = False,
     ) -> None:
-        # Only the shape is checked here: reading a memory-mapped store whole to check
-        # its values would defeat the mapping. load_crop_store's crops are valid.
-        shape = tuple(crops.shape) if hasattr(crops, "shape") else np.shape(crops)
+        if not isinstance(crops, MappedArray):
+            crops = check_array(crops, "crops", kind="real")
+        # A mapped store's values are not checked: that would read it whole, and
+        # build_crop_store wrote only finite crops scaled to [0, 1].
+        shape = tuple(crops.shape)
         if len(shape) != 3 or shape[1] != shape[2]:
             raise ValueError(f"crops must have shape (N, S, S), got {shape}")
         n_crops, crop_size = shape[0], shape[1]

@@ -132,7 +132,9 @@ def diagonal_crop(c2, offset: int, crop_size: int = CROP_SIZE) -> np.ndarray:
                           context=" (the side of c2)")
     check_int(offset, "offset", minimum=0, maximum=len(c2) - crop_size,
               context=f" for a crop of {crop_size} in {len(c2)} frames")
-    return _diagonal_crop(c2, int(offset), crop_size)
+    crop = _diagonal_crop(c2, int(offset), crop_size)
+    check_array(crop, f"c2 (its crop at offset {offset})")  # finite where it is used
+    return crop
 
 
 def _diagonal_crop(c2: np.ndarray, offset: int, crop_size: int) -> np.ndarray:
