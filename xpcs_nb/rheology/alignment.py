@@ -231,7 +231,7 @@ def transition_alignment(
     fast_classes = _check_fast_classes(fast_classes, values.shape[1])
     threshold = check_real(threshold, "threshold", minimum=0.0, maximum=1.0, include_min=False, include_max=False)
     direction = check_choice(direction, "direction", DIRECTIONS)
-    minima = check_array(minima_times, "minima_times", min_size=0, dtype=np.float64).ravel()
+    minima = check_array(minima_times, "minima_times", ndim=1, min_size=0, dtype=np.float64)
     n_permutations = check_int(n_permutations, "n_permutations", minimum=1)
     seed = check_seed(seed)
 

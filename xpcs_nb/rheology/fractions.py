@@ -46,7 +46,7 @@ def class_fractions(labels, window_ids, n_classes: int | None = None, windows=No
     [[0.5, 0.5], [nan, nan]]
     """
     labels = check_array(labels, "labels", ndim=1, kind="integer", minimum=0)
-    window_ids = check_array(window_ids, "window_ids", kind=None)
+    window_ids = check_array(window_ids, "window_ids", ndim=1, kind=None)
     if window_ids.shape != labels.shape:
         raise ValueError(
             f"window_ids must have one entry per label ({labels.size}), got shape {window_ids.shape}"

@@ -110,7 +110,7 @@ def align_windows(start_times, shear_stop: float) -> np.ndarray:
     >>> align_windows([-5.0, 52.0], 209.0)
     array([204., 261.])
     """
-    start_times = check_array(start_times, "start_times", min_size=0, dtype=np.float64)
+    start_times = check_array(start_times, "start_times", ndim=1, min_size=0, dtype=np.float64)
     shear_stop = check_real(shear_stop, "shear_stop", context=" s")
     return start_times + shear_stop
 
