@@ -112,11 +112,10 @@ def copy_published_weights(model: Autoencoder) -> list[str]:
 def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, tag: str = "main") -> Path:
     """Where :func:`trained_autoencoder` keeps ``last.pt`` and ``best.pt``.
 
-    ``tag`` names the run inside the preset's folder; it must be a plain name, so no
-    tag can lead outside it.
+    ``generated_dir(preset)/autoencoder_<tag>_<start_from>_latent<latent_size>_seed<seed>``,
+    e.g. ``autoencoder_sweep_scratch_latent16_seed1``. ``tag`` names the run inside the
+    preset's folder; it must be a plain name, so no tag can lead outside it:
 
-    >>> checkpoint_dir("fast", seed=1, latent_size=16, tag="sweep").name
-    'autoencoder_sweep_scratch_latent16_seed1'
     >>> checkpoint_dir("fast", tag="../../elsewhere")
     Traceback (most recent call last):
     ...
