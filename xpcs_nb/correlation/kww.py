@@ -29,7 +29,7 @@ def kww(tau, baseline: float, beta: float, rate: float, alpha: float) -> np.ndar
     baseline = check_real(baseline, "baseline")
     beta = check_real(beta, "beta")
     rate = check_real(rate, "rate", minimum=0.0)
-    alpha = check_real(alpha, "alpha", minimum=0.0, include_min=False)
+    alpha = check_real(alpha, "alpha", minimum=0.0)
     return _kww(tau, baseline, beta, rate, alpha)
 
 

@@ -91,8 +91,8 @@ def multi_tau_g2(
     True
     """
     frames = _check_frames(frames)
-    lag_frames, lag_level = multi_tau_lags(num_levels, num_bufs)
-    num_levels = int(lag_level[-1]) + 1
+    lag_frames, lag_level = multi_tau_lags(num_levels, num_bufs)  # checks both
+    num_levels = int(num_levels)
     rois = _roi_pixels(labels, frames.shape[1:])
     n_frames = frames.shape[0]
     if chunk_pixels is None:
