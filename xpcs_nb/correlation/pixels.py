@@ -65,6 +65,13 @@ def _roi_pixels(labels, frame_shape: tuple[int, int]) -> list[np.ndarray]:
     Memory follows the number of pixels, never the largest label: the labels are
     sorted once and the ROIs are the runs of equal values, so labels {1, 10**9} are
     reported as 999,999,998 empty ROIs without an array of 10**9 counts.
+
+    >>> [pixels.tolist() for pixels in _roi_pixels([[2, 0], [1, 2]], (2, 2))]  # ROI 1, ROI 2
+    [[2], [0, 3]]
+    >>> _roi_pixels([[1, 10**9]], (1, 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: labels: 999999998 of the ROIs 1..1000000000 have no pixels (an empty ROI), first [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]; labels must be 1..n with every ROI non-empty (ROI r is output row r - 1)
     """
     flat = _check_labels(labels, shape=tuple(frame_shape)).ravel()
     if flat.size and flat.min() < 0:
@@ -82,7 +89,7 @@ def _roi_pixels(labels, frame_shape: tuple[int, int]) -> list[np.ndarray]:
         missing = _missing_labels(present, n)
         raise ValueError(
             f"labels: {n - present.size} of the ROIs 1..{n} have no pixels (an empty ROI), "
-            f"first {missing.tolist()}; labels must be 1..n with every ROI non-empty (ROI r is row r - 1)"
+            f"first {missing.tolist()}; labels must be 1..n with every ROI non-empty (ROI r is output row r - 1)"
         )
     ends = np.append(starts[1:], in_roi.size)
     return [order[first + start:first + end] for start, end in zip(starts, ends)]
