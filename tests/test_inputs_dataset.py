@@ -14,6 +14,8 @@ import torch
 
 from xpcs_nb import aps, dataset
 from xpcs_nb.library import LibraryMaps, LibrarySpec, library_store
+from xpcs_nb.paths import generated_dir
+from xpcs_nb.presets import get_preset
 from xpcs_nb.validation import ArgumentTypeError
 
 S = 8  # crop side of these tests
@@ -228,3 +230,34 @@ def test_numpy_integer_specs_equal_int_specs():
     with_numpy = LibrarySpec(**{**TINY_SPEC, "n_per_class": np.int64(1), "seed": np.uint8(0)})
     assert with_numpy == LibrarySpec(**TINY_SPEC) and hash(with_numpy) == hash(LibrarySpec(**TINY_SPEC))
     assert type(with_numpy.n_per_class) is int
+
+
+@pytest.mark.parametrize("bad", [True, 2.5, np.float32(600), float("nan"), torch.tensor(600)])
+def test_preset_sizes_must_be_integers(bad):
+    with pytest.raises(ArgumentTypeError, match="n_frames must be an integer"):
+        get_preset("fast").with_(n_frames=bad)
+
+
+def test_preset_fields_are_checked():
+    fast = get_preset("fast")
+    assert type(fast.with_(n_frames=np.int64(600)).n_frames) is int
+    assert fast.with_(train_items=None).train_items is None
+    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+        fast.with_(learning_rate=0.0)
+    with pytest.raises(ValueError, match="start_from must be one of"):
+        fast.with_(start_from="pretrained")
+    with pytest.raises(ArgumentTypeError, match="latent_sweep entry"):
+        fast.with_(latent_sweep=(4, 8.0))
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        fast.with_(batch_size=0)
+    with pytest.raises(ArgumentTypeError, match="name must be a preset name"):
+        get_preset(1)
+
+
+def test_generated_dir_takes_only_plain_names(tmp_path, monkeypatch):
+    monkeypatch.setenv("XPCS_DATA_DIR", str(tmp_path))
+    assert generated_dir("fast") == tmp_path / "generated" / "fast"
+    with pytest.raises(ArgumentTypeError, match="preset_name must be a str"):
+        generated_dir(True)
+    with pytest.raises(ValueError, match="simple name"):
+        generated_dir("a/b")

@@ -114,3 +114,36 @@ def test_rheology_pickle_and_csv_agree(paper_data):
     assert {"shear_rate", "shear_stress", "time"} <= set(from_pickle.columns)
     with pytest.raises(ValueError, match="source must be"):
         paper.load_rheology(source="xlsx")
+
+
+class FakeResponse:
+    """What requests.get gives pooch's downloader: status check, headers, chunks."""
+
+    def __init__(self, body: bytes):
+        self.body, self.headers = body, {"content-length": str(len(body))}
+
+    def raise_for_status(self):
+        pass
+
+    def iter_content(self, chunk_size=1024):
+        yield self.body
+
+
+def test_download_keeps_only_a_file_with_the_right_sha256(paper_data, offline, monkeypatch):
+    good = (paper_data / paper.RHEOLOGY_PICKLE).read_bytes()
+    first, second = paper.REGISTRY[paper.RHEOLOGY_PICKLE].urls
+    bodies = {first: good[:-1] + b"?", second: good}  # the first address serves a corrupt copy
+    served = []
+    monkeypatch.setattr(requests, "get", lambda url, **kwargs: served.append(url) or FakeResponse(bodies[url]))
+    path = paper.fetch(paper.RHEOLOGY_PICKLE)
+    assert served == [first, second]
+    assert path == paper.cache_dir() / paper.RHEOLOGY_PICKLE and path.read_bytes() == good
+    assert sorted(p.name for p in paper.cache_dir().iterdir()) == [paper.RHEOLOGY_PICKLE]  # no temporary file
+    assert paper.fetch(paper.RHEOLOGY_PICKLE) == path and served == [first, second]  # cached: no download
+
+
+def test_a_failed_download_leaves_the_cache_empty(offline, monkeypatch):
+    monkeypatch.setattr(requests, "get", lambda url, **kwargs: FakeResponse(b"not the file"))
+    with pytest.raises(ConnectionError, match="sha256"):
+        paper.fetch(paper.LATENTS)
+    assert not paper.cache_dir().exists() or not list(paper.cache_dir().iterdir())

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .validation import ArgumentTypeError, describe
+
 __all__ = ["DATA_DIR_ENV", "data_root", "generated_dir"]
 
 DATA_DIR_ENV = "XPCS_DATA_DIR"
@@ -32,9 +34,17 @@ def data_root() -> Path:
 
 
 def generated_dir(preset_name: str) -> Path:
-    """``data_root()/generated/<preset_name>``, created when missing."""
-    if not preset_name or not str(preset_name).isidentifier():
+    """``data_root()/generated/<preset_name>``, created when missing.
+
+    >>> generated_dir("../outside")
+    Traceback (most recent call last):
+    ...
+    ValueError: preset_name must be a simple name such as 'fast', got '../outside'
+    """
+    if not isinstance(preset_name, str):
+        raise ArgumentTypeError(f"preset_name must be a str such as 'fast', got {describe(preset_name)}")
+    if not preset_name.isidentifier():
         raise ValueError(f"preset_name must be a simple name such as 'fast', got {preset_name!r}")
-    path = data_root() / "generated" / str(preset_name)
+    path = data_root() / "generated" / preset_name
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -23,13 +23,20 @@ parameters) choose the preset.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
-from .validation import ArgumentTypeError, describe
+from .validation import ArgumentTypeError, check_choice, check_int, check_real, describe
 
 __all__ = ["Preset", "PRESETS", "get_preset", "ENV_VAR"]
 
 ENV_VAR = "XPCS_PRESET"
+# The fields that name a choice, and their choices.
+CHOICES = {
+    "library_method": ("movie", "analytic"),
+    "start_from": ("scratch", "published"),
+    "rheo_c2_method": ("movie", "analytic"),
+}
+OPTIONAL_SIZES = ("train_items", "val_items", "sweep_items")  # None means "all of them"
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,24 @@ class Preset:
     # chapter 5: the synthetic rheo-XPCS experiment
     rheo_c2_method: str = "movie"  # "movie" (photons simulated) or "analytic" (expected C2 plus noise)
 
+    def __post_init__(self) -> None:
+        # Frozen: checked values (numpy integers made ints) go in through object.__setattr__.
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"name must be a simple name such as 'fast', got {self.name!r}")
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name in CHOICES:
+                value = check_choice(value, field.name, CHOICES[field.name])
+            elif field.name == "learning_rate":
+                value = check_real(value, field.name, minimum=0, include_min=False)
+            elif field.name == "latent_sweep":
+                value = tuple(check_int(size, "latent_sweep entry", minimum=1) for size in value)
+            elif field.name in OPTIONAL_SIZES and value is None:
+                pass
+            elif field.name != "name":
+                value = check_int(value, field.name, minimum=1)
+            object.__setattr__(self, field.name, value)
+
     def with_(self, **changes) -> "Preset":
         """A copy with some fields changed, e.g. ``P.with_(n_frames=200)``."""
         return replace(self, **changes)
@@ -87,6 +112,10 @@ def get_preset(name: str | None = None) -> Preset:
     >>> fast = get_preset("fast")
     >>> fast.start_from, fast.batch_size, fast.epochs * fast.train_items
     ('scratch', 32, 6144)
+    >>> fast.with_(n_frames=2.5)
+    Traceback (most recent call last):
+    ...
+    xpcs_nb.validation.ArgumentTypeError: n_frames must be an integer (int or numpy integer), got 2.5 (float)
     """
     if name is None:
         name = os.environ.get(ENV_VAR, "class")
