@@ -6,6 +6,8 @@ standard errors.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.signal import find_peaks
@@ -16,6 +18,7 @@ from xpcs_nb.scenarios import (
     CLASS_NAMES,
     HETERODYNE,
     N_RATE_CLASSES,
+    SectorRate,
     SectorROI,
     c2_for_dynamics,
     c2_noise_std,
@@ -26,6 +29,7 @@ from xpcs_nb.scenarios import (
     scenario_c2,
     scenario_dynamics,
 )
+from xpcs_nb.simulate import AgingRate, ShearRelaxationRate
 
 T = 256  # frames of every scenario C2 here (a paper-sized crop)
 
@@ -277,3 +281,37 @@ def test_stress_drops_follow_bursts_as_stated(experiment):
 def test_bad_input_raises(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+# --------------------------------------------------------------------------- #
+# SectorRate: simulate's rate laws composed, values as documented
+# --------------------------------------------------------------------------- #
+def documented_sector_rate(s, fast, slow, tau_relax, anisotropy, t_age, boost, tau_burst, burst_times):
+    """SectorRate's docstring formula written out with ``math``, one time at a time."""
+    s = max(s, 0.0)
+    after_shear = slow + (fast - slow) * math.exp(-s / tau_relax)
+    last_restart = max([0.0] + [b for b in burst_times if b <= s])
+    aging = 1.0 / (1.0 + (s - last_restart) / t_age)
+    activity = sum(math.exp(-(s - b) / tau_burst) for b in burst_times if s >= b)
+    return after_shear * anisotropy * aging * (1.0 + (boost - 1.0) * activity)
+
+
+@pytest.mark.parametrize("parameters", [
+    # the rheo experiment's sector rates at dt = 0.1 s, with three bursts
+    dict(fast=1.28, slow=0.02, tau_relax=150.0, anisotropy=1.3, t_age=100.0, boost=60.0, tau_burst=30.0,
+         burst_times=(480.0, 700.0, 715.5)),
+    dict(fast=5.0, slow=0.5, tau_relax=20.0, anisotropy=0.7, t_age=10.0, boost=3.0, tau_burst=5.0,
+         burst_times=()),
+])
+def test_sector_rate_follows_its_documented_formula(parameters):
+    times = np.concatenate([[-10.0, 0.0], np.linspace(0.0, 1500.0, 601), [480.0, 700.0, 715.5, 716.0]])
+    expected = [documented_sector_rate(t, **parameters) for t in times]
+    np.testing.assert_allclose(SectorRate(**parameters)(times), expected, rtol=1e-12)
+
+
+def test_sector_rate_is_made_of_simulates_rate_laws():
+    rate = SectorRate(fast=2.0, slow=0.1, tau_relax=50.0, anisotropy=1.0, t_age=30.0, boost=1.0, tau_burst=5.0)
+    assert rate.after_shear == ShearRelaxationRate(rate_fast=2.0, rate_slow=0.1, tau_relax=50.0)
+    assert rate.aging == AgingRate(rate0=1.0, t_age=30.0)
+    times = np.linspace(0.0, 300.0, 31)  # no bursts: after-shear relaxation times aging from the stop
+    np.testing.assert_allclose(rate(times), rate.after_shear(times) * rate.aging(times), rtol=1e-14)

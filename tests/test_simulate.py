@@ -24,6 +24,7 @@ from xpcs_nb.simulate import (
     stationary,
     structure_factor_peak,
 )
+from xpcs_nb.simulate.movie import _widened_for
 
 DT = 0.01  # s per frame in every test
 
@@ -292,3 +293,40 @@ def test_rate_profiles_are_checked_when_evaluated():
         simulate_movie(SMALL, Dynamics(rate=np.ones(5)), 10, DT, seed=0)  # 5 values for 10 frames
     with pytest.raises(ValueError, match="equilibrium"):
         simulate_movie(SMALL, aging(1.0, 1.0), 10, DT, seed=0).g2_theory(0.02, [0.1])
+
+
+# --------------------------------------------------------------------------- #
+# Counts that do not fit the frame dtype
+# --------------------------------------------------------------------------- #
+def test_bright_movies_keep_every_count():
+    """At 1e9 photons per pixel the counts (up to ~1e10 for one grain) used to wrap round in int32."""
+    movie = simulate_movie(Detector(shape=(16, 16)), stationary(1.0), 4, DT, seed=0, grains_per_pixel=1,
+                           photons_per_pixel=1e9)
+    assert movie.frames.dtype == np.int64
+    assert movie.frames.min() >= 0
+    assert movie.frames.mean() == pytest.approx(1e9, rel=0.2)  # exponential speckle, 1024 pixel-frames
+    assert movie.frames.max() > np.iinfo(np.int32).max  # the counts int32 could not hold are there
+
+
+@pytest.mark.parametrize(("photons", "dtype"), [(1.0, np.uint16), (5e3, np.int32), (1e8, np.int64)])
+def test_count_dtype_grows_with_the_photon_rate(photons, dtype):
+    movie = simulate_movie(SMALL, stationary(1.0), 3, DT, seed=0, photons_per_pixel=photons)
+    assert movie.frames.dtype == dtype
+    assert movie.frames.min() >= 0
+
+
+def test_a_count_beyond_the_chosen_dtype_widens_the_frames():
+    frames = np.zeros((2, 2, 2), dtype=np.uint16)
+    assert _widened_for(frames, np.array([[1, 2], [3, 65535]])) is frames
+    widened = _widened_for(frames, np.array([[1, 2], [3, 65536]]))
+    assert widened.dtype == np.int64
+    widened[0] = np.array([[1, 2], [3, 65536]])
+    assert widened[0, 1, 1] == 65536
+
+
+def test_unrepresentable_photon_rates_are_refused():
+    with pytest.raises(ValueError, match="photons_per_pixel"):
+        simulate_movie(SMALL, stationary(1.0), 3, DT, seed=0, photons_per_pixel=1e16)
+    with pytest.raises(ValueError, match="intensity_map"):
+        simulate_movie(SMALL, stationary(1.0), 3, DT, seed=0, photons_per_pixel=1e14,
+                       intensity_map=np.full((4, 4), 100.0))

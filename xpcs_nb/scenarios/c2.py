@@ -10,6 +10,7 @@ Two ways to make a C2 from a :class:`~xpcs_nb.simulate.Dynamics`
   the ROI's pixels plus Gaussian noise of the size an N-pixel average has (see
   :mod:`.analytic`).  The tests check that the two paths agree in mean and in noise.
 
+>>> from xpcs_nb.scenarios import HETERODYNE
 >>> c2, truth = scenario_c2(HETERODYNE, n_frames=32, seed=1)
 >>> c2.shape, c2.dtype, truth.name, truth.label
 ((32, 32), dtype('float32'), 'heterodyne', 5)
@@ -26,7 +27,7 @@ from .. import correlation
 from ..simulate import Dynamics, simulate_movie
 from ..validation import ArgumentTypeError, check_array, check_choice, check_int, check_real, check_seed, describe
 from .analytic import _c2_noise_std, _check_dynamics_and_roi, _expected_c2, symmetric_normal
-from .labels import AVALANCHE, CLASS_NAMES, HETERODYNE, checked_label, rate_class, scenario_dynamics  # noqa: F401
+from .labels import AVALANCHE, CLASS_NAMES, checked_label, rate_class, scenario_dynamics
 from .roi import SectorROI
 
 __all__ = ["C2Truth", "scenario_c2", "scenario_truth", "scenario_batch", "c2_for_dynamics"]
