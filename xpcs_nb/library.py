@@ -140,6 +140,8 @@ class LibraryMaps(Sequence):
 
 def truth_record(truth: scenarios.C2Truth) -> dict:
     """A C2Truth as one flat, storable row: tuples become text, None becomes NaN."""
+    if not isinstance(truth, scenarios.C2Truth):
+        raise TypeError(f"truth must be a scenarios.C2Truth, got {type(truth).__name__}")
     row = truth.as_dict()
     row["avalanche_times"] = " ".join(f"{t:.6g}" for t in row["avalanche_times"])
     row["fringe_period"] = np.nan if row["fringe_period"] is None else row["fringe_period"]
