@@ -38,8 +38,10 @@ def compare_methods(data: EvaluationSet, trained: torch.nn.Module | Sequence[tor
     >>> import tempfile
     >>> spec = LibrarySpec(n_per_class=2, n_frames=64, crop_size=64, crops_per_c2=1, method="analytic",
     ...                    photons_per_pixel=10.0)
-    >>> data = load_evaluation_set(spec, tempfile.mkdtemp(), diagonal="neighbours")
-    >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     data = load_evaluation_set(spec, folder, diagonal="neighbours")
+    >>> _ = torch.manual_seed(0)
+    >>> net = Autoencoder(latent_size=8, encoder_channels=(4, 4, 4), decoder_channels=(4, 4, 4),
     ...                   pool=2, image_size=64)
     >>> table = compare_methods(data, net, untrained_seeds=[0], kmeans_seeds=[0], k=1, n_init=1)
     >>> table.groupby("method", sort=False).size().to_dict()

@@ -111,7 +111,8 @@ def load_evaluation_set(spec: library.LibrarySpec, directory, *, diagonal: str) 
     >>> import tempfile
     >>> spec = library.LibrarySpec(n_per_class=1, n_frames=32, crop_size=32, crops_per_c2=2,
     ...                            method="analytic", photons_per_pixel=1.0)
-    >>> data = load_evaluation_set(spec, tempfile.mkdtemp(), diagonal="neighbours")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     data = load_evaluation_set(spec, folder, diagonal="neighbours")
     >>> data.crops.shape, sorted(set(data.labels.tolist())), len(set(data.groups.tolist()))
     ((14, 32, 32), [0, 1, 2, 3, 4, 5, 6], 7)
     """
