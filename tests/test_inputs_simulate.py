@@ -241,3 +241,19 @@ def test_ranges_are_named_with_the_value_that_came():
         _noise(c2_mean=np.ones((3, 4)))
     with pytest.raises(ValueError, match="q_edges must be increasing"):
         sc.SectorROI(q_edges=(0.029, 0.019))
+
+
+def test_theory_of_a_dynamics_checks_its_arguments():
+    dynamics = sim.stationary(2.0)
+    np.testing.assert_allclose(dynamics.g2_theory(torch.tensor([0.02]), [0.0], np.float32(0.5)), [1.5])
+    np.testing.assert_allclose(dynamics.c2_theory(np.float64(0.02), torch.tensor([0.0, 0.1]), 0.5)[0, 0], 1.5)
+    with pytest.raises(ValueError, match="tau must be finite"):
+        dynamics.g2_theory(0.02, [0.1, np.nan], 0.5)
+    with pytest.raises(ValueError, match=r"contrast must be > 0.0 and <= 1.0 \(speckle contrast beta\), got 2.0"):
+        dynamics.g2_theory(0.02, [0.1], 2.0)
+    with pytest.raises(ArgumentTypeError, match="contrast must be a real number.*True"):
+        dynamics.c2_theory(0.02, [0.0, 0.1], True)
+    with pytest.raises(ValueError, match="times must be finite"):
+        dynamics.c2_theory(0.02, [0.0, np.nan], 0.5)
+    with pytest.raises(ValueError, match="q must be >= 0"):
+        _movie().relaxation_rate(-0.01)

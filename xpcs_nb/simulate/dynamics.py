@@ -147,7 +147,10 @@ class Dynamics:
         azimuth_deg : float
             Pixel azimuth in degrees; matters only with a flow velocity.
         """
-        times = np.asarray(times, dtype=float)
+        q = check_real(q, "q", minimum=0.0, context=" nm^-1")
+        times = check_array(times, "times", ndim=1, dtype=float)
+        contrast = _checked_contrast(contrast)
+        azimuth_deg = check_real(azimuth_deg, "azimuth_deg")
         gamma = self.rate_at(times) * self.q_factor(q)
         # cumulative decay exponent at each frame: sum of Gamma_k dt_k over earlier steps
         decay = np.concatenate([[0.0], np.cumsum(gamma[:-1] * np.diff(times))])
@@ -163,14 +166,23 @@ class Dynamics:
         ``g2 = 1 + beta [r^2 + (1 - r)^2 g1^2 + 2 r (1 - r) g1 cos(omega tau)]`` with
         ``g1 = exp(-Gamma(q) tau)``; homodyne (``r = 0``): ``1 + beta exp(-2 Gamma tau)``.
         Raises ValueError unless :attr:`is_equilibrium`; use :meth:`c2_theory` then.
+        ``q`` (nm^-1), ``tau`` and ``azimuth_deg`` broadcast against each other.
         """
         if not self.is_equilibrium:
             raise ValueError("g2_theory needs an equilibrium run (constant float rate, no avalanches); "
                              "use c2_theory for time-dependent dynamics")
-        tau = np.abs(np.asarray(tau, dtype=float))
+        q = check_array(q, "q", minimum=0.0, dtype=float)
+        tau = np.abs(check_array(tau, "tau", dtype=float))
+        contrast = _checked_contrast(contrast)
+        azimuth_deg = check_array(azimuth_deg, "azimuth_deg", dtype=float)
         g1 = np.exp(-self.rate * self.q_factor(q) * tau)
         beat = np.cos(self.doppler_frequency(q, azimuth_deg) * tau)
         return 1.0 + contrast * _heterodyne_mix(g1, beat, 1.0, self.reference_fraction)
+
+
+def _checked_contrast(contrast) -> float:
+    return check_real(contrast, "contrast", minimum=0.0, maximum=1.0, include_min=False,
+                      context=" (speckle contrast beta)")
 
 
 def _heterodyne_mix(g1, beat, survival, r: float):

@@ -93,7 +93,7 @@ class SpeckleMovie:
 
     def relaxation_rate(self, q: float) -> np.ndarray:
         """True Gamma (1/s) at q (nm^-1) for each frame, (T,)."""
-        return self.rate * self.dynamics.q_factor(q)
+        return self.rate * self.dynamics.q_factor(check_real(q, "q", minimum=0.0, context=" nm^-1"))
 
     def c2_theory(self, q: float, azimuth_deg: float = 0.0) -> np.ndarray:
         """Expected ratio-form C2 (T, T) for pixels at q (nm^-1) and azimuth (deg); see Dynamics.c2_theory."""
