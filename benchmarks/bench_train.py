@@ -1,18 +1,27 @@
-"""Images per second of ``xpcs_nb.train`` against a bare PyTorch loop (goal >= 0.85).
+"""Training speed of the published network: CPU modes side by side, and the overhead
+of ``xpcs_nb.train`` over a bare PyTorch loop (goal: ratio >= 0.85).
 
-Both train the published layout on the same synthetic 256 x 256 crops, with the same
-batch size, batches, optimiser, schedule and loss, in one process, alternating which
-goes first. ``xpcs_nb.train`` also writes a checkpoint every epoch; that cost counts.
-Also measured: encoding throughput (crops per second, eval mode, no gradients).
+1. **CPU modes.** Training steps (forward, backward, Adam) on 256 x 256 crops in four
+   modes: float32; channels-last layout; bf16 autocast; both. Each mode has its own
+   model and is warmed up first; then rounds of a few batches per mode, the order
+   rotating every round so that drift in the machine's load spreads over all modes.
+   Printed: images per second and the ratio to float32.
+2. **Overhead.** ``xpcs_nb.train`` (checkpoint every epoch included) against the
+   textbook loop with the same batches, optimiser, schedule, loss, precision and
+   layout, alternating which goes first; both in the mode ``TrainConfig()`` picks on
+   this machine. Also the encoding rate (eval mode, no gradients).
+3. **GPU** (when CUDA is available): the overhead comparison there, in the mode
+   ``TrainConfig(device="cuda")`` picks, with cuDNN left as the book's training
+   leaves it (no ``cudnn.benchmark``), scaled to the paper's 400,000 crops x 50
+   epochs.
 
-On a GPU (CUDA available) the comparison runs there with mixed precision and
-channels-last for both loops, and the result is scaled to the paper's training
-(400,000 crops x 50 epochs). Without one it says "no GPU".
+On a shared machine the numbers move with the load: compare ratios measured in one
+run, not rates across runs. About two minutes on an idle 2-core CPU.
 
 Usage::
 
-    python benchmarks/bench_train.py                      # CPU, then GPU if present
-    python benchmarks/bench_train.py --crops 256 --repeats 3
+    python benchmarks/bench_train.py                  # CPU, then GPU if present
+    python benchmarks/bench_train.py --rounds 5 --steps 4
 """
 
 from __future__ import annotations
@@ -26,22 +35,85 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from xpcs_nb.model import published_autoencoder
-from xpcs_nb.train import TrainConfig, cyclic_lr, seed_everything, train
+from xpcs_nb.train import TrainConfig, cpu_has_native_bf16, cyclic_lr, seed_everything, train
+from xpcs_nb.train.runtime import resolve_runtime
 
 PAPER_CROPS = 400_000
 PAPER_EPOCHS = 50
+CPU_MODES = {  # name: (autocast dtype, channels_last)
+    "float32": (None, False),
+    "channels-last": (None, True),
+    "bf16": (torch.bfloat16, False),
+    "bf16 + channels-last": (torch.bfloat16, True),
+}
 
 
-def synthetic_crops(n: int, seed: int, side: int = 256) -> TensorDataset:
-    """C2-like crops (n, 1, side, side) in [0, 1]: a diagonal band of random width plus noise."""
+def synthetic_crops(n: int, seed: int, side: int = 256, chunk: int = 256) -> TensorDataset:
+    """C2-like crops (n, 1, side, side) in [0, 1]: a diagonal band of random width plus noise.
+
+    Made ``chunk`` crops at a time, so no intermediate is larger than a chunk.
+    """
     generator = torch.Generator().manual_seed(seed)
     index = torch.arange(side, dtype=torch.float32)
     lag = (index[:, None] - index[None, :]).abs()
-    widths = side * (0.02 + 0.2 * torch.rand(n, 1, 1, generator=generator))
-    images = torch.exp(-lag / widths) + 0.05 * torch.randn(n, side, side, generator=generator)
-    low, high = images.amin(dim=(1, 2), keepdim=True), images.amax(dim=(1, 2), keepdim=True)
-    return TensorDataset(((images - low) / (high - low))[:, None])
+    images = torch.empty(n, 1, side, side)
+    for start in range(0, n, chunk):
+        count = min(chunk, n - start)
+        widths = side * (0.02 + 0.2 * torch.rand(count, 1, 1, generator=generator))
+        part = torch.exp(-lag / widths) + 0.05 * torch.randn(count, side, side, generator=generator)
+        low, high = part.amin(dim=(1, 2), keepdim=True), part.amax(dim=(1, 2), keepdim=True)
+        images[start:start + count, 0] = (part - low) / (high - low)
+    return TensorDataset(images)
 
+
+# --- 1. CPU modes -----------------------------------------------------------------------
+
+class ModeRunner:
+    """One model, optimiser and batch in one precision and layout; times training steps."""
+
+    def __init__(self, amp_dtype: torch.dtype | None, channels_last: bool, batch: torch.Tensor) -> None:
+        seed_everything(0)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.amp_dtype = amp_dtype
+        self.model = published_autoencoder().to(memory_format=self.memory_format).train()
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.batch = batch.contiguous(memory_format=self.memory_format)
+
+    def step(self) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+            reconstructions = self.model(self.batch)
+        torch.nn.functional.mse_loss(reconstructions.float(), self.batch).backward()
+        self.optimizer.step()
+
+    def seconds(self, steps: int) -> float:
+        started = time.perf_counter()
+        for _ in range(steps):
+            self.step()
+        return time.perf_counter() - started
+
+
+def compare_cpu_modes(batch_size: int, rounds: int, steps: int, warm_up: int) -> dict[str, float]:
+    """Images/s of each CPU mode, measured in interleaved rounds; printed with ratios."""
+    batch = synthetic_crops(batch_size, seed=0).tensors[0]
+    runners = {name: ModeRunner(dtype, layout, batch) for name, (dtype, layout) in CPU_MODES.items()}
+    for runner in runners.values():
+        runner.seconds(warm_up)
+    seconds = dict.fromkeys(runners, 0.0)
+    names = list(runners)
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            seconds[name] += runners[name].seconds(steps)
+    rates = {name: rounds * steps * batch_size / total for name, total in seconds.items()}
+    print(f"CPU modes: batch {batch_size}, {rounds} rounds x {steps} steps per mode after {warm_up} warm-up steps "
+          f"(native bf16: {cpu_has_native_bf16()}):")
+    for name, rate in rates.items():
+        print(f"  {name:22s} {rate:7.1f} images/s   x{rate / rates['float32']:.2f} of float32")
+    return rates
+
+
+# --- 2. and 3. xpcs_nb.train against a bare loop ------------------------------------------
 
 def time_xpcs_train(dataset: TensorDataset, config: TrainConfig) -> float:
     """Seconds for ``xpcs_nb.train`` (no validation set, checkpoints to a temporary folder)."""
@@ -59,29 +131,22 @@ def time_xpcs_train(dataset: TensorDataset, config: TrainConfig) -> float:
 def time_bare_loop(dataset: TensorDataset, config: TrainConfig) -> float:
     """Seconds for the textbook loop: same batches, Adam, CyclicLR, MSE, precision, layout."""
     seed_everything(config.seed)
-    device = torch.device(config.device)
-    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-    amp_dtype = {"off": None, "bf16": torch.bfloat16, "fp16": torch.float16}[config.amp]
-    model = published_autoencoder().to(device, memory_format=memory_format)
-    loader = DataLoader(
-        dataset,
-        batch_size=config.batch_size,
-        shuffle=True,
-        generator=torch.Generator().manual_seed(config.seed),
-        pin_memory=device.type == "cuda",
-    )
+    runtime = resolve_runtime(config)
+    model = published_autoencoder().to(runtime.device, memory_format=runtime.memory_format)
+    loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(config.seed), pin_memory=runtime.device.type == "cuda")
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     scheduler = cyclic_lr(optimizer, config.lr, config.half_cycle_epochs * len(loader))
-    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+    scaler = torch.amp.GradScaler(runtime.device.type, enabled=runtime.amp_dtype == torch.float16)
     loss_fn = torch.nn.MSELoss()
     _synchronize(config.device)
     started = time.perf_counter()
     model.train()
     for _ in range(config.epochs):
         for (images,) in loader:
-            images = images.to(device, non_blocking=True, memory_format=memory_format)
+            images = images.to(runtime.device, non_blocking=True, memory_format=runtime.memory_format)
             optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            with runtime.autocast():
                 loss = loss_fn(model(images).float(), images)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
@@ -92,21 +157,18 @@ def time_bare_loop(dataset: TensorDataset, config: TrainConfig) -> float:
 
 
 def encode_rate(dataset: TensorDataset, config: TrainConfig) -> float:
-    """Crops per second through the encoder (eval mode, no gradients)."""
-    device = torch.device(config.device)
-    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-    amp_dtype = {"off": None, "bf16": torch.bfloat16, "fp16": torch.float16}[config.amp]
-    model = published_autoencoder().to(device, memory_format=memory_format).eval()
-    images = dataset.tensors[0]
-    autocast = torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None)
-    with torch.inference_mode(), autocast:
-        model.encode(images[:2].to(device, memory_format=memory_format))  # warm-up
+    """Crops per second through the encoder (eval mode, no gradients), warmed up at the timed batch size."""
+    runtime = resolve_runtime(config)
+    model = published_autoencoder().to(runtime.device, memory_format=runtime.memory_format).eval()
+    batches = dataset.tensors[0].split(config.batch_size)
+    with torch.inference_mode(), runtime.autocast():
+        model.encode(batches[0].to(runtime.device, memory_format=runtime.memory_format))  # warm-up
         _synchronize(config.device)
         started = time.perf_counter()
-        for batch in images.split(config.batch_size):
-            model.encode(batch.to(device, non_blocking=True, memory_format=memory_format))
+        for batch in batches:
+            model.encode(batch.to(runtime.device, non_blocking=True, memory_format=runtime.memory_format))
         _synchronize(config.device)
-    return len(images) / (time.perf_counter() - started)
+    return len(dataset) / (time.perf_counter() - started)
 
 
 def _synchronize(device: str) -> None:
@@ -114,11 +176,11 @@ def _synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def compare(config: TrainConfig, n_crops: int, repeats: int) -> float:
+def compare_with_bare_loop(config: TrainConfig, n_crops: int, repeats: int) -> float:
     """Print both rates and their ratio; return training images per second of xpcs_nb."""
     dataset = synthetic_crops(n_crops, seed=0)
-    warm_up = replace(config, epochs=1)
-    time_bare_loop(TensorDataset(dataset.tensors[0][: config.batch_size]), warm_up)
+    runtime = resolve_runtime(config)
+    time_bare_loop(TensorDataset(dataset.tensors[0][: 2 * config.batch_size]), replace(config, epochs=1))  # warm-up
     seconds = {"xpcs_nb.train": 0.0, "bare loop": 0.0}
     for repeat in range(repeats):
         runs = [("xpcs_nb.train", time_xpcs_train), ("bare loop", time_bare_loop)]
@@ -126,24 +188,24 @@ def compare(config: TrainConfig, n_crops: int, repeats: int) -> float:
             seconds[name] += run(dataset, config)
     images = repeats * config.epochs * n_crops
     rates = {name: images / total for name, total in seconds.items()}
-    print(
-        f"  {config.device}, amp={config.amp}, channels_last={config.channels_last}, "
-        f"{n_crops} crops x {config.epochs} epochs x {repeats} repeats, batch {config.batch_size}"
-    )
+    print(f"  {runtime.device}, autocast {runtime.amp_dtype or 'off (float32)'}, channels_last={runtime.channels_last}, "
+          f"{n_crops} crops x {config.epochs} epochs x {repeats} repeats, batch {config.batch_size}")
     for name, rate in rates.items():
         print(f"  {name:14s} {rate:9.1f} images/s  ({seconds[name]:.1f} s)")
-    ratio = rates["xpcs_nb.train"] / rates["bare loop"]
-    print(f"  ratio xpcs_nb / bare: {ratio:.3f} (goal >= 0.85)")
+    print(f"  ratio xpcs_nb / bare: {rates['xpcs_nb.train'] / rates['bare loop']:.3f} (goal >= 0.85)")
     print(f"  encode: {encode_rate(dataset, config):.1f} crops/s")
     return rates["xpcs_nb.train"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--crops", type=int, default=128, help="crops per epoch on the CPU")
-    parser.add_argument("--gpu-crops", type=int, default=4096, help="crops per epoch on a GPU")
-    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="CPU modes: interleaved rounds")
+    parser.add_argument("--steps", type=int, default=3, help="CPU modes: batches per mode and round")
+    parser.add_argument("--warm-up", type=int, default=2, help="CPU modes: untimed batches per mode first")
+    parser.add_argument("--crops", type=int, default=64, help="overhead comparison: crops per epoch on the CPU")
+    parser.add_argument("--gpu-crops", type=int, default=2048, help="crops per epoch on a GPU")
+    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--skip-cpu", action="store_true", help="only the GPU comparison")
     args = parser.parse_args()
@@ -151,21 +213,18 @@ def main() -> None:
 
     shared = dict(epochs=args.epochs, batch_size=args.batch_size, lr=1e-3, progress=False)
     if not args.skip_cpu:
-        print("CPU (float32, contiguous):")
-        cpu = TrainConfig(device="cpu", amp="off", channels_last=False, **shared)
-        compare(cpu, args.crops, args.repeats)
+        compare_cpu_modes(args.batch_size, args.rounds, args.steps, args.warm_up)
+        print("xpcs_nb.train against a bare loop, CPU, TrainConfig's default mode:")
+        compare_with_bare_loop(TrainConfig(device="cpu", **shared), args.crops, args.repeats)
 
     if not torch.cuda.is_available():
         print("GPU: no GPU (CUDA not available); nothing measured")
         return
-    torch.backends.cudnn.benchmark = True  # fixed input size: let cuDNN pick its fastest kernels
-    amp = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    print(f"GPU ({torch.cuda.get_device_name()}):")
-    gpu = TrainConfig(device="cuda", amp=amp, channels_last=True, **shared)
-    rate = compare(gpu, args.gpu_crops, args.repeats)
+    print(f"GPU ({torch.cuda.get_device_name()}), TrainConfig's default mode, cudnn.benchmark="
+          f"{torch.backends.cudnn.benchmark} as in the book's training:")
+    rate = compare_with_bare_loop(TrainConfig(device="cuda", **shared), args.gpu_crops, args.repeats)
     hours = PAPER_CROPS * PAPER_EPOCHS / rate / 3600
-    scale = f"{PAPER_CROPS:,} crops x {PAPER_EPOCHS} epochs"
-    print(f"  paper scale ({scale}): {hours:.1f} h at this rate")
+    print(f"  paper scale ({PAPER_CROPS:,} crops x {PAPER_EPOCHS} epochs): {hours:.1f} h at this rate")
 
 
 if __name__ == "__main__":
