@@ -188,7 +188,8 @@ def compare_with_bare_loop(config: TrainConfig, n_crops: int, repeats: int) -> f
             seconds[name] += run(dataset, config)
     images = repeats * config.epochs * n_crops
     rates = {name: images / total for name, total in seconds.items()}
-    print(f"  {runtime.device}, autocast {runtime.amp_dtype or 'off (float32)'}, channels_last={runtime.channels_last}, "
+    precision = runtime.amp_dtype or "off (float32)"
+    print(f"  {runtime.device}, autocast {precision}, channels_last={runtime.channels_last}, "
           f"{n_crops} crops x {config.epochs} epochs x {repeats} repeats, batch {config.batch_size}")
     for name, rate in rates.items():
         print(f"  {name:14s} {rate:9.1f} images/s  ({seconds[name]:.1f} s)")

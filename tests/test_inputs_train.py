@@ -231,7 +231,8 @@ def test_checkpoint_dir_takes_plain_tags(data_root, tag):
     assert folder.parent == data_root / "generated" / "fast" and tag in folder.name
 
 
-@pytest.mark.parametrize("tag", ["../escape", "a/b", "a\\b", "", ".", "..", "a..b", ".hidden", "x/../..", None, 3, True])
+@pytest.mark.parametrize("tag", ["../escape", "a/b", "a\\b", "", ".", "..", "a..b", ".hidden", "x/../..",
+                                 None, 3, True])
 def test_checkpoint_dir_refuses_tags_that_are_not_plain_names(data_root, tag):
     with pytest.raises(ValueError, match="tag must be a plain name"):
         pipeline.checkpoint_dir("fast", tag=tag)

@@ -28,7 +28,8 @@ __all__ = ["TrainingState", "fresh_state", "cyclic_lr", "fingerprint", "resume_s
 RESUME_FINGERPRINT = ("batch_size", "lr", "loss", "seed", "half_cycle_epochs")
 
 
-def cyclic_lr(optimizer: torch.optim.Optimizer, lr: float, steps_per_half_cycle: int) -> torch.optim.lr_scheduler.CyclicLR:
+def cyclic_lr(optimizer: torch.optim.Optimizer, lr: float,
+              steps_per_half_cycle: int) -> torch.optim.lr_scheduler.CyclicLR:
     """The authors' schedule: triangular2 between ``lr / 10`` and ``lr``.
 
     Parameters
