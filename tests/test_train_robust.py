@@ -54,6 +54,16 @@ def test_a_bad_validation_batch_stops_training_naming_it(data, tmp_path):
         train(small_model(), train_ds, with_bad_values(val_ds, 2, float("nan")), config(tmp_path))
 
 
+def test_a_diverged_loss_is_a_clear_error_not_a_missing_best_pt(data, tmp_path):
+    train_ds, val_ds = data
+    broken = torch.nn.Sequential(torch.nn.Conv2d(1, 1, kernel_size=1))
+    with torch.no_grad():
+        broken[0].weight.fill_(float("inf"))  # finite crops in, inf - inf = NaN out
+        broken[0].bias.fill_(-float("inf"))
+    with pytest.raises(FloatingPointError, match="the training loss of epoch 1 is nan: training diverged"):
+        train(broken, train_ds, val_ds, config(tmp_path))
+
+
 # --- damaged checkpoints ----------------------------------------------------------------
 
 def test_a_flipped_byte_in_last_pt_is_refused_not_resumed(data, tmp_path):

@@ -119,6 +119,8 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
         if val_loader is not None:
             val_loss = evaluate(model, val_loader, loss_fn, runtime, epoch=epoch + 1)
         _check_loss(train_loss, "training", epoch + 1)
+        if val_loader is not None:
+            _check_loss(val_loss, "validation", epoch + 1)
         lr = state.scheduler.get_last_lr()[0]
         is_best = state.history.record(train_loss, val_loss, lr, time.perf_counter() - started)
         if config.checkpoint_dir is not None:
