@@ -192,6 +192,77 @@ def test_encode_rejects_unscaled_crops():
         latent.encode(QuadrantMeans(), 3.0 * exponential_crops([2.0], size=8))
 
 
+# ------------------------------------------------- encoding: which device
+
+
+class DeviceRecorder(torch.nn.Module):
+    """A small real autoencoder behind a recorder: its forward passes run for real (so a
+    device mismatch raises, as on a GPU), each call is reported to ``record`` as (module,
+    input device, output device, training flag), and the answer is zeros on the CPU,
+    since tensors on the ``meta`` device hold no values.
+
+    ``record`` is a plain function: a copy of this module reports to the same one."""
+
+    def __init__(self, record, device="cpu"):
+        super().__init__()
+        from xpcs_nb.model import Autoencoder
+
+        with torch.device(device):
+            self.inner = Autoencoder(latent_size=8, encoder_channels=(4, 4), decoder_channels=(4, 4),
+                                     pool=4, image_size=64)
+        self.record = record
+
+    def encode(self, images):
+        out = self.inner.encode(images)
+        self.record(self, images.device, out.device, self.training)
+        return torch.zeros(out.shape)
+
+    def decode(self, latents):
+        out = self.inner.decode(latents)
+        self.record(self, latents.device, out.device, self.training)
+        return torch.zeros(out.shape)
+
+
+def recorder(device="cpu"):
+    calls = []
+
+    def record(*call):
+        calls.append(call)
+
+    return DeviceRecorder(record, device), calls
+
+
+def test_a_model_on_meta_is_fed_on_meta():
+    """Batches go where the model's parameters are (meta stands for a GPU on a CPU machine)."""
+    model, calls = recorder("meta")
+    latents = latent.encode(model, exponential_crops([2.0, 5.0, 9.0], size=64), batch_size=2)
+    assert latents.shape == (3, 8)
+    assert [call[1:] for call in calls] == [(torch.device("meta"), torch.device("meta"), False)] * 2
+    assert all(call[0] is model for call in calls), "on its own device the model itself runs, no copy"
+    latent.decode(model, np.zeros((2, 8)))
+    assert calls[-1][1:] == (torch.device("meta"), torch.device("meta"), False)
+
+
+def test_encode_on_another_device_than_the_model_runs_there_and_leaves_the_model_alone():
+    """Chapters 4-6 call encode(model, crops, device="cuda") with the model on the CPU:
+    the batches and the weights must meet on the device asked for, and the model stays
+    where it was, in the mode it was in."""
+    model, calls = recorder("cpu")
+    model.train()
+    weights = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+
+    latents = latent.encode(model, exponential_crops([2.0, 5.0, 9.0], size=64), device="meta")
+    images = latent.decode(model, np.zeros((2, 8)), device="meta")
+
+    assert latents.shape == (3, 8) and images.shape == (2, 64, 64)
+    assert [call[1:] for call in calls] == [(torch.device("meta"), torch.device("meta"), False)] * 2
+    assert all(call[0] is not model for call in calls), "a copy of the model ran on meta"
+    assert model.training
+    for name, tensor in model.state_dict().items():
+        assert tensor.device == torch.device("cpu"), name
+        torch.testing.assert_close(tensor, weights[name])
+
+
 # ----------------------------------------------------------- neighbours
 
 
@@ -274,13 +345,13 @@ def test_score_table_separates_informative_from_useless_features():
 
 def test_bad_input_raises_clear_errors():
     latents = np.random.default_rng(8).normal(size=(10, 64))
-    with pytest.raises(ValueError, match="k must be between 1 and 10"):
+    with pytest.raises(ValueError, match="k must be >= 1 and <= 10 for 10 points, got 11"):
         latent.cluster(latents, k=11, seed=0)
     with pytest.raises(ValueError, match="each k in ks"):
         latent.kmeans_sweep(latents, ks=range(2, 12), seed=0)
     broken = latents.copy()
     broken[3, 5] = np.nan
-    with pytest.raises(ValueError, match=r"latents must be finite; rows \[3\]"):
+    with pytest.raises(ValueError, match=r"latents must be finite; .* \(first at index \(3, 5\)\)"):
         latent.cluster(broken, k=2, seed=0)
     with pytest.raises(ValueError, match="query must have the latents' dimension 64"):
         latent.nearest_neighbours(latents, np.zeros(32), k=2)

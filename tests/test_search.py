@@ -96,7 +96,7 @@ def test_the_predicted_class_is_the_neighbours_majority_ties_to_the_nearest(mode
         (np.ones((2, 300, 300)), "2-D C2 array"),
         (np.ones((300, 280)), "query must be a square"),
         (np.ones((200, 200)), "query has 200 frames, fewer than crop_size=256"),
-        (np.full((300, 300), np.nan), "query holds NaN"),
+        (np.full((300, 300), np.nan), "query must be finite"),
         (np.ones((300, 300)), "query is constant"),
     ],
 )
@@ -108,11 +108,11 @@ def test_bad_queries_are_refused_by_name(query, message):
 
 def test_bad_arguments_are_refused(model, library, tmp_path):
     maps, _, latents = library
-    with pytest.raises(ValueError, match="crop_offset must be between 0 and 36"):
+    with pytest.raises(ValueError, match="crop_offset must be >= 0 and <= 36"):
         latent.find_similar(model, maps[0], latents, crop_offset=37, crop_size=SIZE)
     with pytest.raises(ValueError, match="labels must have 8 entries"):
         latent.find_similar(model, maps[0], latents, labels=np.zeros(3, dtype=int), crop_size=SIZE)
-    with pytest.raises(ValueError, match="k must be between 1 and 8"):
+    with pytest.raises(ValueError, match="k must be >= 1 and <= 8"):
         latent.find_similar(model, maps[0], latents, k=9, crop_size=SIZE)
     with pytest.raises(ValueError, match="same model"):
         latent.find_similar(model, maps[0], np.zeros((3, 5)), k=1, crop_size=SIZE)
