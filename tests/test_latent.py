@@ -188,8 +188,10 @@ def test_encode_with_the_published_layout_is_deterministic():
 
 
 def test_encode_rejects_unscaled_crops():
+    model = QuadrantMeans().train()
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        latent.encode(QuadrantMeans(), 3.0 * exponential_crops([2.0], size=8))
+        latent.encode(model, 3.0 * exponential_crops([2.0], size=8))
+    assert model.training, "a failed encode gives the model back in the mode it came in"
 
 
 # ------------------------------------------------- encoding: which device
@@ -241,6 +243,7 @@ def test_a_model_on_meta_is_fed_on_meta():
     assert all(call[0] is model for call in calls), "on its own device the model itself runs, no copy"
     latent.decode(model, np.zeros((2, 8)))
     assert calls[-1][1:] == (torch.device("meta"), torch.device("meta"), False)
+    assert model.training, "back in the mode it came in"
 
 
 def test_encode_on_another_device_than_the_model_runs_there_and_leaves_the_model_alone():

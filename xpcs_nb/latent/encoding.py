@@ -68,9 +68,10 @@ def _ready_to_run(model: torch.nn.Module, device) -> Iterator[tuple[torch.nn.Mod
     """``(runner, device)``: the module to call, in eval mode, and the device its inputs go to.
 
     ``device`` None or the model's own: the runner is the model itself. Another device:
-    the runner is a copy of the model moved there, so the caller's model is not moved
-    (moving it there and back would cost the same transfer, and a model moved to a
-    device such as ``meta`` could not come back).
+    the runner is a copy of the model moved there, and the caller's model stays where
+    it is. Moving the model there and back instead would cost two transfers instead of
+    one, change the caller's model under it while the call runs, and lose its weights
+    for good on a device that holds no values (``meta``).
     """
     home = _model_device(model)
     target = home if device is None else _resolved(device)
