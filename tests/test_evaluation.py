@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from xpcs_nb import evaluation, scenarios
-from xpcs_nb.library import LibrarySpec
+from xpcs_nb.library import LibraryMaps, LibrarySpec
 from xpcs_nb.model import Autoencoder
 
 SIDE = 32
@@ -21,11 +21,13 @@ def tiny_network(latent_size: int = 8) -> Autoencoder:
                        image_size=SIDE).eval()
 
 
+TINY_SPEC = LibrarySpec(n_per_class=2, n_frames=48, crop_size=SIDE, crops_per_c2=2, method="analytic",
+                        photons_per_pixel=10.0, seed=5)
+
+
 @pytest.fixture(scope="module")
 def tiny_set(tmp_path_factory) -> evaluation.EvaluationSet:
-    spec = LibrarySpec(n_per_class=2, n_frames=48, crop_size=SIDE, crops_per_c2=2, method="analytic",
-                       photons_per_pixel=10.0, seed=5)
-    return evaluation.load_evaluation_set(spec, tmp_path_factory.mktemp("evaluation"), diagonal="neighbours")
+    return evaluation.load_evaluation_set(TINY_SPEC, tmp_path_factory.mktemp("evaluation"), diagonal="neighbours")
 
 
 # ------------------------------------------------------------------ retrieval
@@ -171,8 +173,35 @@ def test_evaluation_sets_of_a_sweep_differ_only_in_photons(tmp_path):
 def test_tiny_set_is_scaled_and_labelled(tiny_set):
     assert tiny_set.crops.shape == (28, SIDE, SIDE) and tiny_set.crops.dtype == np.float32
     assert tiny_set.crops.min() == 0.0 and tiny_set.crops.max() == 1.0
-    assert np.bincount(tiny_set.labels).tolist() == [4] * 7
+    assert np.bincount(tiny_set.metadata["label"]).tolist() == [4] * 7
     assert np.bincount(tiny_set.groups).tolist() == [2] * 14
+    shown = tiny_set.labels == 6
+    assert np.all(tiny_set.metadata["label"][shown] == 6)
+    hidden = (tiny_set.metadata["label"] == 6).to_numpy() & ~shown
+    np.testing.assert_array_equal(tiny_set.labels[hidden], tiny_set.metadata["rate_class"][hidden])
+    assert np.array_equal(tiny_set.labels[~hidden], tiny_set.metadata["label"][~hidden])
+
+
+def test_crop_labels_agree_with_the_dynamics_of_each_crop(tiny_set):
+    """Remake each avalanche C2's dynamics and count the resets between the crop's frames."""
+    maps = LibraryMaps(TINY_SPEC)
+    for row, label in zip(tiny_set.metadata.itertuples(), tiny_set.labels):
+        if row.label != 6:
+            continue
+        truth = maps.truth(row.c2_index)
+        times = truth.window_start + truth.dt * (row.crop_offset + np.arange(SIDE))
+        blocks = np.unique(truth.dynamics.avalanche_counts(times)).size
+        assert label == (6 if blocks > 1 else truth.rate_class)
+    assert {6, 0, 1, 2, 3, 4} >= set(tiny_set.labels[tiny_set.metadata["label"] == 6].tolist())
+
+
+def test_a_crop_shows_an_avalanche_only_if_one_falls_between_its_first_and_last_frame():
+    # frames 10 .. 19 of a C2 sampled every 0.5 s: times 5.0 .. 9.5
+    times = ["4.9", "5.0", "5.1", "9.5", "9.6", "2.0 7.0", ""]
+    table = pd.DataFrame(dict(label=[6] * 6 + [5], rate_class=4, crop_offset=10, crop_size=10, window_start=0.0,
+                              dt=0.5, avalanche_times=times))
+    # at the first frame the grains are reset before the crop starts: no block inside it
+    assert evaluation.crop_labels(table).tolist() == [4, 4, 6, 6, 4, 6, 5]
 
 
 def test_untrained_copy_is_seeded_new_and_leaves_the_global_random_state():
@@ -201,9 +230,9 @@ def test_failed_relaxation_fits_take_the_median_not_a_drop(monkeypatch):
 
 
 def test_feature_sets_cover_every_method_on_the_same_crops(tiny_set):
-    sets = evaluation.feature_sets(tiny_set.crops, tiny_network())
+    sets = evaluation.feature_sets(tiny_set.crops[:10], tiny_network())
     assert tuple(sets) == evaluation.METHODS
-    assert all(len(values) == len(tiny_set) and np.isfinite(values).all() for values in sets.values())
+    assert all(len(values) == 10 and np.isfinite(values).all() for values in sets.values())
     assert sets["pixels"].shape[1] == (SIDE // 4) ** 2 and sets["relaxation_time"].shape[1] == 1
 
 
@@ -220,9 +249,11 @@ def test_compare_methods_table_has_a_row_per_method_metric_and_chance(tiny_set):
     assert list(zip(table["method"], table["metric"])) == expected
     n = table.set_index(["method", "metric"])["n"]
     assert n[("trained", evaluation.RATE_METRIC)] == 2 * 3 and n[("pca", evaluation.RATE_METRIC)] == 3
-    assert n[("untrained", "avalanche precision@3")] == 2 * 4 and n[("chance", "avalanche precision@3")] == 4
-    chance = table.query("method == 'chance'")["mean"]
-    np.testing.assert_allclose(chance, (4 - 2) / (28 - 2))
+    n_heterodyne = 4
+    assert n[("untrained", "heterodyne precision@3")] == 2 * n_heterodyne
+    assert n[("chance", "heterodyne precision@3")] == n_heterodyne
+    chance = table.set_index(["method", "metric"])["mean"][("chance", "heterodyne precision@3")]
+    assert chance == pytest.approx((n_heterodyne - 2) / (28 - 2))
     assert set(table["photons"]) == {10.0} and set(table["diagonal"]) == {"neighbours"}
     assert table["mean"].between(-1, 1).all() and (table["std"] >= 0).all()
 

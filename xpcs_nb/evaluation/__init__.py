@@ -13,6 +13,8 @@ for every method. So the labels are scored the way their physics asks:
    retrieval, the share of each family crop's k nearest neighbours in feature space
    that belong to its family (:func:`family_retrieval`), against chance
    (:func:`chance_precision`); crops cut from the query's own large C2 never count.
+   A crop is labelled by what it shows (:func:`crop_labels`): a crop of an
+   avalanche C2 whose frames miss the avalanche is a rate-class crop.
 3. The **diagonal** is an explicit choice (:func:`treat_diagonal`, ``"keep"`` or
    ``"neighbours"``): its shot-noise lift, ``1 / photons_per_pixel``, dominates the
    min-max scaling below about one photon.
@@ -32,8 +34,8 @@ tidy table), ``compare.py`` (methods side by side, the sweep).
 """
 
 from .compare import SWEEP_PHOTONS, compare_methods, noise_sweep
-from .data import (EVALUATION_PER_CLASS, EVALUATION_SEED, EvaluationSet, evaluation_set, evaluation_spec,
-                   evaluation_store, load_evaluation_set)
+from .data import (EVALUATION_PER_CLASS, EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
+                   evaluation_spec, evaluation_store, load_evaluation_set)
 from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
 from .features import (METHODS, classical_features, feature_sets, method_features, network_features,
                        relaxation_time_features, untrained_copy)
@@ -42,7 +44,7 @@ from .table import FAMILIES, RATE_METRIC, TABLE_COLUMNS, method_table, retrieval
 
 __all__ = [
     "DIAGONAL_CHOICES", "diagonal_lift", "treat_diagonal",
-    "EVALUATION_SEED", "EVALUATION_PER_CLASS", "EvaluationSet", "evaluation_spec", "evaluation_store",
+    "EVALUATION_SEED", "EVALUATION_PER_CLASS", "EvaluationSet", "crop_labels", "evaluation_spec", "evaluation_store",
     "load_evaluation_set", "evaluation_set",
     "METHODS", "untrained_copy", "network_features", "relaxation_time_features", "classical_features",
     "feature_sets", "method_features",

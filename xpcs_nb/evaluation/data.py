@@ -25,10 +25,11 @@ import pandas as pd
 from .. import dataset, library
 from ..paths import generated_dir
 from ..presets import Preset, get_preset
+from ..scenarios import AVALANCHE
 from ..validation import check_choice, check_int, check_real, check_seed
 from .diagonal import DIAGONAL_CHOICES, treat_diagonal
 
-__all__ = ["EVALUATION_SEED", "EVALUATION_PER_CLASS", "EvaluationSet", "evaluation_spec",
+__all__ = ["EVALUATION_SEED", "EVALUATION_PER_CLASS", "EvaluationSet", "crop_labels", "evaluation_spec",
            "evaluation_store", "load_evaluation_set", "evaluation_set"]
 
 EVALUATION_SEED = 10_000
@@ -45,7 +46,8 @@ class EvaluationSet:
     crops : ndarray (N, S, S), float32
         Each crop min-max scaled to [0, 1] after the diagonal treatment.
     labels : ndarray (N,), int
-        0-4 rate classes, 5 heterodyne, 6 avalanche.
+        What each crop shows (:func:`crop_labels`): 0-4 rate classes, 5 heterodyne,
+        6 avalanche.
     groups : ndarray (N,), int
         The large C2 each crop was cut from; crops of one C2 share their dynamics,
         so a retrieval score must not count them as found.
@@ -53,7 +55,8 @@ class EvaluationSet:
         Mean counts per pixel per frame of the movies behind the C2.
     diagonal : {"keep", "neighbours"}
     metadata : DataFrame, N rows
-        The store's table (truth of every crop).
+        The store's table (truth of every crop's C2, its ``label`` among them) and
+        ``crop_size``.
     """
 
     crops: np.ndarray
@@ -65,6 +68,34 @@ class EvaluationSet:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+
+def _shows_avalanche(row) -> bool:
+    """Whether an avalanche of the crop's C2 falls between its first and last frame."""
+    first = row.window_start + row.dt * row.crop_offset
+    last = first + row.dt * (row.crop_size - 1)
+    return any(first < float(t) <= last for t in str(row.avalanche_times).split())
+
+
+def crop_labels(metadata: pd.DataFrame) -> np.ndarray:
+    """The label of what each crop shows (N,), from a crop store's metadata.
+
+    A label belongs to a large C2, a crop sees only S of its frames. Heterodyne
+    fringes run through every frame, but an avalanche happens at one instant: a crop
+    whose frames miss it shows plain relaxation, and gets the rate class of its C2's
+    mean rate instead of label 6 (the same rule the library applies to a whole C2,
+    :func:`xpcs_nb.scenarios.scenario_truth`: avalanche only if one falls inside).
+
+    >>> table = pd.DataFrame(dict(label=[6, 6, 2], rate_class=[3, 3, 2], crop_offset=[0, 100, 0],
+    ...                           window_start=0.0, dt=0.1, avalanche_times=["5.0", "5.0", ""]))
+    >>> crop_labels(table.assign(crop_size=64)).tolist()
+    [6, 3, 2]
+    """
+    labels = metadata["label"].to_numpy(dtype=np.int64).copy()
+    for i, row in enumerate(metadata.itertuples(index=False)):
+        if labels[i] == AVALANCHE and not _shows_avalanche(row):
+            labels[i] = row.rate_class
+    return labels
 
 
 def _preset(preset: Preset | str) -> Preset:
@@ -113,13 +144,13 @@ def load_evaluation_set(spec: library.LibrarySpec, directory, *, diagonal: str) 
     ...                            method="analytic", photons_per_pixel=1.0)
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     data = load_evaluation_set(spec, folder, diagonal="neighbours")
-    >>> data.crops.shape, sorted(set(data.labels.tolist())), len(set(data.groups.tolist()))
-    ((14, 32, 32), [0, 1, 2, 3, 4, 5, 6], 7)
+    >>> data.crops.shape, len(set(data.groups.tolist())), set(data.labels[data.metadata.label < 6].tolist())
+    ((14, 32, 32), 7, {0, 1, 2, 3, 4, 5})
     """
     check_choice(diagonal, "diagonal", DIAGONAL_CHOICES)
     crops, metadata = dataset.load_crop_store(evaluation_store(spec, directory), mmap=False)
-    return EvaluationSet(crops=treat_diagonal(crops, diagonal),
-                         labels=metadata["label"].to_numpy(dtype=np.int64),
+    metadata = metadata.assign(crop_size=spec.crop_size)
+    return EvaluationSet(crops=treat_diagonal(crops, diagonal), labels=crop_labels(metadata),
                          groups=metadata["c2_index"].to_numpy(dtype=np.int64),
                          photons_per_pixel=float(spec.photons_per_pixel), diagonal=diagonal, metadata=metadata)
 
