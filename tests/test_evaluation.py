@@ -22,7 +22,7 @@ def tiny_network(latent_size: int = 8) -> Autoencoder:
 
 
 TINY_SPEC = LibrarySpec(n_per_class=2, n_frames=48, crop_size=SIDE, crops_per_c2=2, method="analytic",
-                        photons_per_pixel=10.0, seed=5)
+                        photons_per_pixel=10.0, seed=8)  # seed 8: two avalanche crops miss theirs
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +192,7 @@ def test_crop_labels_agree_with_the_dynamics_of_each_crop(tiny_set):
         times = truth.window_start + truth.dt * (row.crop_offset + np.arange(SIDE))
         blocks = np.unique(truth.dynamics.avalanche_counts(times)).size
         assert label == (6 if blocks > 1 else truth.rate_class)
-    assert {6, 0, 1, 2, 3, 4} >= set(tiny_set.labels[tiny_set.metadata["label"] == 6].tolist())
+    assert set(tiny_set.labels[tiny_set.metadata["label"] == 6].tolist()) == {0, 1, 6}  # both cases met
 
 
 def test_a_crop_shows_an_avalanche_only_if_one_falls_between_its_first_and_last_frame():
