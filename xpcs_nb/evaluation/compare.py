@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from ..presets import Preset
-from .data import EVALUATION_SEED, EvaluationSet, evaluation_set, load_evaluation_set  # noqa: F401 (doctest)
+from .data import EVALUATION_SEED, EvaluationSet, evaluation_set
 from .features import method_features
 from .table import FAMILIES, method_table
 
@@ -33,6 +33,7 @@ def compare_methods(data: EvaluationSet, trained: torch.nn.Module | Sequence[tor
     ``classical`` goes to :func:`classical_features` (``pca_components``,
     ``pixel_block``, ``seed``).
 
+    >>> from xpcs_nb.evaluation import load_evaluation_set
     >>> from xpcs_nb.library import LibrarySpec
     >>> from xpcs_nb.model import Autoencoder
     >>> import tempfile
@@ -61,6 +62,7 @@ def noise_sweep(preset: Preset | str, trained, *, photons=SWEEP_PHOTONS, diagona
     ``options`` go to :func:`compare_methods`. Each rate's library is built the first
     time and reused after (see :func:`evaluation_set`).
 
+    >>> from xpcs_nb import paper
     >>> table = noise_sweep("fast", paper.load_model(), diagonal="neighbours")  # doctest: +SKIP
     """
     tables = [compare_methods(evaluation_set(preset, rate, diagonal=diagonal, seed=seed, n_per_class=n_per_class),

@@ -10,8 +10,9 @@
   an exponential fitted to the crop's lag profile (lag 0 left out), one number.
 
 The relaxation time ignores the diagonal and any ``a x + b`` of the crop (the fit has
-its own baseline and contrast), so the diagonal treatment cannot change it; every
-other method sees the scaled pixels. A fit that fails (NaN) gets the median of the
+its own baseline and contrast), so the diagonal treatment changes it only through the
+fit's numerics (its starting values and tolerances are not scale-free); every other
+method sees the scaled pixels. A fit that fails (NaN) gets the median of the
 successful ones: it then counts as "unknown" rather than being dropped, which would
 flatter the method by removing its hardest crops.
 """
