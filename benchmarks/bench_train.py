@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--crops", type=int, default=64, help="overhead comparison: crops per epoch on the CPU")
     parser.add_argument("--gpu-crops", type=int, default=2048, help="crops per epoch on a GPU")
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-cpu", action="store_true", help="only the GPU comparison")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
