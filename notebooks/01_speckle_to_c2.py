@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,mystnb,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -61,7 +65,7 @@ import numpy as np
 from xpcs_nb import correlation as corr
 from xpcs_nb import simulate as sim
 from xpcs_nb.geometry import Detector
-from xpcs_nb.plotting import show_c2, show_frame, show_roi_map
+from xpcs_nb.plotting import PAGE_WIDTH, show_c2, show_frame, show_roi_map
 from xpcs_nb.presets import get_preset
 
 P = get_preset(PRESET)
@@ -95,14 +99,14 @@ labels = corr.roi_partition(q_map, azimuth_map, q_edges=PAPER_Q_RING, n_sectors=
 pixels_per_roi = np.bincount(labels.ravel())[1:]
 print(f"{labels.max()} ROIs, {pixels_per_roi.min()} to {pixels_per_roi.max()} pixels each")
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4), constrained_layout=True)
+fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
 image = axes[0].imshow(q_map, cmap="cividis")
 fig.colorbar(image, ax=axes[0], fraction=0.046, label="q (nm$^{-1}$)")
 axes[0].set_title("scattering vector q")
 image = axes[1].imshow(azimuth_map, cmap="twilight")
 fig.colorbar(image, ax=axes[1], fraction=0.046, label="azimuth (deg)")
-axes[1].set_title("azimuth, counter-clockwise from +x")
-show_roi_map(axes[2], labels, title="18 sectors of the ring 0.019-0.029 nm$^{-1}$")
+axes[1].set_title("azimuth,\ncounter-clockwise from +x")
+show_roi_map(axes[2], labels, title="18 sectors of the ring\n0.019-0.029 nm$^{-1}$")
 plt.show()
 
 # %% [markdown]
@@ -132,14 +136,14 @@ frames = equilibrium.frames  # (T, H, W) photon counts
 print(f"frames {frames.shape} {frames.dtype}, mean {frames.mean():.2f} photons per pixel per frame, "
       f"true contrast {equilibrium.contrast}")
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4), constrained_layout=True)
-show_frame(axes[0], frames[0], title="frame 0: photon counts")
-show_frame(axes[1], frames.mean(axis=0), title="time average: the speckle washes out", label="mean counts")
+fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
+show_frame(axes[0], frames[0], title="frame 0:\nphoton counts")
+show_frame(axes[1], frames.mean(axis=0), title="time average:\nthe speckle washes out", label="mean counts")
 row, col = np.argwhere(labels == 1)[0]
 axes[2].plot(equilibrium.times, frames[:, row, col], lw=0.7)
 axes[2].set_xlabel("time (s)")
 axes[2].set_ylabel("counts")
-axes[2].set_title("one pixel of sector 1 over time")
+axes[2].set_title("one pixel of sector 1\nover time")
 plt.show()
 
 # %% [markdown]
@@ -274,9 +278,9 @@ print("largest difference from the package:", np.abs(c2_by_hand - c2_paper[0]).m
 
 # %%
 c2_ratio = corr.two_time(frames, labels, form="ratio")
-fig, axes = plt.subplots(1, 3, figsize=(14, 4), constrained_layout=True)
-show_c2(axes[0], c2_paper[0], dt=FRAME_TIME, title="paper form (baseline 0)")
-show_c2(axes[1], c2_ratio[0], dt=FRAME_TIME, title="ratio form (baseline 1)")
+fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
+show_c2(axes[0], c2_paper[0], dt=FRAME_TIME, title="paper form\n(baseline 0)")
+show_c2(axes[1], c2_ratio[0], dt=FRAME_TIME, title="ratio form\n(baseline 1)")
 off_diagonal = ~np.eye(c2_ratio.shape[-1], dtype=bool)
 sample = np.random.default_rng(SEED).choice(off_diagonal.sum(), 4000, replace=False)
 axes[2].plot((c2_ratio[0][off_diagonal] - 1)[sample], c2_paper[0][off_diagonal][sample], ".", ms=2, alpha=0.5)
@@ -284,7 +288,7 @@ lim = np.array([c2_paper[0][off_diagonal].min(), c2_paper[0][off_diagonal].max()
 axes[2].plot(lim, lim, "k-", lw=1, label="equal")
 axes[2].set_xlabel("ratio form $- 1$")
 axes[2].set_ylabel("paper form")
-axes[2].set_title("sector 1, off-diagonal pairs")
+axes[2].set_title("sector 1,\noff-diagonal pairs")
 axes[2].legend()
 plt.show()
 
@@ -302,7 +306,7 @@ plt.show()
 flux = 1.0 + 0.2 * np.random.default_rng(SEED + 1).standard_normal(P.n_frames)  # ±20 % per frame
 jittered = frames * flux[:, None, None]  # every pixel of a frame brighter or dimmer together
 whole_ring = labels > 0  # all 18 sectors as one ROI, to see the effect above the noise
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), constrained_layout=True)
 show_c2(axes[0], corr.two_time(jittered, whole_ring, form="paper")[0], dt=FRAME_TIME,
         title="paper form, flux jitter ±20 %")
 show_c2(axes[1], corr.two_time(jittered, whole_ring, form="ratio")[0], dt=FRAME_TIME,
@@ -358,8 +362,8 @@ for i, (name, dynamics) in enumerate(scenarios.items()):
                                grains_per_pixel=4, photons_per_pixel=2.0)
     c2_gallery[name] = corr.two_time(movie.frames, labels == 1, form="ratio")[0]
 
-fig, axes = plt.subplots(1, 4, figsize=(17, 4), constrained_layout=True)
-for ax, (name, c2) in zip(axes, c2_gallery.items()):
+fig, axes = plt.subplots(2, 2, figsize=(PAGE_WIDTH, 6.4), constrained_layout=True)
+for ax, (name, c2) in zip(axes.ravel(), c2_gallery.items()):
     show_c2(ax, c2, dt=FRAME_TIME, title=name)
 plt.show()
 

@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,mystnb,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -59,7 +63,7 @@ from matplotlib.patches import Rectangle
 
 from xpcs_nb import aps, dataset, scenarios
 from xpcs_nb.library import LibraryMaps, LibrarySpec, library_store
-from xpcs_nb.plotting import show_c2
+from xpcs_nb.plotting import PAGE_WIDTH, class_gallery, crop_grid, show_c2
 from xpcs_nb.presets import get_preset
 
 P = get_preset(PRESET)
@@ -129,7 +133,7 @@ metadata[["experiment_id", "c2_index", "crop_offset", "label", "name", "rate_mea
 
 # %%
 maps = LibraryMaps(spec)
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), constrained_layout=True)
+fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 2.9), constrained_layout=True)
 for ax, label in zip(axes, (1, 5, 6)):
     index = int(np.flatnonzero(maps.labels == label)[0])
     show_c2(ax, maps[index], unit="frames", title=f"map {index}: {scenarios.CLASS_NAMES[label]}")
@@ -144,24 +148,9 @@ plt.show()
 # autoencoder sees.
 
 # %%
-def crop_gallery(crops, metadata, per_class: int = 3, seed: int = 0):
-    """Draw `per_class` random crops of every label, one row per label."""
-    rng = np.random.default_rng(seed)
-    labels = sorted(metadata.label.unique())
-    fig, axes = plt.subplots(len(labels), per_class, figsize=(2.3 * per_class, 2.3 * len(labels)),
-                             constrained_layout=True)
-    for row, label in zip(axes, labels):
-        rows = rng.choice(np.flatnonzero(metadata.label.to_numpy() == label), per_class, replace=False)
-        for ax, i in zip(row, rows):
-            ax.imshow(crops[i], cmap="viridis", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_title(f"Γ = {metadata.rate_mean.iloc[i]:.2g}/s, sector {metadata.sector.iloc[i]}", fontsize=8)
-        row[0].set_ylabel(f"{label}: {scenarios.CLASS_NAMES[label]}", fontsize=9)
-    return fig
-
-
-crop_gallery(crops, metadata, seed=SEED)
+class_gallery(crops, metadata.label.to_numpy(), per_class=3, seed=SEED,
+              class_names=[f"{label}: {name}" for label, name in enumerate(scenarios.CLASS_NAMES)],
+              captions=[f"Γ = {rate:.2g}/s, sector {sector}" for rate, sector in zip(metadata.rate_mean, metadata.sector)])
 plt.show()
 
 # %% [markdown]
@@ -237,13 +226,9 @@ train = dataset.AugmentedCropDataset(crops, splits["train"], seed=SEED, factor=P
 print(f"{len(splits['train'])} training crops x {P.augment_factor} = {len(train)} items, "
       f"{len(train) * 256 * 256 * 4 / 1e9:.1f} GB if they were stored")
 
-fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), constrained_layout=True)
-for ax, copy in zip(axes, (0, 1, 2, 3)):
-    image, info = train[copy]  # copies of the first training crop
-    ax.imshow(image[0], cmap="viridis", vmin=0, vmax=1)
-    ax.set_title("original" if info["shift"] == 0 else f"shifted by {info['shift']} frames")
-    ax.set_xticks([])
-    ax.set_yticks([])
+copies = [train[copy] for copy in range(4)]  # (image, info): copies of the first training crop
+crop_grid(np.stack([np.asarray(image[0]) for image, _ in copies]),
+          titles=["original" if info["shift"] == 0 else f"shifted by {info['shift']} frames" for _, info in copies])
 plt.show()
 
 # %% [markdown]

@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,mystnb,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -61,6 +65,7 @@ import torch
 from xpcs_nb import latent, paper
 from xpcs_nb.model import count_parameters, four_stage_autoencoder
 from xpcs_nb.pipeline import augmented_sets, crop_splits, trained_autoencoder
+from xpcs_nb.plotting import PAGE_WIDTH, crop_grid, training_history
 from xpcs_nb.presets import get_preset
 
 P = get_preset(PRESET)
@@ -145,14 +150,8 @@ mse_constant = np.mean((target - target.mean()) ** 2)
 print(f"output range {output.min():.2f} .. {output.max():.2f}; correlation with the input {correlation:.3f}")
 print(f"MSE after rescaling {mse_rescaled:.4f}, against {mse_constant:.4f} for a flat image at the input's mean")
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4), constrained_layout=True)
-for ax, image, title in zip(axes, (target, output, rescale(output)),
-                            ("real crop (input)", "published model's output", "output rescaled to [0, 1]")):
-    shown = ax.imshow(image, cmap="viridis")
-    fig.colorbar(shown, ax=ax, fraction=0.046)
-    ax.set_title(title)
-    ax.set_xticks([])
-    ax.set_yticks([])
+crop_grid(np.stack([target, output, rescale(output)]),  # one colour scale, 0 to 1, for all three
+          titles=["real crop (input)", "published model's output", "output rescaled to [0, 1]"])
 plt.show()
 
 # %% [markdown]
@@ -189,14 +188,8 @@ print(f"{len(train_images)} training and {len(val_images)} validation images per
       f"weights start from: {P.start_from}")
 model, history = trained_autoencoder(P, SEED, device=DEVICE)
 
-fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-ax_loss.plot(history.epoch, history.train_loss, "o-", label="training")
-ax_loss.plot(history.epoch, history.val_loss, "s-", label="validation")
-ax_loss.axvline(history.best_epoch, color="gray", ls=":", label=f"best epoch ({history.best_epoch})")
-ax_loss.set_xlabel("epoch")
-ax_loss.set_ylabel("MSE per pixel")
-ax_loss.set_yscale("log")
-ax_loss.legend()
+fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), layout="constrained")
+training_history(history.epoch, history.train_loss, history.val_loss, best=history.best_epoch, ax=ax_loss)
 ax_lr.plot(history.epoch, history.lr, "o-")
 ax_lr.set_xlabel("epoch")
 ax_lr.set_ylabel("learning rate at the epoch's end")
@@ -219,16 +212,8 @@ examples = by_label.index.to_numpy()[:6]
 inputs = np.stack([crops[i] for i in examples])
 outputs = latent.decode(model, latent.encode(model, inputs))
 
-fig, axes = plt.subplots(2, len(examples), figsize=(2.4 * len(examples), 5), constrained_layout=True, squeeze=False)
-for column, (row_index, image, rebuilt) in enumerate(zip(examples, inputs, outputs)):
-    axes[0, column].imshow(image, cmap="viridis", vmin=0, vmax=1)
-    axes[0, column].set_title(metadata.name[row_index], fontsize=9)
-    axes[1, column].imshow(rebuilt, cmap="viridis", vmin=0, vmax=1)
-for ax in axes.ravel():
-    ax.set_xticks([])
-    ax.set_yticks([])
-axes[0, 0].set_ylabel("input")
-axes[1, 0].set_ylabel("reconstruction")
+crop_grid(np.concatenate([inputs, outputs]), n_cols=len(examples),
+          titles=list(metadata.name.loc[examples]) + [""] * len(examples), row_labels=["input", "reconstruction"])
 plt.show()
 
 test_mse = np.mean((latent.decode(model, latent.encode(model, crops[np.sort(test_rows)])) -
@@ -257,7 +242,7 @@ for size in P.latent_sweep:
     sweep.append((size, float(np.mean((rebuilt - test_crops) ** 2))))
 sweep = pd.DataFrame(sweep, columns=["latent size", "test MSE"])
 
-fig, ax = plt.subplots(figsize=(6, 3.8), constrained_layout=True)
+fig, ax = plt.subplots(figsize=(0.75 * PAGE_WIDTH, 3.4), constrained_layout=True)
 ax.plot(sweep["latent size"], sweep["test MSE"], "o-")
 ax.set_xscale("log", base=2)
 ax.set_xlabel("latent size")
@@ -285,7 +270,7 @@ dead_ours = np.flatnonzero(np.all(our_latents == 0, axis=0))
 print(f"published latents: {dead_published.size} of 64 dimensions are zero for all 900 vectors")
 print(f"our model on the test crops: {dead_ours.size} of 64 dimensions are zero for all {len(our_latents)}")
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.2), constrained_layout=True)
+fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3), constrained_layout=True)
 for ax, values, title in ((axes[0], published_latents, "published latents (900 real C2)"),
                           (axes[1], our_latents, "our model, test crops")):
     ax.imshow(values.T, aspect="auto", cmap="magma", interpolation="nearest")

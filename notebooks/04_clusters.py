@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,mystnb,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -58,6 +62,7 @@ import torch
 
 from xpcs_nb import latent, paper, scenarios
 from xpcs_nb.pipeline import crop_splits, trained_autoencoder
+from xpcs_nb.plotting import PAGE_WIDTH, class_gallery, elbow, knee_construction, umap_scatter
 from xpcs_nb.presets import get_preset
 
 P = get_preset(PRESET)
@@ -96,26 +101,11 @@ print(f"latents {latents.shape}; {np.all(latents == 0, axis=0).sum()} of 64 dime
 # %% mystnb={"figure": {"caption": "Choosing k on the synthetic library (the paper's Supp. Fig. 3): the k-means inertia against k with the knee marked (left), the Kneedle construction that finds it (middle: the point farthest below the chord) and the mean silhouette (right).", "name": "fig-elbow-synthetic"}}
 def plot_elbow(sweep: latent.SweepResult, title: str):
     """Inertia with its knee, the Kneedle construction, and the silhouette, side by side."""
-    knee = sweep.knee
-    fig, (ax_elbow, ax_knee, ax_sil) = plt.subplots(1, 3, figsize=(15, 3.8), constrained_layout=True)
-    ax_elbow.plot(sweep.ks, sweep.inertia, "o-")
-    ax_elbow.axvline(knee.value, color="red", ls="--", label=f"knee: k = {knee.value}")
-    ax_elbow.set_xlabel("k")
-    ax_elbow.set_ylabel("inertia")
-    ax_elbow.set_title(title)
-    ax_elbow.legend()
-    ax_knee.plot(knee.x_normalised, knee.y_normalised, "o-", label="curve, scaled")
-    ax_knee.plot([0, 1], [1, 0], "k:", label="chord")
-    i = knee.index
-    ax_knee.plot([knee.x_normalised[i], knee.x_normalised[i] + knee.distance[i] / np.sqrt(2)],
-                 [knee.y_normalised[i], knee.y_normalised[i] + knee.distance[i] / np.sqrt(2)], "r-",
-                 label="largest distance")
-    ax_knee.set_xlabel("k, scaled")
-    ax_knee.set_ylabel("inertia, scaled")
-    ax_knee.set_aspect("equal")
-    ax_knee.legend()
+    fig, (ax_elbow, ax_knee, ax_sil) = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 2.9), layout="constrained")
+    elbow(sweep.ks, sweep.inertia, sweep.knee, title=title, ax=ax_elbow)
+    knee_construction(sweep.knee, ax=ax_knee)
     ax_sil.plot(sweep.ks, sweep.silhouette, "o-")
-    ax_sil.set_xlabel("k")
+    ax_sil.set_xlabel("k (clusters)")
     ax_sil.set_ylabel("mean silhouette")
     return fig
 
@@ -169,16 +159,9 @@ confusion
 # %%
 embedding = latent.umap_embedding(latents, seed=42, n_neighbors=5, min_dist=0.25)  # (N, 2)
 
-fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), constrained_layout=True)
-for ax, values, title, names in ((axes[0], classes, "k-means classes (0 = slowest)", None),
-                                 (axes[1], truth, "true labels", scenarios.CLASS_NAMES)):
-    for value in np.unique(values):
-        chosen = values == value
-        ax.scatter(*embedding[chosen].T, s=12, label=names[value] if names else f"class {value}")
-    ax.set_title(title)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.legend(fontsize=8, markerscale=1.5)
+fig, (ax_classes, ax_truth) = plt.subplots(2, 1, figsize=(PAGE_WIDTH, 7.5), layout="constrained")
+umap_scatter(embedding, classes, ordered=True, title="k-means classes (dark = slowest)", ax=ax_classes)
+umap_scatter(embedding, truth, names=scenarios.CLASS_NAMES, title="true labels", ax=ax_truth)
 plt.show()
 
 # %% [markdown]
@@ -188,24 +171,7 @@ plt.show()
 # alike; from class to class the band should narrow.
 
 # %% mystnb={"figure": {"caption": "Random members of each k-means class, slowest (widest band) at the top, as in the paper's Fig. 2. Look for crops that look alike within a row, and for the band narrowing from row to row.", "name": "fig-class-samples"}}
-def class_samples(crops, classes, per_class: int = 5, seed: int = 0):
-    """A grid: one row per class, `per_class` random members."""
-    rng = np.random.default_rng(seed)
-    values = np.unique(classes)
-    fig, axes = plt.subplots(len(values), per_class, figsize=(2 * per_class, 2 * len(values)),
-                             constrained_layout=True, squeeze=False)
-    for row, value in zip(axes, values):
-        members = np.flatnonzero(classes == value)
-        for ax, i in zip(row, rng.choice(members, min(per_class, members.size), replace=False)):
-            ax.imshow(crops[i], cmap="viridis", vmin=0, vmax=1)
-        for ax in row:
-            ax.set_xticks([])
-            ax.set_yticks([])
-        row[0].set_ylabel(f"class {value}\n({members.size})")
-    return fig
-
-
-class_samples(crops, classes, seed=SEED)
+class_gallery(crops, classes, per_class=5, seed=SEED)  # one row per class, its size in brackets
 plt.show()
 
 # %% [markdown]
@@ -264,17 +230,14 @@ real_classes, _ = latent.order_by_decoded_centres(paper.load_model(), real_sweep
                                                   real_sweep.centres_for(k_real))
 real_embedding = latent.umap_embedding(real_latents, seed=42, n_neighbors=5, min_dist=0.25)
 
-fig, axes = plt.subplots(1, 3, figsize=(17, 5), constrained_layout=True)
-for value in np.unique(real_classes):
-    axes[0].scatter(*real_embedding[real_classes == value].T, s=8, label=f"class {value}")
-axes[0].legend(fontsize=8, markerscale=2)
-axes[0].set_title(f"k-means classes, k = {k_real} (0 = slowest)")
-for ax, values, title, cmap in ((axes[1], real_sectors, "azimuthal sector", "twilight"),
-                                (axes[2], real_starts, "window start (s after shear stop)", "viridis")):
-    shown = ax.scatter(*real_embedding.T, c=values, s=8, cmap=cmap)
-    fig.colorbar(shown, ax=ax, fraction=0.046)
-    ax.set_title(title)
-for ax in axes:
+fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.4), layout="constrained")
+umap_scatter(real_embedding, real_classes, ordered=True, size=6, legend=False, ax=axes[0],
+             title=f"k-means classes, k = {k_real}")
+axes[0].legend(fontsize=7, markerscale=1.5, title="slow → fast", title_fontsize=7)
+for ax, values, label, cmap in ((axes[1], real_sectors, "azimuthal sector", "twilight"),
+                                (axes[2], real_starts, "window start (s after shear stop)", "cividis")):
+    shown = ax.scatter(*real_embedding.T, c=values, s=6, cmap=cmap)
+    fig.colorbar(shown, ax=ax, orientation="horizontal", label=label)  # a quantity, not classes: a colour bar
     ax.set_xticks([])
     ax.set_yticks([])
 plt.show()

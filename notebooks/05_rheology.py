@@ -77,6 +77,8 @@ import torch
 from xpcs_nb import dataset, latent, paper, rheology, scenarios
 from xpcs_nb.library import LibrarySpec
 from xpcs_nb.pipeline import trained_autoencoder
+from xpcs_nb.plotting import (PAGE_WIDTH, class_gallery, crop_grid, elbow, fractions_beside_stress,
+                              permutation_histogram)
 from xpcs_nb.presets import get_preset
 
 P = get_preset(PRESET)
@@ -133,7 +135,7 @@ in_burst = truth.groupby("window").in_burst.mean().to_numpy()  # share of sector
 stress_time, stress = rheology.stress_after_shear(experiment.rheometer)
 minima_index, minima_times = rheology.stress_minima(stress_time, stress)
 
-fig, (ax_truth, ax_stress) = plt.subplots(2, 1, figsize=(12, 5), sharex=True, constrained_layout=True,
+fig, (ax_truth, ax_stress) = plt.subplots(2, 1, figsize=(PAGE_WIDTH, 4.2), sharex=True, constrained_layout=True,
                                           gridspec_kw={"height_ratios": [1, 2]})
 ax_truth.bar(window_times, in_burst, width=0.9 * spacing, align="edge", color="tab:red", alpha=0.7)
 ax_truth.set_ylabel("sectors in\na burst")
@@ -201,18 +203,8 @@ table.rename_axis(index="true label", columns="class")
 # A few crops of each class:
 
 # %%
-rng = np.random.default_rng(SEED)
-fig, axes = plt.subplots(3, K, figsize=(2.3 * K, 7), constrained_layout=True)
-for c in range(K):
-    members = np.flatnonzero(labels == c)
-    for ax, i in zip(axes[:, c], rng.choice(members, size=min(3, members.size), replace=False)):
-        ax.imshow(crops[i], cmap="viridis", vmin=0, vmax=1)
-        ax.set_title(f"{truth['name'].iloc[i]}\n{window_times[truth.window[i]]:.0f} s, sector {truth.sector[i]}",
-                     fontsize=8)
-    axes[0, c].set_ylabel(f"class {c}", fontsize=11)
-for ax in axes.ravel():
-    ax.set_xticks([])
-    ax.set_yticks([])
+captions = [f"{name}, {window_times[w]:.0f} s" for name, w in zip(truth["name"], truth.window)]
+class_gallery(crops, labels, per_class=4, seed=SEED, captions=captions)  # rows: class 0 (slow) to 4 (fast)
 plt.show()
 
 # %% [markdown]
@@ -224,39 +216,6 @@ plt.show()
 # paper could not know.
 
 # %%
-CLASS_COLOURS = plt.cm.viridis(np.linspace(0.05, 0.95, K))  # dark: slow, yellow: fast
-
-
-def fractions_beside_stress(fractions, window_times, stress_time, stress, minima_times,
-                            bursts=None, title=""):
-    """Stacked class fractions per window above the stress trace, minima as black lines."""
-    spacing = float(np.median(np.diff(window_times)))
-    fig, (ax_bars, ax_stress) = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True, constrained_layout=True,
-                                             gridspec_kw={"height_ratios": [3, 2]})
-    bottom = np.zeros(len(window_times))
-    for c in fractions.columns:
-        share = fractions[c].to_numpy()
-        ax_bars.bar(window_times, share, bottom=bottom, width=0.9 * spacing, align="edge",
-                    color=CLASS_COLOURS[c], label=f"class {c}")
-        bottom += share
-    ax_bars.set_ylabel("share of sectors")
-    ax_bars.set_ylim(0, 1.05 if bursts is None else 1.12)
-    if bursts is not None:
-        ax_bars.plot(bursts, np.full(len(bursts), 1.07), "v", color="tab:red", label="true bursts")
-    ax_bars.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="slow → fast")
-    ax_stress.plot(stress_time, stress, color="k", lw=1)
-    late = stress_time > window_times[0] + 400
-    ax_stress.set_ylim(stress[late].min() - 1, stress[late].max() + 2)
-    ax_stress.set_ylabel("shear stress (Pa)")
-    ax_stress.set_xlabel("time on the rheometer clock (s)")
-    for ax in (ax_bars, ax_stress):
-        for t in minima_times:
-            ax.axvline(t, color="k", lw=1.2)
-    ax_bars.set_title(title)
-    ax_bars.set_xlim(window_times[0] - spacing, window_times[-1] + 2 * spacing)
-    return fig
-
-
 fractions = rheology.class_fractions(labels, truth.window.to_numpy(), n_classes=K)
 fractions_beside_stress(fractions, window_times, stress_time, stress, minima_times,
                         bursts=bursts.rheometer_time.to_numpy(),
@@ -295,18 +254,15 @@ inside = (minima_times >= window_times[0]) & (minima_times < window_times[-1] + 
 synthetic_test = rheology.transition_alignment(fractions, window_times, minima_times[inside], FAST, seed=SEED)
 print(synthetic_test.summary())
 
-fig, (ax_scatter, ax_null) = plt.subplots(1, 2, figsize=(12, 4), constrained_layout=True)
+fig, (ax_scatter, ax_null) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), constrained_layout=True)
 ax_scatter.scatter(in_burst[~late], fast_share[~late], color="gray", label="first 450 s")
 ax_scatter.scatter(in_burst[late], fast_share[late], color="tab:red", label="after 450 s")
 ax_scatter.plot([0, 1], [0, 1], "k:", lw=1)
 ax_scatter.set_xlabel("share of sectors in a burst (truth)")
 ax_scatter.set_ylabel(f"share in class {K - 1} (clustering)")
-ax_scatter.legend()
-ax_null.hist(synthetic_test.null_distribution, bins=40, color="lightgray")
-ax_null.axvline(synthetic_test.observed, color="tab:red", lw=2, label=f"observed, p = {synthetic_test.p_value:.3f}")
-ax_null.set_xlabel("mean distance, minimum → nearest transition (s)")
-ax_null.set_ylabel("random shifts")
-ax_null.legend()
+ax_scatter.legend(fontsize=8)
+permutation_histogram(synthetic_test.null_distribution, synthetic_test.observed, synthetic_test.p_value,
+                      xlabel="mean distance, minimum → transition (s)", ax=ax_null)
 plt.show()
 
 # %% [markdown]
@@ -339,12 +295,7 @@ published = paper.load_model()
 
 real_sweep = latent.kmeans_sweep(published_latents, seed=SEED)
 K_REAL = real_sweep.knee.value
-fig, ax = plt.subplots(figsize=(6, 3.5), constrained_layout=True)
-ax.plot(real_sweep.ks, real_sweep.inertia, "o-")
-ax.axvline(K_REAL, color="tab:red", ls=":", label=f"knee: k = {K_REAL}")
-ax.set_xlabel("k (clusters)")
-ax.set_ylabel("k-means inertia")
-ax.legend()
+elbow(real_sweep.ks, real_sweep.inertia, real_sweep.knee, title="the 900 published latents")
 plt.show()
 
 raw_real, centres = latent.cluster(published_latents, K_REAL, seed=SEED)
@@ -354,13 +305,9 @@ decoded = latent.decode(published, ordered_centres)
 print(f"k = {K_REAL}; class sizes {np.bincount(real_labels).tolist()}; "
       f"decoded centres' band widths {latent.band_width(decoded).round(1).tolist()} frames")
 
-fig, axes = plt.subplots(1, K_REAL, figsize=(2.6 * K_REAL, 2.9), constrained_layout=True)
-for c, (ax, image) in enumerate(zip(axes, decoded)):
-    ax.imshow(image, cmap="viridis")
-    ax.set_title(f"class {c}: {np.sum(real_labels == c)} C2")
-    ax.set_xticks([])
-    ax.set_yticks([])
-fig.suptitle("each class centre, decoded by the published model (own colour scale)")
+crop_grid(decoded, titles=[f"class {c}: {np.sum(real_labels == c)} C2" for c in range(K_REAL)],
+          vmin=None, vmax=None, colorbar_label="decoder output",  # the outputs span less than [0, 1]
+          title="each class centre, decoded by the published model")
 plt.show()
 
 # %% [markdown]
@@ -382,7 +329,7 @@ stop = rheology.shear_stop_time(rheo)
 last_sheared = rheo.time[np.abs(rheo.shear_rate) > 1e-3].max()
 print(f"last sheared sample at {last_sheared:.0f} s, first sample at rest at {stop:.0f} s")
 
-fig, ax = plt.subplots(figsize=(8, 3), constrained_layout=True)
+fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3), constrained_layout=True)
 near = (rheo.time > 170) & (rheo.time < 260)
 ax.plot(rheo.time[near], rheo.shear_rate[near], "o-", ms=4)
 ax.axvspan(last_sheared, stop, color="tab:orange", alpha=0.3, label="the shear stops somewhere in here")
@@ -432,14 +379,9 @@ REAL_FAST = [K_REAL - 1]
 real_test = rheology.transition_alignment(real_fractions, real_window_times, real_minima, REAL_FAST, seed=SEED)
 print(real_test.summary())
 
-fig, ax = plt.subplots(figsize=(7, 3.5), constrained_layout=True)
-ax.hist(real_test.null_distribution, bins=40, color="lightgray", label="randomly shifted minima")
-ax.axvline(real_test.observed, color="k", lw=2, label=f"observed, p = {real_test.p_value:.2f}")
-ax.axvline(real_test.window_spacing / 2, color="tab:green", ls="--",
-           label=f"half a window: p would be {real_test.p_at_resolution:.4f}")
-ax.set_xlabel("mean distance, minimum → nearest transition (s)")
-ax.set_ylabel("random shifts")
-ax.legend(fontsize=8)
+half_a_window = {f"half a window: p would be {real_test.p_at_resolution:.4f}": real_test.window_spacing / 2}
+permutation_histogram(real_test.null_distribution, real_test.observed, real_test.p_value, markers=half_a_window,
+                      xlabel="mean distance, minimum → nearest transition (s)")
 plt.show()
 
 # %% [markdown]

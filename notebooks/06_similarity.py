@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,mystnb,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -70,6 +74,7 @@ from scipy.spatial.distance import cdist
 from xpcs_nb import aps, latent, paper, scenarios, widgets
 from xpcs_nb.library import LibraryMaps, LibrarySpec
 from xpcs_nb.pipeline import crop_splits, trained_autoencoder
+from xpcs_nb.plotting import PAGE_WIDTH, crop_grid, umap_scatter
 from xpcs_nb.presets import get_preset
 
 P = get_preset(PRESET)
@@ -92,23 +97,10 @@ maps_of = metadata.experiment_id.to_numpy()  # which large C2 each crop was cut 
 model, _ = trained_autoencoder(P, SEED, device=DEVICE, progress=False)
 latents = latent.encode(model, crops, device=DEVICE)  # (N, 64)
 embedding = latent.umap_embedding(latents, seed=42, n_neighbors=5, min_dist=0.25)
+LABEL_NAMES = [f"{label}: {name}" for label, name in enumerate(NAMES)]
 
-
-def draw_library(ax, embedding, labels, alpha=0.6, size=14):
-    """The UMAP plane, one colour per true label."""
-    for label in np.unique(labels):
-        here = labels == label
-        ax.scatter(*embedding[here].T, s=size, color=f"C{label}", alpha=alpha, label=f"{label}: {NAMES[label]}")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("UMAP 1")
-    ax.set_ylabel("UMAP 2")
-
-
-fig, ax = plt.subplots(figsize=(7, 5.5), constrained_layout=True)
-draw_library(ax, embedding, labels)
-ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-ax.set_title(f"{len(crops)} library crops, encoded and drawn with UMAP")
+umap_scatter(embedding, labels, names=LABEL_NAMES, size=14, alpha=0.6,
+             title=f"{len(crops)} library crops, encoded and drawn with UMAP")
 plt.show()
 
 # %% [markdown]
@@ -141,7 +133,7 @@ for q in queries:
 
 # %%
 QUERY_COLOURS = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
-fig, ax = plt.subplots(figsize=(7.5, 6), constrained_layout=True)
+fig, ax = plt.subplots(figsize=(0.85 * PAGE_WIDTH, 5), constrained_layout=True)
 ax.scatter(*embedding.T, s=12, color="lightgray")
 for colour, q in zip(QUERY_COLOURS, queries):
     indices, _ = neighbours[q]
@@ -152,8 +144,8 @@ ax.set_xticks([])
 ax.set_yticks([])
 ax.set_xlabel("UMAP 1")
 ax.set_ylabel("UMAP 2")
-ax.legend()
-ax.set_title("heterodyne queries (○) and their nearest neighbours in latent space (●)")
+ax.legend(fontsize=8)
+ax.set_title("heterodyne queries (○) and their nearest neighbours (●)")
 plt.show()
 
 # %% [markdown]
@@ -162,19 +154,16 @@ plt.show()
 # query (an easy match: same sample, same moment).
 
 # %% mystnb={"figure": {"caption": "Similarity search, as in the paper's Fig. 4: each row is a heterodyne query (left) and its nearest neighbours in latent space, with their latent distance and true label. Look at whether the neighbours share the query's fringes, and at the fast-fringe query, whose only close match is its twin crop.", "name": "fig-neighbour-grid"}}
-fig, axes = plt.subplots(len(queries), K_NEIGHBOURS + 1, figsize=(2.3 * (K_NEIGHBOURS + 1), 2.6 * len(queries)),
-                         constrained_layout=True, squeeze=False)
-for row, (colour, q) in zip(axes, zip(QUERY_COLOURS, queries)):
+shown, titles = [], []
+for q in queries:
     indices, distances = neighbours[q]
-    row[0].imshow(crops[q], cmap="viridis", vmin=0, vmax=1)
-    row[0].set_title(f"query #{q}\nperiod {period_frames[q]:.0f} frames", fontsize=8, color=colour)
-    for ax, i, d in zip(row[1:], indices, distances):
-        ax.imshow(crops[i], cmap="viridis", vmin=0, vmax=1)
-        same_map = " (same map)" if maps_of[i] == maps_of[q] else ""
-        ax.set_title(f"#{i}, d = {d:.2f}\n{NAMES[labels[i]]}{same_map}", fontsize=8)
-for ax in axes.ravel():
-    ax.set_xticks([])
-    ax.set_yticks([])
+    shown += [q, *indices]
+    titles.append(f"query #{q}\nperiod {period_frames[q]:.0f} frames")
+    titles += [f"#{i}, d = {d:.2f}\n{NAMES[labels[i]]}{' (same map)' if maps_of[i] == maps_of[q] else ''}"
+               for i, d in zip(indices, distances)]
+fig = crop_grid(np.stack([crops[i] for i in shown]), n_cols=K_NEIGHBOURS + 1, titles=titles)
+for colour, row_start in zip(QUERY_COLOURS, range(0, len(shown), K_NEIGHBOURS + 1)):
+    fig.axes[row_start].title.set_color(colour)  # the query's colour in the UMAP figure above
 plt.show()
 
 # %% [markdown]
@@ -276,15 +265,9 @@ target = paper.load_target_image().astype(np.float32)  # (256, 256) in [0, 1]
 target_latent = latent.encode(published, target[None])[0]
 target_indices, target_distances = latent.nearest_neighbours(library_published, target_latent, k=8)
 
-fig, axes = plt.subplots(1, 9, figsize=(20, 2.9), constrained_layout=True)
-axes[0].imshow(target, cmap="viridis", vmin=0, vmax=1)
-axes[0].set_title("real crop (query)", fontsize=9)
-for ax, i, d in zip(axes[1:], target_indices, target_distances):
-    ax.imshow(crops[i], cmap="viridis", vmin=0, vmax=1)
-    ax.set_title(f"#{i}, d = {d:.2f}\n{NAMES[labels[i]]}", fontsize=8)
-for ax in axes:
-    ax.set_xticks([])
-    ax.set_yticks([])
+crop_grid(np.stack([target, *(crops[i] for i in target_indices)]), n_cols=5,
+          titles=["real crop (query)"] + [f"#{i}, d = {d:.2f}\n{NAMES[labels[i]]}"
+                                          for i, d in zip(target_indices, target_distances)])
 plt.show()
 print("labels of the real crop's 8 nearest synthetic crops:", [NAMES[l] for l in labels[target_indices]])
 
@@ -320,17 +303,12 @@ gap.round(2)
 both = np.concatenate([real_latents.astype(np.float32), library_published, target_latent[None]])
 both_embedding = latent.umap_embedding(both, seed=42)
 n_real = len(real_latents)
-fig, ax = plt.subplots(figsize=(7.5, 5.5), constrained_layout=True)
+fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 4.5), constrained_layout=True)
 ax.scatter(*both_embedding[:n_real].T, s=8, color="gray", alpha=0.5, label="the paper's 900 real C2")
-library_points = both_embedding[n_real:-1]
-for label in np.unique(labels):
-    here = labels == label
-    ax.scatter(*library_points[here].T, s=16, color=f"C{label}", label=f"synthetic: {NAMES[label]}")
+umap_scatter(both_embedding[n_real:-1], labels, names=[f"synthetic: {name}" for name in NAMES], size=16,
+             alpha=1.0, legend=False, ax=ax, title="real and synthetic C2 in the published model's latent space")
 ax.scatter(*both_embedding[-1], marker="*", s=350, color="k", label="the real crop")
-ax.set_xticks([])
-ax.set_yticks([])
 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-ax.set_title("real and synthetic C2 in the published model's latent space")
 plt.show()
 
 # %% [markdown]
@@ -355,7 +333,7 @@ plt.show()
 # %%
 start = queries[0]
 indices, distances = widgets.neighbours_of(latents, start, 8)
-fig = plt.figure(figsize=(15, 4.8), layout="constrained")
+fig = plt.figure(figsize=(PAGE_WIDTH, 3.6), layout="constrained")
 widgets.neighbour_figure(crops, embedding, labels, start, indices, distances, label_names=NAMES, fig=fig,
                          title=f"query #{start} and its 8 nearest neighbours in latent space")
 plt.show()

@@ -78,7 +78,7 @@ def crop_grid(images, *, n_cols: int | None = None, titles: Sequence[str] | None
         if row_labels is not None and i % n_cols == 0:
             ax.set_ylabel(row_labels[i // n_cols])
         panels.append(ax)
-    fig.colorbar(shown, ax=panels, label=colorbar_label, shrink=min(1.0, 0.5 + 0.25 * n_rows))
+    fig.colorbar(shown, ax=panels, label=colorbar_label, shrink=min(1.0, 2.5 / n_rows))
     if title:
         fig.suptitle(title)
     return fig
@@ -129,7 +129,8 @@ def class_gallery(crops, classes, *, per_class: int = 5, seed: int = 0,
         chosen.append(np.sort(rng.choice(members, min(per_class, members.size), replace=False)))
     shown = check_array(np.stack([np.asarray(crops[i]) for i in np.concatenate(chosen)]), "crops", ndim=3)
     n_cols = max(len(row) for row in chosen)
-    fig = _figure(fig, len(values), n_cols, has_titles=captions is not None)
+    # panels sized as if four wide, so a gallery of many classes stays about a page tall
+    fig = _figure(fig, len(values), n_cols, has_titles=captions is not None, min_cols=4)
     grid = fig.add_gridspec(len(values), n_cols)
     panels = []
     for row, (value, indices) in enumerate(zip(values, chosen)):
@@ -142,16 +143,17 @@ def class_gallery(crops, classes, *, per_class: int = 5, seed: int = 0,
             panels.append(ax)
         name = class_names[value] if class_names is not None else f"class {value}"
         panels[-len(indices)].set_ylabel(f"{name}\n({np.sum(classes == value)})", fontsize=PANEL_TITLE_SIZE + 1)
-    fig.colorbar(image, ax=panels, label=colorbar_label, shrink=min(1.0, 0.5 + 0.25 * len(values)))
+    fig.colorbar(image, ax=panels, label=colorbar_label, shrink=min(1.0, 2.5 / len(values)))
     return fig
 
 
-def _figure(fig: Figure | None, n_rows: int, n_cols: int, has_titles: bool) -> Figure:
+def _figure(fig: Figure | None, n_rows: int, n_cols: int, has_titles: bool, min_cols: int = 1) -> Figure:
     """``fig`` if given, otherwise a new pyplot figure sized for the page (``plt.show()`` shows it)."""
     if fig is not None:
         fig.set_layout_engine("constrained")
         return fig
-    return plt.figure(figsize=grid_size(n_rows, n_cols, title_space=0.35 if has_titles else 0.0), layout="constrained")
+    size = grid_size(n_rows, n_cols, title_space=0.35 if has_titles else 0.0, min_cols=min_cols)
+    return plt.figure(figsize=size, layout="constrained")
 
 
 def _ticks_off(ax) -> None:
