@@ -94,7 +94,7 @@ print(f"latents {latents.shape}; {np.all(latents == 0, axis=0).sum()} of 64 dime
 #
 # To find the bend without judging by eye, the Kneedle method scales the curve into
 # the unit square, draws the chord from its first to its last point, and picks the
-# point farthest below the chord. The right panel shows that reasoning. The
+# point farthest below the chord. The middle panel shows that reasoning. The
 # silhouette (how much closer each point is to its own cluster than to the next one,
 # from -1 to 1) is a second opinion.
 
