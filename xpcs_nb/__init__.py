@@ -12,7 +12,7 @@ each step imports only the steps above it::
        v
     dataset/      diagonal crops, scaling, the HDF5 store, the split, augmentation
     library.py    the synthetic C2 library of a preset, cached
-    aps.py        APS 8-ID-I result files (a beamline's C2)
+    aps/          APS 8-ID-I result files (a beamline's C2): read, write, crops
     paper.py      the paper's published files (weights, latents, rheometer table)
        |  crops (N, 256, 256) in [0, 1]
        v
