@@ -6,9 +6,10 @@ Prints, from one run:
    float32 BLAS SYRK (``scipy.linalg.blas.ssyrk``) on the same frames x pixels
    (goal >= 0.9).  The SYRK gets a float32 (T, P) matrix made beforehand, untimed;
    ``two_time`` gets the uint16 counts (T, H, W) and does everything: gather,
-   conversion, SYRK per chunk, mirroring, normalisation.  Three cases: one ROI
-   over all pixels (ratio form), 18 azimuthal sectors over all pixels (ratio and
-   paper forms; the pixels are gathered by fancy indexing).
+   conversion, SYRK per chunk, mirroring, normalisation.  Cases: one ROI over all
+   pixels (ratio form, and ratio with 10 static q bins: one extra read of the frames
+   for the per-frame bin means), 18 azimuthal sectors over all pixels (ratio, paper
+   and paper_per_pixel forms; the pixels are gathered by fancy indexing).
 2. The speed-up over scikit-beam (``two_time_corr`` and ``multi_tau_auto_corr``)
    on a size it can do (goal >= 500x for C2).
 3. Peak memory: the peak resident set size (RSS, read from /proc/self/statm every
@@ -108,6 +109,11 @@ def bench_throughput(n_frames: int, n_pixels: int, repeat: int, chunk: int | Non
     det = Detector(shape=(h, w))
     sectors = roi_partition(det.q_map(), det.azimuth_map(), [0.0, np.inf], n_sectors=18)
     assert (sectors > 0).all()
+    q = det.q_map()
+    edges = np.nanquantile(q, np.linspace(0, 1, 11))
+    edges[0], edges[-1] = -np.inf, np.inf
+    static = roi_partition(q, det.azimuth_map(), edges, n_sectors=1)  # 10 static q rings, finer than the ROI
+    assert (static > 0).all()
     a = frames.reshape(n_frames, -1).astype(np.float32)  # the SYRK's input, untimed
     flops = float(n_frames) ** 2 * n_pixels  # n(n+1)/2 * k multiply-adds ~ n^2 k flops
 
@@ -122,8 +128,12 @@ def bench_throughput(n_frames: int, n_pixels: int, repeat: int, chunk: int | Non
         "plain ssyrk (T, P) float32": lambda: ssyrk(1.0, a.T, trans=1),
         "plain ssyrk x 18 sectors": lambda: _Stack(ssyrk(1.0, x.T, trans=1) for x in per_roi),
         "two_time ratio, 1 ROI": lambda: two_time(frames, one, form="ratio", chunk_pixels=chunk),
+        "two_time ratio+static, 1 ROI": lambda: two_time(frames, one, form="ratio", chunk_pixels=chunk,
+                                                         static_labels=static),
         "two_time ratio, 18 sectors": lambda: two_time(frames, sectors, form="ratio", chunk_pixels=chunk),
         "two_time paper, 18 sectors": lambda: two_time(frames, sectors, form="paper", chunk_pixels=chunk),
+        "two_time paper_per_pixel, 18 sectors": lambda: two_time(frames, sectors, form="paper_per_pixel",
+                                                                 chunk_pixels=chunk),
     }
     best = {k: (np.inf, np.inf) for k in cases}
     mem = {}
@@ -134,23 +144,26 @@ def bench_throughput(n_frames: int, n_pixels: int, repeat: int, chunk: int | Non
             mem[name] = max(mem.get(name, (0, 0))[0], probe.delta), out.nbytes
             best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
             if verbose:
-                print(f"  {name:30s} {wall:8.2f} s wall {cpu:8.2f} s cpu", flush=True)
+                print(f"  {name:38s} {wall:8.2f} s wall {cpu:8.2f} s cpu", flush=True)
             del out
 
     print(f"\nC2 throughput: {n_frames} frames x {n_pixels} pixels ({h} x {w}), uint16 counts, "
           f"best of {repeat}")
-    print(f"{'case':30s} {'wall s':>8s} {'cpu s':>8s} {'GFLOP/s':>8s} {'vs SYRK':>8s} "
+    print(f"{'case':38s} {'wall s':>8s} {'cpu s':>8s} {'GFLOP/s':>8s} {'vs SYRK':>8s} "
           f"{'peak RSS +':>13s} {'C2 size':>13s}")
     ref_wall, ref_cpu = best["plain ssyrk (T, P) float32"]
     for name, (wall, cpu) in best.items():
         peak, size = mem[name]
-        print(f"{name:30s} {wall:8.2f} {cpu:8.2f} {flops / wall / 1e9:8.1f} {ref_wall / wall:8.3f} "
+        print(f"{name:38s} {wall:8.2f} {cpu:8.2f} {flops / wall / 1e9:8.1f} {ref_wall / wall:8.3f} "
               f"{_mib(peak):>13s} {_mib(size):>13s}")
     one = best["two_time ratio, 1 ROI"]
     per_wall, per_cpu = best["plain ssyrk x 18 sectors"]
     print(f"throughput ratio, two_time (1 ROI) / plain SYRK:   wall {ref_wall / one[0]:.3f}, "
           f"cpu {ref_cpu / one[1]:.3f}  (goal >= 0.9)")
-    for form in ("ratio", "paper"):
+    st = best["two_time ratio+static, 1 ROI"]
+    print(f"throughput ratio, two_time (ratio, 10 static bins, 1 ROI) / plain SYRK: wall {ref_wall / st[0]:.3f}, "
+          f"cpu {ref_cpu / st[1]:.3f}")
+    for form in ("ratio", "paper", "paper_per_pixel"):
         w_, c_ = best[f"two_time {form}, 18 sectors"]
         print(f"throughput ratio, two_time ({form}, 18 sectors) / 18 plain SYRKs: wall {per_wall / w_:.3f}, "
               f"cpu {per_cpu / c_:.3f}; / one plain SYRK: wall {ref_wall / w_:.3f}")

@@ -2,9 +2,11 @@
 g2 from C2 and the KWW fit.
 
 Peers: scikit-beam's ``two_time_corr`` and ``multi_tau_auto_corr`` (skipped when
-scikit-beam is not installed).  Theory: paper-form rows sum to zero, the two forms
-differ by exactly 1 on a "Latin square" stack, and the Siegert relation on a
-Brownian speckle stack made here (not by xpcs_nb.simulate).
+scikit-beam is not installed).  Theory: per-pixel paper-form rows sum to zero, the
+forms differ by exactly 1 on a "Latin square" stack, and the Siegert relation on a
+Brownian speckle stack made here (not by xpcs_nb.simulate).  The three normalisations
+against float64 loops, frozen speckle and the drifting two-level flux are in
+``tests/test_correlation_forms.py``.
 """
 
 from __future__ import annotations
@@ -185,7 +187,7 @@ def test_ratio_form_matches_naive_loop_with_zero_pixels():
     np.testing.assert_allclose(corr.two_time(frames, labels, chunk_pixels=4), ref, rtol=1e-5)
 
 
-@pytest.mark.parametrize("form", ["ratio", "paper"])
+@pytest.mark.parametrize("form", corr.FORMS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_two_time_is_symmetric_and_chunk_independent(form, dtype):
     frames, labels = _poisson_stack(n_frames=300, seed=6), _labels()
@@ -199,17 +201,21 @@ def test_two_time_is_symmetric_and_chunk_independent(form, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_paper_form_rows_sum_to_zero(dtype):
+def test_per_pixel_paper_form_rows_sum_to_zero(dtype):
     """sum_t2 C2(t1, t2) = <D(p, t1) sum_t2 D(p, t2)>_p and sum_t D(p, t) = 0 exactly."""
     frames, labels = _poisson_stack(n_frames=200, seed=7), _labels()
-    c2 = corr.two_time(frames, labels, form="paper", dtype=dtype)
+    c2 = corr.two_time(frames, labels, form="paper_per_pixel", dtype=dtype)
     rows = c2.astype(np.float64).sum(axis=2)
     # each row sums 200 terms of size ~ |c2|: float rounding only
     bound = (1e-4 if dtype == np.float32 else 1e-12) * np.abs(c2).astype(np.float64).sum(axis=2)
     assert np.all(np.abs(rows) <= bound)
-    # the ratio form has no such property (its baseline is 1)
+    # the ratio form has no such property (its baseline is 1), nor has the paper's
+    # own form (q-binned mean): its rows sum to T (<I(t1)>_p/S - 1)(<I>_pt/S - 1) +
+    # the pixels' spread, not 0
     ratio = corr.two_time(frames, labels, form="ratio", dtype=dtype)
     assert np.all(ratio.sum(axis=2) > 100)
+    paper = corr.two_time(frames, labels, form="paper", dtype=dtype).astype(np.float64)
+    assert np.abs(paper.sum(axis=2)).max() > 100 * bound.max()
 
 
 def test_forms_differ_by_one_on_a_latin_square_stack():
@@ -227,26 +233,31 @@ def test_forms_differ_by_one_on_a_latin_square_stack():
     p = np.arange(k)
     frames = v[(p[None, :] + p[:, None]) % k].reshape(k, 6, 8)
     labels = np.ones((6, 8), dtype=np.int32)
-    paper = corr.two_time(frames, labels, form="paper", dtype=np.float64)
     ratio = corr.two_time(frames, labels, form="ratio", dtype=np.float64)
-    np.testing.assert_allclose(paper, ratio - 1.0, rtol=0, atol=1e-12)
+    for form in ("paper", "paper_per_pixel"):  # the q-binned S and each pixel's mean are both m
+        paper = corr.two_time(frames, labels, form=form, dtype=np.float64)
+        np.testing.assert_allclose(paper, ratio - 1.0, rtol=0, atol=1e-12)
 
 
-def test_paper_form_masks_zero_mean_pixels():
+def test_per_pixel_paper_form_masks_zero_mean_pixels():
     frames, labels = _poisson_stack(n_frames=40, seed=9), _labels()
     dead = frames.copy()
     dead[:, 2, 3:8] = 0  # five dead pixels in ROI 1
-    c2 = corr.two_time(dead, labels, form="paper", dtype=np.float64)
+    c2 = corr.two_time(dead, labels, form="paper_per_pixel", dtype=np.float64)
     assert np.all(np.isfinite(c2))
     trimmed = labels.copy()
     trimmed[2, 3:8] = 0
-    np.testing.assert_allclose(c2, corr.two_time(dead, trimmed, form="paper", dtype=np.float64), rtol=1e-12)
+    np.testing.assert_allclose(c2, corr.two_time(dead, trimmed, form="paper_per_pixel", dtype=np.float64),
+                               rtol=1e-12)
+    # the paper's own form divides by the ROI's mean, never by a pixel's: a dead pixel
+    # stays in, with D = -1 in every frame (dead pixels belong out of labels)
+    assert np.isfinite(corr.two_time(dead, labels, form="paper", dtype=np.float64)).all()
 
 
 def test_binning_equals_two_time_of_summed_frames():
     frames, labels = _poisson_stack(n_frames=62, seed=10), _labels()
     summed = frames[:60].reshape(20, 3, 32, 32).sum(axis=1)  # 62 // 3 = 20 bins, 2 frames dropped
-    for form in ("ratio", "paper"):
+    for form in corr.FORMS:
         binned = corr.two_time(frames.astype(np.int32), labels, form=form, bin_frames=3, dtype=np.float64)
         assert binned.shape == (4, 20, 20)
         np.testing.assert_allclose(binned, corr.two_time(summed, labels, form=form, dtype=np.float64), rtol=1e-12)
@@ -260,7 +271,7 @@ def test_boolean_mask_is_one_roi():
     np.testing.assert_allclose(c2[0], corr.two_time(frames, labels, dtype=np.float64)[1], rtol=1e-12)
 
 
-@pytest.mark.parametrize("form", ["ratio", "paper"])
+@pytest.mark.parametrize("form", corr.FORMS)
 def test_torch_path_on_cpu_matches_blas(form):
     pytest.importorskip("torch")
     frames, labels = _poisson_stack(n_frames=50, seed=12), _labels()
@@ -345,17 +356,24 @@ def test_brownian_stack_obeys_siegert(n_fields, seed):
     sel = (lags > 0) & (lags <= 80)
     mt_fit = corr.fit_kww(lags[sel], mt[0, sel], fix_alpha=1.0)
     assert abs(mt_fit.beta - beta) < 0.05 and abs(mt_fit.rate / gamma - 1) < 0.10
-    # The paper form has baseline ~0 and the same decay.  Its baseline sits a little
-    # below 0: every row sums to zero, so the positive area around the diagonal,
+    # The per-pixel paper form has baseline ~0 and the same decay.  Its baseline sits a
+    # little below 0: every row sums to zero, so the positive area around the diagonal,
     # beta (1 + 2 sum_tau exp(-2 Gamma tau)) = beta coth(Gamma), is paid back by a
     # baseline of about -beta coth(Gamma) / T (-0.05 here for beta = 1).  Dividing
     # each pixel by its own 400-frame mean (only ~20 correlation times) also bends
     # the decay: on 30 seeds the fitted Gamma is 5-10 % high (scatter 2.5 %) and
     # beta 2-4 % low (scatter 1 %), hence the looser bounds for this form.
-    gp = corr.g2_from_c2(corr.two_time(frames, labels, form="paper", dtype=np.float64))[0]
+    gp = corr.g2_from_c2(corr.two_time(frames, labels, form="paper_per_pixel", dtype=np.float64))[0]
     p_fit = corr.fit_kww(tau, gp[:80], fix_alpha=1.0)
     assert abs(p_fit.baseline + beta / np.tanh(gamma) / frames.shape[0]) < 0.02
     assert abs(p_fit.beta / beta - 1) < 0.10 and abs(p_fit.rate / gamma - 1) < 0.25
+    # The paper's own form (one S for the ROI) keeps the decay of the ratio form:
+    # C2_paper = C2_ratio * (<I(t1)>_p <I(t2)>_p / S^2) - ..., and a stationary
+    # stack has <I(t)>_p ~ S, so C2_paper ~ C2_ratio - 1 lag by lag.
+    gq = corr.g2_from_c2(corr.two_time(frames, labels, form="paper", dtype=np.float64))[0]
+    q_fit = corr.fit_kww(tau, gq[:80], fix_alpha=1.0)
+    assert abs(q_fit.baseline) < 0.02
+    assert abs(q_fit.beta - beta) < 0.05 and abs(q_fit.rate / gamma - 1) < 0.10
 
 
 def test_fit_kww_recovers_a_stretched_exponential():
@@ -425,7 +443,7 @@ def _bad_cases():
 
 @pytest.mark.parametrize(("name", "kwargs"), _bad_cases())
 def test_two_time_rejects_bad_input(name, kwargs):
-    forms = [kwargs.pop("form")] if "form" in kwargs else ["ratio", "paper"]
+    forms = [kwargs.pop("form")] if "form" in kwargs else list(corr.FORMS)
     for form in forms:
         with pytest.raises(ValueError, match=name):
             corr.two_time(form=form, **kwargs)

@@ -59,7 +59,7 @@ def _missing_labels(present: np.ndarray, n: int) -> np.ndarray:
     return np.setdiff1d(candidates, present, assume_unique=True)[:_LISTED]
 
 
-def _roi_pixels(labels, frame_shape: tuple[int, int]) -> list[np.ndarray]:
+def _roi_pixels(labels, frame_shape: tuple[int, int], name: str = "labels") -> list[np.ndarray]:
     """Flat pixel indices (sorted) of labels 1..n; ValueError naming ``labels``.
 
     Memory follows the number of pixels, never the largest label: the labels are
@@ -73,22 +73,22 @@ def _roi_pixels(labels, frame_shape: tuple[int, int]) -> list[np.ndarray]:
     ...
     ValueError: labels: 999999998 of the ROIs 1..1000000000 have no pixels (an empty ROI), first [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]; labels must be 1..n with every ROI non-empty (ROI r is output row r - 1)
     """
-    flat = _check_labels(labels, shape=tuple(frame_shape)).ravel()
+    flat = _check_labels(labels, shape=tuple(frame_shape), name=name).ravel()
     if flat.size and flat.min() < 0:
-        raise ValueError(f"labels must be >= 0 (0 = in no ROI), got a minimum of {flat.min()}")
+        raise ValueError(f"{name} must be >= 0 (0 = in no ROI), got a minimum of {flat.min()}")
     order = np.argsort(flat, kind="stable")
     in_roi = flat[order]
     first = int(np.searchsorted(in_roi, 1))  # sorted: the label-0 pixels come first
     in_roi = in_roi[first:]
     if in_roi.size == 0:
-        raise ValueError("labels select no pixel (every label is 0)")
+        raise ValueError(f"{name} select no pixel (every label is 0)")
     starts = np.concatenate(([0], np.flatnonzero(np.diff(in_roi)) + 1))
     present = in_roi[starts]
     n = int(present[-1])
     if present.size != n:
         missing = _missing_labels(present, n)
         raise ValueError(
-            f"labels: {n - present.size} of the ROIs 1..{n} have no pixels (an empty ROI), "
+            f"{name}: {n - present.size} of the ROIs 1..{n} have no pixels (an empty ROI), "
             f"first {missing.tolist()}; labels must be 1..n with every ROI non-empty (ROI r is output row r - 1)"
         )
     ends = np.append(starts[1:], in_roi.size)

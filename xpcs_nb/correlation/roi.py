@@ -42,15 +42,15 @@ def _check_map(values, name: str, shape=None) -> np.ndarray:
     return check_array(values, name, ndim=2, shape=shape, finite=False, dtype=np.float64)
 
 
-def _check_labels(labels, shape=None) -> np.ndarray:
+def _check_labels(labels, shape=None, name: str = "labels") -> np.ndarray:
     """ROI labels (H, W) as int64, 0 = no ROI; a boolean mask becomes one ROI (label 1).
 
     Integral floats (``1.0``) are taken as integers, as ``check_array`` does.
     """
-    labels = check_array(labels, "labels", ndim=2, shape=shape, kind=None, min_size=0)
+    labels = check_array(labels, name, ndim=2, shape=shape, kind=None, min_size=0)
     if labels.dtype == np.bool_:
         return labels.astype(np.int64)
-    return check_array(labels, "labels", kind="integer", min_size=0).astype(np.int64, copy=False)
+    return check_array(labels, name, kind="integer", min_size=0).astype(np.int64, copy=False)
 
 
 def roi_partition(

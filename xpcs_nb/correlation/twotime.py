@@ -1,30 +1,56 @@
-"""Two-time correlation C2 of every ROI, in two forms, on the CPU (BLAS SYRK) or a torch device.
+"""Two-time correlation C2 of every ROI, in three forms, on the CPU (BLAS SYRK) or a torch device.
 
-Shapes: ``frames (T, H, W)``, ``labels (H, W)``, ``c2 (n_roi, T', T')``.  Time runs down
-the rows and across the columns of every C2, origin upper left (as in APS 8-ID-I
-result files).
+Shapes: ``frames (T, H, W)``, ``labels (H, W)``, ``static_labels (H, W)``,
+``c2 (n_roi, T', T')``.  Time runs down the rows and across the columns of every C2,
+origin upper left (as in APS 8-ID-I result files).  ``p`` runs over the N pixels of
+one ROI, ``b(p)`` is the static bin of pixel p (``static_labels``; by default the ROI
+itself), ``n_b`` the number of pixels in bin b and T' the number of (binned) frames.
 
-``form="paper"`` -- the AI-NERD paper's eq. (1)-(2)::
+``form="paper"`` -- the AI-NERD paper's eq. (1)-(2) (Methods V B), with <I(Q)>_t "the
+1D SAXS intensity at the pixel with momentum transfer Q, i.e., azimuthal average of
+the time-average"::
 
-    D(p, t)    = (I(p, t) - <I(p)>_t) / <I(p)>_t
-    C2(t1, t2) = < D(p, t1) D(p, t2) >_p          (mean over the ROI's pixels)
+    S_b        = (1 / (T' n_b)) sum_t sum_{p in b} I(p, t)      (time average, averaged over bin b)
+    D(p, t)    = (I(p, t) - S_b(p)) / S_b(p)
+    C2(t1, t2) = < D(p, t1) D(p, t2) >_p                       (mean over the ROI's N pixels)
 
-Its baseline is near 0 and every row sums to zero exactly (sum_t D(p, t) = 0 for
-each pixel).  Pixels whose time-mean intensity is zero are left out of the ROI
-(they would be divided by), and the mean runs over the remaining pixels.
+Frozen speckle keeps C2 near the speckle contrast; the baseline of decorrelated frames
+is the spread of the pixels' time means about S, near 0 for a fine enough bin.  Rows
+do *not* sum to zero.
 
-``form="ratio"`` -- APS 8-ID-I and scikit-beam's ``two_time_corr``::
+``form="paper_per_pixel"`` -- the same with each pixel's *own* time average in place
+of S (the form this package called "paper" before)::
 
-    C2(t1, t2) = < I(p, t1) I(p, t2) >_p / ( <I(p, t1)>_p <I(p, t2)>_p )
+    D(p, t)    = I(p, t) / <I(p)>_t - 1,     C2(t1, t2) = < D(p, t1) D(p, t2) >_p
 
-Its baseline is 1 and it cancels incident-flux jitter.  No pixel is divided by,
-so every labelled pixel counts, zeros included (a pixel that caught no photon is
-a valid sample; dead pixels belong out of ``labels``) -- exactly as scikit-beam.
+Every row sums to zero exactly (sum_t D(p, t) = 0 for each pixel), so C2 is pulled
+down by about the mean of its row: frozen or slow speckle, whose fluctuation about each
+pixel's own mean is only Poisson noise, gives C2 near 0 off the diagonal.  Pixels whose
+time mean is zero are left out (they would be divided by).
 
-Both are one symmetric matrix product per ROI, accumulated over pixel chunks,
-``C += X_c^T X_c`` with ``X_c (T, n_chunk)``: BLAS SYRK on the CPU
-(``scipy.linalg.blas.ssyrk`` / ``dsyrk``, then the triangle is mirrored), or a
-torch GEMM when ``device=`` is given (a GPU when there is one).
+``form="ratio"`` -- APS 8-ID-I (boost_corr) and scikit-beam's ``two_time_corr``::
+
+    Y(p, t)    = I(p, t) / M_b(p)(t),   M_b(t) = (1 / n_b) sum_{p in b} I(p, t)   (only with static_labels)
+    C2(t1, t2) = N sum_p Y(p, t1) Y(p, t2) / ( sum_p Y(p, t1) sum_p Y(p, t2) )
+
+Without ``static_labels`` Y = I: the plain ratio form, baseline 1, which cancels a
+flux that changes from frame to frame.  With ``static_labels`` each frame is first
+divided by its own mean over each static bin, as boost_corr does with its ``sqmap``
+(``TwotimeCorrelator.compute_smooth_data``: per frame, the mean over the bin, a zero
+mean replaced by 1); with static bins equal to the ROI this is the plain ratio form
+again.  It keeps the baseline at 1 when the ROI holds bins of different mean
+intensity and the flux drifts (the plain form's baseline then rises above 1).  No
+pixel is divided by in the plain form, so every labelled pixel counts, zeros
+included (a pixel that caught no photon is a valid sample; dead pixels belong out of
+``labels``) -- exactly as scikit-beam.
+
+All three are one symmetric matrix product per ROI, accumulated over pixel chunks,
+``G += X_c X_c^T`` with ``X_c (T', n_chunk)``: BLAS SYRK on the CPU
+(``scipy.linalg.blas.ssyrk`` / ``dsyrk``, then the triangle is mirrored), or a torch
+GEMM when ``device=`` is given (a GPU when there is one).  The paper form with the
+default static bin needs no extra pass: with Y = I and y(t) = sum_p I(p, t),
+C2 = G / (N S^2) - (y(t1) + y(t2)) / (N S) + 1.  ``static_labels`` costs one extra
+read of the frames (the per-frame bin sums) before the product.
 """
 
 from __future__ import annotations
@@ -38,10 +64,11 @@ from scipy.linalg import blas as _blas
 from xpcs_nb.validation import check_choice, check_int
 
 from .pixels import _check_frames, _default_chunk, _roi_chunks, _roi_pixels
+from .roi import _check_labels
 
 __all__ = ["FORMS", "two_time"]
 
-FORMS = ("ratio", "paper")
+FORMS = ("ratio", "paper", "paper_per_pixel")
 
 
 def _scale_and_mirror(c: np.ndarray, w: np.ndarray, block: int = 64) -> None:
@@ -69,23 +96,39 @@ def _scale_and_mirror(c: np.ndarray, w: np.ndarray, block: int = 64) -> None:
 # --------------------------------------------------------------------- two-time
 
 
-def _finish_roi(out, r, form, n_pix, frame_sum, gemm) -> None:
-    """Normalise ROI r's accumulated product in place and mirror it."""
+def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> None:
+    """Normalise ROI r's accumulated product in place and mirror it.
+
+    ``frame_sum (T',)`` is sum_p Y(p, t) of what was multiplied: Y = I, or, when
+    ``divided``, I already divided by its static-bin mean (then S = 1 below).
+    """
     label = r + 1
     dtype = out.dtype
     n_out = out.shape[1]
-    if form == "paper":
+    if form == "paper_per_pixel":
         if n_pix == 0:
             raise ValueError(f"labels: ROI {label} has no pixel with a non-zero time-mean intensity")
-        w = np.full(n_out, 1.0 / math.sqrt(n_pix), dtype=dtype)  # C2 = D^T D / N
+        w = np.full(n_out, 1.0 / math.sqrt(n_pix), dtype=dtype)  # C2 = D D^T / N
+    elif form == "paper":
+        s_mean = frame_sum.sum() / (n_out * n_pix)  # S of the ROI (about 1 when Y = I / S)
+        scale = 1.0 if divided else s_mean
+        if not s_mean > 0:
+            raise ValueError(f"labels: ROI {label} holds no photon in any frame (its mean intensity S is 0)")
+        w = np.full(n_out, 1.0 / (math.sqrt(n_pix) * scale), dtype=dtype)  # G / (N S^2)
     else:
         if not np.any(frame_sum > 0):
             raise ValueError(f"labels: ROI {label} holds no photon in any frame (all pixels zero-mean)")
         with np.errstate(divide="ignore"):
-            w = (math.sqrt(n_pix) / frame_sum).astype(dtype)  # C2 = N S / (s s^T)
+            w = (math.sqrt(n_pix) / frame_sum).astype(dtype)  # C2 = N G / (y y^T)
     if gemm is not None:
         out[r] = gemm.result()
     _scale_and_mirror(out[r], w)
+    if form == "paper":
+        u = (frame_sum / (n_pix * scale)).astype(dtype)  # y(t) / (N S)
+        c = out[r]
+        c -= u[:, None]
+        c -= u[None, :]
+        c += 1
     dark = frame_sum == 0
     if form == "ratio" and dark.any():
         out[r][dark, :] = np.nan
@@ -105,6 +148,7 @@ def two_time(
     dtype=np.float32,
     chunk_pixels: int | None = None,
     device=None,
+    static_labels: np.ndarray | None = None,
 ) -> np.ndarray:
     """Two-time correlation C2 of every ROI.
 
@@ -117,10 +161,14 @@ def two_time(
     labels : (H, W) int or bool
         ROI labels 1..n (0 = no ROI), e.g. from :func:`roi_partition`; a boolean
         mask is one ROI.  Every label 1..n must have pixels.
-    form : {"ratio", "paper"}
-        ``"ratio"``: <I(t1) I(t2)>_p / (<I(t1)>_p <I(t2)>_p), baseline 1 (APS,
-        scikit-beam).  ``"paper"``: <D(t1) D(t2)>_p with D = I / <I>_t - 1,
-        baseline ~0, rows sum to zero; zero-mean pixels are left out.
+    form : {"ratio", "paper", "paper_per_pixel"}
+        ``"ratio"``: N sum_p Y(t1) Y(t2) / (sum_p Y(t1) sum_p Y(t2)), Y = I (or I
+        over its static-bin mean per frame), baseline 1 (APS, scikit-beam).
+        ``"paper"``: <D(t1) D(t2)>_p with D = I / S_b - 1, S_b the time average
+        averaged over the pixel's static bin (the paper's eq. (1)-(2)).
+        ``"paper_per_pixel"``: D = I / <I(p)>_t - 1, each pixel's own time mean;
+        rows sum to zero, zero-mean pixels are left out.  The module docstring
+        gives the formulas.
     bin_frames : int
         Sum this many consecutive frames first; T' = T // bin_frames (a remainder
         is dropped).
@@ -132,6 +180,15 @@ def two_time(
     device : str or torch.device, optional
         None: BLAS SYRK on the CPU.  Otherwise a torch GEMM on that device
         (``"cuda"`` on a GPU; ``"cpu"`` works too).
+    static_labels : (H, W) int, optional
+        Static bins 1..m (0 = none), used by ``"ratio"`` and ``"paper"``; every
+        labelled pixel must lie in one.  Default: the ROIs themselves.  For
+        ``"ratio"`` they are normally finer than the ROIs (boost_corr's
+        ``sqmap``: thin q bins inside each dynamic ROI).  For ``"paper"`` they say
+        what "the SAXS intensity at the pixel's Q" is averaged over: the ROI (the
+        default), thin q-rings over all azimuths (the paper's words read
+        literally: ``roi_partition(q, phi, edges, n_sectors=1)``), or anything in
+        between.  A bin may reach outside the ROIs: all its pixels are averaged.
 
     Returns
     -------
@@ -144,8 +201,9 @@ def two_time(
     -----
     Working memory besides ``c2``: the labelled pixels gathered in passes of at
     most 512 MiB (in the frames' dtype; none when the ROI is one run of pixels)
-    and one chunk of ``T' x chunk_pixels`` values.  The CPU path runs at the speed
-    of a plain SSYRK on the same frames x pixels (``benchmarks/bench_correlation.py``).
+    and one chunk of ``T' x chunk_pixels`` values; with ``static_labels`` also
+    the per-frame bin sums (T' x m float64).  The CPU path runs at the speed of a
+    plain SSYRK on the same frames x pixels (``benchmarks/bench_correlation.py``).
 
     Examples
     --------
@@ -155,6 +213,9 @@ def two_time(
     ((1, 100, 100), dtype('float32'))
     >>> from xpcs_nb.correlation import g2_from_c2
     >>> bool(abs(g2_from_c2(c2).mean() - 1) < 0.01)  # uncorrelated counts: baseline 1
+    True
+    >>> paper = two_time(frames, np.ones((32, 32), dtype=bool), form="paper")
+    >>> bool(abs(g2_from_c2(paper).mean()) < 0.01)  # the paper form: baseline 0
     True
     """
     frames = _check_frames(frames)
@@ -169,17 +230,26 @@ def two_time(
     if chunk_pixels is None:
         chunk_pixels = _default_chunk(n_frames, dtype.itemsize)
     chunk_pixels = check_int(chunk_pixels, "chunk_pixels", minimum=1)
+    frames2d = frames.reshape(n_frames, -1)
+    static = None
+    if static_labels is not None:
+        if form == "paper_per_pixel":
+            raise ValueError('static_labels has no meaning for form="paper_per_pixel" (each pixel is its own bin)')
+        static = _static_bins(frames2d, rois, static_labels, frames.shape[1:], n_out * bin_frames, bin_frames,
+                              dtype, chunk_pixels, form)
 
     out = np.empty((len(rois), n_out, n_out), dtype=dtype)
     gemm = None if device is None else _TorchGram(device, dtype, n_out)
     syrk = _blas.ssyrk if dtype == np.float32 else _blas.dsyrk
     n_pix = 0
     frame_sum = np.zeros(n_out, dtype=np.float64)
-    chunks = _roi_chunks(frames.reshape(n_frames, -1), rois, n_out * bin_frames, bin_frames, dtype, chunk_pixels)
+    chunks = _roi_chunks(frames2d, rois, n_out * bin_frames, bin_frames, dtype, chunk_pixels)
     for r, x, last in chunks:
-        if form == "paper":
+        if form == "paper_per_pixel":
             x = _paper_deviations(x)
         else:
+            if static is not None:
+                x = static.divide(r, n_pix, x)
             # per-frame sums; einsum's loop is ~5x faster than sum(dtype=float64)
             # and exact for counts (integers below 2^24 in float32)
             frame_sum += np.einsum("ij->i", x)
@@ -191,10 +261,71 @@ def two_time(
             n_pix += x.shape[1]
         del x  # before the generator makes the next chunk
         if last:
-            _finish_roi(out, r, form, n_pix, frame_sum, gemm)
+            _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided=static is not None)
             n_pix = 0
             frame_sum[:] = 0
     return out
+
+
+class _StaticBins:
+    """Per-pixel static-bin ids of each ROI and the bins' means, to divide chunks by.
+
+    ``paper``: ``inv_mean (m,)`` = 1 / S_b (time average over bin b).  ``ratio``:
+    ``inv_frame (T', m)`` = 1 / M_b(t) (each frame's mean over bin b; 1 where it is 0).
+    """
+
+    def __init__(self, ids: list[np.ndarray], form: str, inv_mean=None, inv_frame=None) -> None:
+        self.ids = ids
+        self.form = form
+        self.inv_mean = inv_mean
+        self.inv_frame = inv_frame
+
+    def divide(self, r: int, offset: int, x: np.ndarray) -> np.ndarray:
+        """Chunk ``x`` (T', n) of ROI r, starting at its pixel ``offset``, divided in place."""
+        sid = self.ids[r][offset:offset + x.shape[1]]
+        if self.form == "paper":
+            np.multiply(x, self.inv_mean[sid].astype(x.dtype), out=x)
+        else:
+            np.multiply(x, np.take(self.inv_frame, sid, axis=1).astype(x.dtype, copy=False), out=x)
+        return x
+
+
+def _static_bins(frames2d, rois, static_labels, frame_shape, n_used, bin_frames, dtype, chunk_pixels,
+                 form) -> _StaticBins:
+    """One pass over the static bins' pixels: their per-frame sums -> the divisors."""
+    flat = _check_labels_named(static_labels, frame_shape)
+    ids = []
+    for r, idx in enumerate(rois):
+        s = flat[idx]
+        if np.any(s <= 0):
+            raise ValueError(f"static_labels: {int(np.sum(s <= 0))} pixel(s) of ROI {r + 1} lie in no static bin "
+                             "(static label 0); every labelled pixel needs one")
+        ids.append(s - 1)
+    bins = _roi_pixels(flat.reshape(frame_shape), frame_shape, name="static_labels")
+    n_out = n_used // bin_frames
+    sums = np.zeros((n_out, len(bins)), dtype=np.float64)
+    counts = np.array([idx.size for idx in bins], dtype=np.float64)
+    for b, x, _ in _roi_chunks(frames2d, bins, n_used, bin_frames, dtype, chunk_pixels):
+        sums[:, b] += np.einsum("ij->i", x)
+    if form == "paper":
+        mean = sums.sum(axis=0) / (n_out * counts)
+        with np.errstate(divide="ignore"):
+            inv = np.where(mean > 0, 1.0 / mean, 0.0)
+        for r, s in enumerate(ids):
+            if np.all(mean[s] == 0):
+                raise ValueError(f"labels: ROI {r + 1} holds no photon in any frame (its mean intensity S is 0)")
+        return _StaticBins(ids, form, inv_mean=inv)
+    per_frame = sums / counts
+    per_frame[per_frame <= 0] = 1.0  # as boost_corr: a bin without photons is left as it is
+    return _StaticBins(ids, form, inv_frame=np.ascontiguousarray(1.0 / per_frame).astype(dtype))
+
+
+def _check_labels_named(static_labels, frame_shape) -> np.ndarray:
+    """``static_labels`` (H, W) -> flat int64 >= 0, errors naming it."""
+    flat = _check_labels(static_labels, shape=tuple(frame_shape), name="static_labels").ravel()
+    if flat.size and flat.min() < 0:
+        raise ValueError(f"static_labels must be >= 0 (0 = in no bin), got a minimum of {flat.min()}")
+    return flat
 
 
 def _check_float_dtype(dtype) -> np.dtype:
