@@ -16,6 +16,9 @@ from xpcs_nb import correlation as corr
 from xpcs_nb.geometry import Detector
 from xpcs_nb.validation import ArgumentTypeError
 
+# unweighted fits on purpose (exact curves, input checks): the warning is tested in test_g2_errors.py
+pytestmark = pytest.mark.filterwarnings("ignore::xpcs_nb.correlation.UnweightedFitWarning")
+
 torch = pytest.importorskip("torch")
 
 

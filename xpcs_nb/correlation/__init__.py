@@ -10,10 +10,12 @@ One file per concept:
   bounds and measured statistics;
 - :mod:`.pixels`: the pixels of each ROI gathered from a frame stack in chunks (the
   private kernel both correlators read through);
-- :mod:`.twotime`: two-time C2 in the paper's and the APS ratio form (:func:`two_time`);
+- :mod:`.twotime`: two-time C2 in the paper's form (q-binned mean), its per-pixel
+  variant and the APS ratio form, optionally with static bins (:func:`two_time`);
 - :mod:`.multitau`: multi-tau one-time g2 (:func:`multi_tau_g2`);
 - :mod:`.diagonals`: means along the diagonals of C2 (:func:`diagonal_means`,
-  :func:`g2_from_c2`);
+  :func:`g2_from_c2`, :func:`g2_with_errors` with per-lag standard errors and pair
+  counts);
 - :mod:`.kww`: the stretched exponential and its fit (:func:`fit_kww`).
 
 >>> import numpy as np
@@ -23,8 +25,8 @@ One file per concept:
 (1, 50, 50)
 """
 
-from .diagonals import diagonal_means, g2_from_c2
-from .kww import KWWFit, fit_kww, kww
+from .diagonals import G2WithErrors, diagonal_means, g2_from_c2, g2_with_errors
+from .kww import KWWFit, UnweightedFitWarning, fit_kww, kww
 from .multitau import multi_tau_g2, multi_tau_lags
 from .roi import azimuth_map, q_map, roi_bounds, roi_partition, roi_table
 from .twotime import FORMS, two_time
@@ -41,7 +43,10 @@ __all__ = [
     "multi_tau_g2",
     "diagonal_means",
     "g2_from_c2",
+    "G2WithErrors",
+    "g2_with_errors",
     "KWWFit",
     "kww",
     "fit_kww",
+    "UnweightedFitWarning",
 ]

@@ -3,15 +3,22 @@
 The diagonal ``c2[t, t + k]`` of a two-time map holds every pair of frames ``k``
 apart; its mean over ``t`` is the one-time correlation at lag ``k``.  Shapes:
 ``c2 (..., T, T)`` -> ``(..., n_lags)``.
+
+The main diagonal (lag 0) is never needed for g2: :func:`g2_from_c2`,
+:func:`g2_with_errors` and ``diagonal_means(first_lag=1)`` read lags >= 1 only, so a
+C2 whose diagonal is NaN (as many beamline files store it) or was replaced (e.g.
+``xpcs_nb.aps`` fills it from its neighbours) gives the same g2.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from xpcs_nb.validation import check_array, check_int, describe
 
-__all__ = ["diagonal_means", "g2_from_c2"]
+__all__ = ["diagonal_means", "g2_from_c2", "G2WithErrors", "g2_with_errors"]
 
 
 def _check_c2_stack(c2) -> np.ndarray:
@@ -92,3 +99,76 @@ def g2_from_c2(c2) -> np.ndarray:
     if c2.shape[-1] < 2:
         raise ValueError(f"c2 must have T >= 2 for a lag of 1, got {describe(c2)}")
     return _diagonal_means(c2, 1, c2.shape[-1] - 1)
+
+
+@dataclass(frozen=True)
+class G2WithErrors:
+    """g2 from a two-time C2, lag by lag, with its standard error and pair count.
+
+    ``lags (n_lags,)`` int, 1 .. T-1 (frames or bins); ``g2 (..., n_lags)`` the mean of
+    each off-diagonal (as :func:`g2_from_c2`); ``stderr (..., n_lags)`` its standard
+    error by batch means (NaN where fewer than 2 batches fit); ``n_pairs (n_lags,)``
+    the frame pairs averaged, T - k; ``batch (n_lags,)`` the batch length used.
+    """
+
+    lags: np.ndarray
+    g2: np.ndarray
+    stderr: np.ndarray
+    n_pairs: np.ndarray
+    batch: np.ndarray
+
+
+def g2_with_errors(c2, *, max_lag: int | None = None) -> G2WithErrors:
+    """One-time g2 from a two-time C2 with a per-lag standard error and pair count.
+
+    ``g2[..., k-1] = mean_t C2[..., t, t+k]`` over the ``n = T - k`` pairs, exactly as
+    :func:`g2_from_c2`.  The entries along one diagonal are *not* independent: two
+    entries a few frames apart share the same slowly changing speckle, and
+    ``C2[t, t+k]`` and ``C2[t+k, t+2k]`` share a frame.  The standard error is
+    therefore taken by batch means: the n entries are cut into ``n // b`` consecutive
+    batches of ``b = floor(sqrt(n))`` entries, and ``stderr = std(batch means, ddof=1) /
+    sqrt(n // b)`` (a remainder of fewer than b entries is left out of the error, not
+    of g2).  Batches longer than the correlation time make this right; where the
+    correlation time is longer than sqrt(n) frames (long lags of slow dynamics) it
+    is still too small.  The errors of neighbouring lags are correlated too (they
+    share frames), which a least-squares fit does not know.
+
+    Parameters
+    ----------
+    c2 : (..., T, T)
+        Two-time maps; the main diagonal is never read (it may be NaN).
+    max_lag : int, optional
+        Last lag (default T - 1).
+
+    Returns
+    -------
+    G2WithErrors
+
+    Examples
+    --------
+    >>> c2 = np.random.default_rng(0).normal(1.0, 0.1, (50, 50))
+    >>> res = g2_with_errors(c2, max_lag=3)
+    >>> res.lags.tolist(), res.n_pairs.tolist(), res.batch.tolist()
+    ([1, 2, 3], [49, 48, 47], [7, 6, 6])
+    >>> bool(np.all(np.abs(res.g2 - 1) < 4 * res.stderr))
+    True
+    """
+    c2 = _check_c2_stack(c2)
+    n = c2.shape[-1]
+    if n < 2:
+        raise ValueError(f"c2 must have T >= 2 for a lag of 1, got {describe(c2)}")
+    last = n - 1 if max_lag is None else check_int(max_lag, "max_lag", minimum=1, maximum=n - 1,
+                                                   context=f" for c2 with T = {n}")
+    lags = np.arange(1, last + 1)
+    g2 = _diagonal_means(c2, 1, last)
+    n_pairs = n - lags
+    batch = np.maximum(1, np.floor(np.sqrt(n_pairs)).astype(np.int64))
+    stderr = np.full(g2.shape, np.nan)
+    for i, k in enumerate(lags):
+        n_b = int(n_pairs[i] // batch[i])
+        if n_b < 2:
+            continue
+        values = np.diagonal(c2, int(k), axis1=-2, axis2=-1)[..., : n_b * batch[i]]
+        means = values.reshape(values.shape[:-1] + (n_b, int(batch[i]))).mean(axis=-1, dtype=np.float64)
+        stderr[..., i] = means.std(axis=-1, ddof=1) / np.sqrt(n_b)
+    return G2WithErrors(lags=lags, g2=g2, stderr=stderr, n_pairs=n_pairs, batch=batch)

@@ -6,6 +6,7 @@ g2(tau) = baseline + beta exp(-2 (rate tau)^alpha); ``tau (n,)`` and ``g2 (n,)``
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,7 +14,7 @@ from scipy.optimize import curve_fit
 
 from xpcs_nb.validation import check_array, check_bool, check_choice, check_real
 
-__all__ = ["kww", "KWWFit", "fit_kww"]
+__all__ = ["kww", "KWWFit", "fit_kww", "UnweightedFitWarning"]
 
 
 def kww(tau, baseline: float, beta: float, rate: float, alpha: float) -> np.ndarray:
@@ -41,6 +42,10 @@ def _kww(tau: np.ndarray, baseline: float, beta: float, rate: float, alpha: floa
 _PARAMS = ("baseline", "beta", "rate", "alpha")
 
 
+class UnweightedFitWarning(UserWarning):
+    """:func:`fit_kww` was called without ``sigma``: its ``chi2_red`` is a mean squared residual."""
+
+
 @dataclass(frozen=True)
 class KWWFit:
     """A KWW (stretched exponential) fit of g2(tau) = baseline + beta exp(-2 (rate tau)^alpha).
@@ -50,6 +55,14 @@ class KWWFit:
     Brownian / Siegert case; < 1 stretched; > 1 compressed).  ``*_err`` are standard
     errors from the fit's covariance (0 for a parameter held fixed, inf when the
     covariance could not be estimated).
+
+    ``chi2_red`` = sum_i r_i^2 / (n_points - n_free), with r_i = (g2_i - model_i) /
+    sigma_i when the fit was given ``sigma`` -- then it is the reduced chi-square,
+    about 1 for a good model with right errors -- and r_i = g2_i - model_i without
+    it: then it is the mean squared residual per degree of freedom, in g2 units
+    squared (1e-4 is a residual of 0.01, not a perfect fit).  Points of g2 taken
+    from one C2 (or multi-tau) share frames, so their errors are correlated; a
+    chi2_red near 1 then still leaves ``*_err`` somewhat too small.
     """
 
     baseline: float
@@ -96,7 +109,12 @@ def fit_kww(
         g2 at those lags (ratio form: baseline ~1; paper form: ~0).  Points where g2
         is NaN or inf (e.g. lags touched by a dark frame) are left out of the fit.
     sigma : (n,), optional
-        Standard errors of g2, passed to ``scipy.optimize.curve_fit``.
+        Standard errors of g2, passed to ``scipy.optimize.curve_fit`` (e.g.
+        ``g2_with_errors(c2).stderr``).  Without it every point weighs the same --
+        on a g2 from C2 the long, poorly averaged lags then dominate -- and an
+        :class:`UnweightedFitWarning` says that ``chi2_red`` is the mean squared
+        residual (silence it with ``warnings.filterwarnings("ignore",
+        category=UnweightedFitWarning)`` where that is meant).
     absolute_sigma : bool
         As in ``curve_fit``: True when ``sigma`` is in absolute units.
     fix_alpha : float, optional
@@ -113,15 +131,22 @@ def fit_kww(
     Returns
     -------
     KWWFit
+        Its ``chi2_red`` is the reduced chi-square with ``sigma``, the mean squared
+        residual per degree of freedom without (see :class:`KWWFit`).
 
     Examples
     --------
     >>> tau = np.geomspace(0.01, 10.0, 40)  # seconds
-    >>> fit = fit_kww(tau, kww(tau, baseline=1.0, beta=0.25, rate=2.0, alpha=0.8))
+    >>> fit = fit_kww(tau, kww(tau, baseline=1.0, beta=0.25, rate=2.0, alpha=0.8),
+    ...               sigma=np.full(40, 1e-3))
     >>> round(fit.rate, 6), round(fit.alpha, 6), round(fit.relaxation_time, 6)
     (2.0, 0.8, 0.5)
     """
     tau, g2, sigma = _check_points(tau, g2, sigma)
+    if sigma is None:
+        warnings.warn("fit_kww without sigma: every point weighs the same and chi2_red is the mean squared "
+                      "residual (g2 units squared), not a reduced chi-square; pass sigma "
+                      "(e.g. g2_with_errors(c2).stderr)", UnweightedFitWarning, stacklevel=2)
     absolute_sigma = check_bool(absolute_sigma, "absolute_sigma")
     fixed = {}
     if fix_alpha is not None:
