@@ -44,7 +44,9 @@ def check_c2(c2, crop_size: int = CROP_SIZE, name: str = "c2") -> np.ndarray:
     ------
     ValueError
         If ``c2`` is not square, is smaller than ``crop_size``, holds NaN / inf or
-        anything but real numbers.
+        anything but real numbers.  A main diagonal that is all NaN (as beamlines
+        store a C2 whose shot-noise diagonal was removed) is refused with a message
+        saying how to fill it: a crop shows the diagonal.
 
     >>> check_c2(np.ones((4, 4)), crop_size=3).shape
     (4, 4)
@@ -61,6 +63,13 @@ def check_c2(c2, crop_size: int = CROP_SIZE, name: str = "c2") -> np.ndarray:
         raise ValueError(
             f"{name} has {c2.shape[0]} frames, fewer than crop_size={crop_size}; "
             "use a longer C2 or a smaller crop"
+        )
+    if c2.size and np.isnan(np.diagonal(c2)).all() and np.isfinite(c2[~np.eye(c2.shape[0], dtype=bool)]).all():
+        # a beamline convention: the main diagonal removed (NaN); crops need it, g2 does not
+        raise ValueError(
+            f"{name} has a NaN main diagonal (a beamline convention); a crop shows the diagonal, so fill it "
+            "first: xpcs_nb.aps.diagonal_from_neighbours(c2), or read_c2(..., correct_diagonal=True). "
+            "g2 from C2 (lags >= 1) does not need it."
         )
     return check_array(c2, name)  # finiteness, checked once the shape is known to be right
 
