@@ -31,13 +31,14 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", choices=sorted(PRESETS), default="fast")
     parser.add_argument("--photons", type=float, nargs="+", default=list(evaluation.SWEEP_PHOTONS),
-                        help="photons per pixel per frame, one evaluation set each")
+                        help="photons per pixel per frame, one evaluation set each (the chapter: the preset's "
+                             "eval_photons)")
     parser.add_argument("--diagonal", choices=evaluation.DIAGONAL_CHOICES, default="neighbours")
     parser.add_argument("--kmeans-seeds", type=int, default=5, help="k-means seeds 0 .. n-1")
     parser.add_argument("--untrained-seeds", type=int, default=3, help="random networks, seeds 0 .. n-1")
     parser.add_argument("--k", type=int, default=10, help="neighbours for precision@k")
     parser.add_argument("--per-class", type=int, default=None,
-                        help="large C2 per label (default: evaluation.EVALUATION_PER_CLASS or the preset's)")
+                        help="large C2 per label (default: the preset's eval_per_class)")
     return parser.parse_args()
 
 

@@ -10,6 +10,7 @@ import torch
 from xpcs_nb import evaluation, scenarios
 from xpcs_nb.library import LibraryMaps, LibrarySpec
 from xpcs_nb.model import Autoencoder
+from xpcs_nb.presets import get_preset
 
 SIDE = 32
 
@@ -148,8 +149,10 @@ def test_treating_scaled_crops_equals_treating_the_raw_c2():
 
 def test_evaluation_spec_follows_the_preset_and_its_own_size():
     fast = evaluation.evaluation_spec("fast", 1.0)
-    assert (fast.n_per_class, fast.crop_size, fast.seed) == (12, 256, evaluation.EVALUATION_SEED)
-    assert evaluation.evaluation_spec("class", 10.0).n_per_class == 40
+    assert (fast.n_per_class, fast.crop_size, fast.seed) == (get_preset("fast").eval_per_class, 256,
+                                                             evaluation.EVALUATION_SEED)
+    assert evaluation.evaluation_spec("class", 10.0).n_per_class == get_preset("class").eval_per_class == 40
+    assert evaluation.evaluation_spec("fast", 1.0, n_per_class=3).n_per_class == 3
     assert evaluation.evaluation_spec("fast", 1.0).file_name != evaluation.evaluation_spec("fast", 0.1).file_name
 
 
@@ -265,3 +268,98 @@ def test_wide_table_puts_methods_down_and_photons_across():
     assert wide.index.tolist() == ["pca", "pixels"]
     assert [p for _, p in wide.columns] == [10.0, 0.1]
     assert wide.iloc[0, 0] == "0.5 ± 0.1"
+
+
+# ------------------------------------------------------------------ presets
+
+
+def test_presets_size_the_evaluation_class_above_fast():
+    fast, class_ = get_preset("fast"), get_preset("class")
+    assert set(fast.eval_photons) <= set(class_.eval_photons) <= set(evaluation.SWEEP_PHOTONS)
+    assert 1.0 in fast.eval_photons  # the chapter compares the diagonal choices there
+    assert fast.eval_per_class < class_.eval_per_class
+    assert fast.eval_train_seeds == 1 and class_.eval_train_seeds >= 3
+    for preset in (fast, class_, get_preset("paper")):
+        assert preset.eval_kmeans_seeds >= 5 and preset.eval_untrained_seeds >= 3
+
+
+def test_noise_sweep_defaults_to_the_preset_rates(monkeypatch):
+    asked = []
+    monkeypatch.setattr(evaluation.compare, "evaluation_set",
+                        lambda preset, rate, **options: asked.append(rate) or "set")
+    monkeypatch.setattr(evaluation.compare, "compare_methods",
+                        lambda data, trained, **options: pd.DataFrame({"photons": [0.0]}))
+    evaluation.noise_sweep("fast", tiny_network(), diagonal="keep")
+    assert tuple(asked) == get_preset("fast").eval_photons
+
+
+# ------------------------------------------------------------------ verdicts
+
+
+def tidy(means, stds, methods=("trained", "untrained"), photons=1.0, metric=evaluation.RATE_METRIC):
+    return pd.DataFrame(dict(method=list(methods), photons=photons, diagonal="keep", metric=metric,
+                             mean=list(means), std=list(stds), n=5, over="k-means seeds"))
+
+
+@pytest.mark.parametrize(("other", "expected"), [(0.5, "better than"), (0.76, "no better than"),
+                                                 (0.84, "no better than"), (0.86, "worse than")])
+def test_verdict_compares_the_difference_with_the_combined_spread(other, expected):
+    # spread sqrt(0.03^2 + 0.04^2) = 0.05 around a mean of 0.8
+    assert evaluation.verdict(0.8, 0.03, other, 0.04) == expected
+
+
+def test_verdict_on_equal_means_without_spread_is_no_better():
+    assert evaluation.verdict(0.5, 0.0, 0.5, 0.0) == "no better than"
+    assert evaluation.verdict(0.5, 0.0, 0.49, 0.0) == "better than"
+
+
+def test_verdicts_judge_the_reference_against_every_method_per_metric_and_rate():
+    table = pd.concat([tidy([0.9, 0.5, 0.88], [0.01, 0.1, 0.02], ("trained", "untrained", "pca"), photons=p)
+                       for p in (10.0, 1.0)] + [tidy([0.7, 0.2], [0.1, 0.0], ("trained", "chance"),
+                                                     metric="heterodyne precision@10")], ignore_index=True)
+    judged = evaluation.verdicts(table)
+    assert len(judged) == 2 * 2 + 1
+    assert judged.set_index(["metric", "photons", "method"])["verdict"].to_dict() == {
+        (evaluation.RATE_METRIC, 10.0, "untrained"): "better than",
+        (evaluation.RATE_METRIC, 10.0, "pca"): "no better than",
+        (evaluation.RATE_METRIC, 1.0, "untrained"): "better than",
+        (evaluation.RATE_METRIC, 1.0, "pca"): "no better than",
+        ("heterodyne precision@10", 1.0, "chance"): "better than"}
+    np.testing.assert_allclose(judged["difference"].iloc[0], 0.4)
+    np.testing.assert_allclose(judged["spread"].iloc[0], np.hypot(0.01, 0.1))
+    assert set(evaluation.verdicts(table, "pca")["method"]) == {"trained", "untrained"}
+
+
+def test_verdict_sentence_names_every_method_with_its_numbers():
+    table = tidy([0.9, 0.3, 0.95], [0.01, 0.1, 0.01], ("trained", "untrained", "relaxation_time"))
+    sentence = evaluation.verdict_sentence(table, evaluation.RATE_METRIC, 1.0)
+    assert sentence == ("the trained encoder (0.90 ± 0.01) is better than the untrained network (0.30 ± 0.10) "
+                        "and worse than the relaxation time (0.95 ± 0.01)")
+    assert evaluation.verdict_sentence(table.iloc[:2], evaluation.RATE_METRIC, 1.0, digits=1).endswith(
+        "better than the untrained network (0.3 ± 0.1)")
+
+
+def test_verdicts_follow_a_real_table(tiny_set):
+    table = evaluation.compare_methods(tiny_set, tiny_network(), untrained_seeds=[0, 1], kmeans_seeds=[0, 1], k=2,
+                                       n_init=2)
+    judged = evaluation.verdicts(table)
+    assert set(judged["verdict"]) <= set(evaluation.VERDICTS)
+    assert len(judged) == len(table) - table.groupby("metric").ngroups  # every row but the trained one
+
+
+# ------------------------------------------------------------------ the figure
+
+
+def test_method_sweep_draws_every_method_with_error_bars_and_chance():
+    import matplotlib.pyplot as plt
+
+    from xpcs_nb.plotting import method_sweep
+
+    rows = [tidy([0.9, 0.5, 0.1], [0.01, 0.1, 0.0], ("trained", "untrained", "chance"), photons=p)
+            for p in (10.0, 1.0, 0.3)]
+    table = pd.concat(rows, ignore_index=True)
+    ax = method_sweep(table, evaluation.RATE_METRIC)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["trained", "untrained", "chance"]
+    assert ax.get_xscale() == "log" and ax.xaxis_inverted()
+    assert ax.figure.get_size_inches()[0] <= 7.5
+    plt.close(ax.figure)

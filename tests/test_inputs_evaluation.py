@@ -8,6 +8,7 @@ CPU torch tensors and refuse NaN. Each error names the argument.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -134,3 +135,54 @@ def test_choices_and_wrong_shapes_name_the_argument():
         evaluation.method_features(CROPS, [], untrained_seeds=[0])
     with pytest.raises(TypeError, match="data must be an EvaluationSet"):
         evaluation.compare_methods(CROPS, network())
+
+
+def test_verdict_inputs_are_checked_by_name():
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        evaluation.verdict(0.5, -0.1, 0.4, 0.1)
+    with pytest.raises(ArgumentTypeError, match="other_mean must be a real number"):
+        evaluation.verdict(0.5, 0.1, True, 0.1)
+    with pytest.raises(ValueError, match="mean must be a finite number"):
+        evaluation.verdict(float("nan"), 0.1, 0.4, 0.1)
+    with pytest.raises(TypeError, match="table must be a DataFrame"):
+        evaluation.verdicts({"method": ["trained"]})
+    table = evaluation.method_table({"trained": [FEATURES]}, LABELS, photons_per_pixel=1.0, diagonal="keep",
+                                    kmeans_seeds=[0], k=2)
+    with pytest.raises(ValueError, match="missing \\['std'\\]"):
+        evaluation.verdicts(table.drop(columns="std"))
+    with pytest.raises(ValueError, match="reference must be one of the table's methods"):
+        evaluation.verdicts(table, "untrained")
+    with pytest.raises(ValueError, match="table has no rows for metric"):
+        evaluation.verdict_sentence(table, "rate-class ARI", 10.0)
+
+
+def test_method_sweep_inputs_are_checked_by_name():
+    from xpcs_nb.plotting import method_sweep
+
+    table = evaluation.method_table({"trained": [FEATURES]}, LABELS, photons_per_pixel=1.0, diagonal="keep",
+                                    kmeans_seeds=[0], k=2)
+    with pytest.raises(ValueError, match="metric must be one of the table's metrics"):
+        method_sweep(table, "accuracy")
+    with pytest.raises(ValueError, match="table must hold one diagonal choice"):
+        method_sweep(pd.concat([table, table.assign(diagonal="neighbours")]), "rate-class ARI")
+    with pytest.raises(TypeError, match="table must be a DataFrame"):
+        method_sweep(table.to_dict(), "rate-class ARI")
+
+
+@pytest.mark.parametrize("bad", [(), (1.0, 0.0), (1.0, float("nan")), (True,)], ids=repr)
+def test_preset_photon_rates_are_checked(bad):
+    from xpcs_nb.presets import get_preset
+
+    with pytest.raises((ValueError, ArgumentTypeError), match="eval_photons"):
+        get_preset("fast").with_(eval_photons=bad)
+
+
+@pytest.mark.parametrize("field", ["eval_per_class", "eval_kmeans_seeds", "eval_untrained_seeds",
+                                   "eval_train_seeds"])
+def test_preset_evaluation_sizes_are_positive_integers(field):
+    from xpcs_nb.presets import get_preset
+
+    with pytest.raises(ArgumentTypeError, match=f"{field} must be an integer"):
+        get_preset("fast").with_(**{field: 2.0})
+    with pytest.raises(ValueError, match=f"{field} must be >= 1"):
+        get_preset("fast").with_(**{field: 0})

@@ -7,9 +7,13 @@ Three presets:
   batch 32): about 3 minutes at the ~33 images/s of a 2-core AVX-512 BF16 CPU with
   channels-last and bf16, about three times longer in float32. From scratch this way
   the test error fell below the mean image's (0.0114) within about 4,700 crops.
-* ``class`` -- the default for a reader with one GPU on a JupyterHub.
+  Chapter 4 evaluates at 10, 1 and 0.3 photons per pixel on 8 large C2 per label,
+  with chapter 3's one trained encoder (about 2 minutes, the libraries built).
+* ``class`` -- the default for a reader with one GPU on a JupyterHub; chapter 4
+  evaluates at four photon rates on 40 C2 per label, with three training seeds.
 * ``paper`` -- the AI-NERD paper's scale (5000-frame C2, 400,000 augmented crops,
-  50 epochs); hours, and a GPU.
+  50 epochs); hours, and a GPU. Chapter 4 evaluates one trained encoder (each more
+  would be hours of training): set ``eval_train_seeds`` to 3 for the spread over seeds.
 
 A notebook picks one in its ``parameters`` cell::
 
@@ -67,6 +71,12 @@ class Preset:
     start_from: str = "scratch"  # "scratch" (the paper, every preset) or "published": fine-tune the paper's weights
     # chapter 5: the synthetic rheo-XPCS experiment
     rheo_c2_method: str = "movie"  # "movie" (photons simulated) or "analytic" (expected C2 plus noise)
+    # chapter 4: the evaluation that can tell methods apart (xpcs_nb.evaluation)
+    eval_photons: tuple[float, ...] = (10.0, 1.0, 0.3, 0.1)  # photons per pixel per frame, one library each
+    eval_per_class: int = 40  # large C2 per label of each evaluation library (seed 10,000, never trained on)
+    eval_kmeans_seeds: int = 5  # k-means seeds 0 .. n-1 per feature run
+    eval_untrained_seeds: int = 3  # random networks (the untrained baseline), seeds 0 .. n-1
+    eval_train_seeds: int = 3  # trained encoders, seeds 0 .. n-1 (seed 0 is chapter 3's model)
 
     def __post_init__(self) -> None:
         # Frozen: checked values (numpy integers made ints) go in through object.__setattr__.
@@ -80,6 +90,10 @@ class Preset:
                 value = check_real(value, field.name, minimum=0, include_min=False)
             elif field.name == "latent_sweep":
                 value = tuple(check_int(size, "latent_sweep entry", minimum=1) for size in value)
+            elif field.name == "eval_photons":
+                value = tuple(check_real(rate, "eval_photons entry", minimum=0, include_min=False) for rate in value)
+                if not value:
+                    raise ValueError("eval_photons must hold at least one photon rate, got none")
             elif field.name in OPTIONAL_SIZES and value is None:
                 pass
             elif field.name != "name":
@@ -95,12 +109,14 @@ PRESETS: dict[str, Preset] = {
     "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256,
                    library_per_class=6, train_items=1536, val_items=128, epochs=4, batch_size=32,
                    half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=256, sweep_epochs=1,
-                   start_from="scratch", rheo_c2_method="analytic"),
+                   start_from="scratch", rheo_c2_method="analytic",
+                   eval_photons=(10.0, 1.0, 0.3), eval_per_class=8, eval_train_seeds=1),
     "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,
                     library_per_class=40, train_items=20_000, val_items=2_000, epochs=12, half_cycle_epochs=3,
                     sweep_items=5_000, sweep_epochs=3),
     "paper": Preset(name="paper", detector_side=192, n_frames=5000, c2_frames=5000, crop_size=256,
-                    library_per_class=286, epochs=50, half_cycle_epochs=6, sweep_items=40_000, sweep_epochs=10),
+                    library_per_class=286, epochs=50, half_cycle_epochs=6, sweep_items=40_000, sweep_epochs=10,
+                    eval_train_seeds=1),
 }
 
 

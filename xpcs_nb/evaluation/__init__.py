@@ -22,10 +22,14 @@ for every method. So the labels are scored the way their physics asks:
    network untrained, PCA, raw pixels, a fitted relaxation time; means and spreads
    over k-means seeds, untrained draws and (where given) training seeds, in one tidy
    table (:func:`method_table`, :func:`wide_table`).
+5. A **verdict** in words (:func:`verdicts`): the trained encoder is "better than",
+   "no better than" or "worse than" each other method, by whether the difference of
+   means exceeds their combined spread.
 
 Files: ``diagonal.py`` (the diagonal treatment), ``data.py`` (evaluation sets),
 ``features.py`` (the methods), ``scores.py`` (ARI and retrieval), ``table.py`` (the
-tidy table), ``compare.py`` (methods side by side, the sweep).
+tidy table), ``compare.py`` (methods side by side, the sweep), ``verdict.py`` (the
+words).
 
 >>> import numpy as np
 >>> labels = np.array([5, 5, 0, 0])
@@ -34,21 +38,23 @@ tidy table), ``compare.py`` (methods side by side, the sweep).
 """
 
 from .compare import SWEEP_PHOTONS, compare_methods, noise_sweep
-from .data import (EVALUATION_PER_CLASS, EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
+from .data import (EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
                    evaluation_spec, evaluation_store, load_evaluation_set)
 from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
 from .features import (METHODS, classical_features, feature_sets, method_features, network_features,
                        relaxation_time_features, untrained_copy)
 from .scores import chance_precision, family_retrieval, precision_at_k, rate_class_ari
 from .table import FAMILIES, RATE_METRIC, TABLE_COLUMNS, method_table, retrieval_metric, wide_table
+from .verdict import METHOD_NAMES, VERDICTS, verdict, verdict_sentence, verdicts
 
 __all__ = [
     "DIAGONAL_CHOICES", "diagonal_lift", "treat_diagonal",
-    "EVALUATION_SEED", "EVALUATION_PER_CLASS", "EvaluationSet", "crop_labels", "evaluation_spec", "evaluation_store",
+    "EVALUATION_SEED", "EvaluationSet", "crop_labels", "evaluation_spec", "evaluation_store",
     "load_evaluation_set", "evaluation_set",
     "METHODS", "untrained_copy", "network_features", "relaxation_time_features", "classical_features",
     "feature_sets", "method_features",
     "rate_class_ari", "precision_at_k", "chance_precision", "family_retrieval",
     "TABLE_COLUMNS", "FAMILIES", "RATE_METRIC", "retrieval_metric", "method_table", "wide_table",
     "SWEEP_PHOTONS", "compare_methods", "noise_sweep",
+    "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 import torch
 
-from ..presets import Preset
+from ..presets import Preset, get_preset
 from .data import EVALUATION_SEED, EvaluationSet, evaluation_set
 from .features import method_features
 from .table import FAMILIES, method_table
@@ -55,16 +55,19 @@ def compare_methods(data: EvaluationSet, trained: torch.nn.Module | Sequence[tor
                         groups=data.groups, kmeans_seeds=kmeans_seeds, k=k, families=families, n_init=n_init)
 
 
-def noise_sweep(preset: Preset | str, trained, *, photons=SWEEP_PHOTONS, diagonal: str, seed=EVALUATION_SEED,
+def noise_sweep(preset: Preset | str, trained, *, photons=None, diagonal: str, seed=EVALUATION_SEED,
                 n_per_class=None, **options) -> pd.DataFrame:
     """:func:`compare_methods` on the preset's evaluation set at every photon rate, one table.
 
-    ``options`` go to :func:`compare_methods`. Each rate's library is built the first
-    time and reused after (see :func:`evaluation_set`).
+    ``photons`` defaults to the preset's ``eval_photons`` (the full sweep is
+    :data:`SWEEP_PHOTONS`); ``options`` go to :func:`compare_methods`. Each rate's
+    library is built the first time and reused after (see :func:`evaluation_set`).
 
     >>> from xpcs_nb import paper
     >>> table = noise_sweep("fast", paper.load_model(), diagonal="neighbours")  # doctest: +SKIP
     """
+    if photons is None:
+        photons = (get_preset(preset) if isinstance(preset, str) else preset).eval_photons
     tables = [compare_methods(evaluation_set(preset, rate, diagonal=diagonal, seed=seed, n_per_class=n_per_class),
                               trained, **options)
               for rate in photons]

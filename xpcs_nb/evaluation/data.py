@@ -29,12 +29,10 @@ from ..scenarios import AVALANCHE
 from ..validation import check_choice, check_int, check_real, check_seed
 from .diagonal import DIAGONAL_CHOICES, treat_diagonal
 
-__all__ = ["EVALUATION_SEED", "EVALUATION_PER_CLASS", "EvaluationSet", "crop_labels", "evaluation_spec",
+__all__ = ["EVALUATION_SEED", "EvaluationSet", "crop_labels", "evaluation_spec",
            "evaluation_store", "load_evaluation_set", "evaluation_set"]
 
 EVALUATION_SEED = 10_000
-EVALUATION_PER_CLASS = {"fast": 12}
-"""Large C2 per label where the preset's own library is too small to score (fast: 6)."""
 
 
 @dataclass(frozen=True)
@@ -106,19 +104,18 @@ def evaluation_spec(preset: Preset | str, photons_per_pixel, *, seed=EVALUATION_
                     n_per_class=None) -> library.LibrarySpec:
     """The library spec of a preset's evaluation set at one photon rate.
 
-    ``n_per_class`` defaults to :data:`EVALUATION_PER_CLASS` for the preset, else
-    the preset's ``library_per_class``; the rest (frames, crop size, crops per C2,
-    method) is the preset's.
+    ``n_per_class`` defaults to the preset's ``eval_per_class``; the rest (frames,
+    crop size, crops per C2, method) is the preset's library's.
 
     >>> spec = evaluation_spec("fast", 0.3)
     >>> spec.n_per_class, spec.n_frames, spec.photons_per_pixel, spec.seed
-    (12, 512, 0.3, 10000)
+    (8, 512, 0.3, 10000)
     """
     p = _preset(preset)
     photons = check_real(photons_per_pixel, "photons_per_pixel", minimum=0, include_min=False)
     seed = check_seed(seed)
     if n_per_class is None:
-        n_per_class = EVALUATION_PER_CLASS.get(p.name, p.library_per_class)
+        n_per_class = p.eval_per_class
     n_per_class = check_int(n_per_class, "n_per_class", minimum=1)
     return library.LibrarySpec(n_per_class=n_per_class, n_frames=p.c2_frames, crops_per_c2=p.crops_per_c2,
                                crop_size=p.crop_size, method=p.library_method, photons_per_pixel=photons,
@@ -161,7 +158,7 @@ def evaluation_set(preset: Preset | str, photons_per_pixel, *, diagonal: str, se
 
     >>> data = evaluation_set("fast", 1.0, diagonal="neighbours")  # doctest: +SKIP
     >>> data.crops.shape  # doctest: +SKIP
-    (168, 256, 256)
+    (112, 256, 256)
     """
     p = _preset(preset)
     spec = evaluation_spec(p, photons_per_pixel, seed=seed, n_per_class=n_per_class)

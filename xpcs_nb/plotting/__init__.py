@@ -5,7 +5,8 @@
 - :mod:`~xpcs_nb.plotting.grids`: grids of crops, the gallery of each class's examples;
 - :mod:`~xpcs_nb.plotting.curves`: training loss, the elbow and its knee, a permutation test;
 - :mod:`~xpcs_nb.plotting.scatter`: a UMAP plane with one legend of class names;
-- :mod:`~xpcs_nb.plotting.fig3`: the paper's Fig. 3, class fractions beside the stress.
+- :mod:`~xpcs_nb.plotting.fig3`: the paper's Fig. 3, class fractions beside the stress;
+- :mod:`~xpcs_nb.plotting.evaluation`: each method's score against the photon rate.
 
 Functions that draw one panel take an optional ``ax``; those that lay out a grid take
 an optional ``fig``. Each returns what it drew on.
@@ -13,6 +14,7 @@ an optional ``fig``. Each returns what it drew on.
 
 from xpcs_nb.plotting.curves import elbow, knee_construction, permutation_histogram, training_history
 from xpcs_nb.plotting.detector import show_c2, show_frame, show_roi_map
+from xpcs_nb.plotting.evaluation import method_sweep
 from xpcs_nb.plotting.fig3 import fractions_beside_stress
 from xpcs_nb.plotting.grids import class_gallery, crop_grid
 from xpcs_nb.plotting.scatter import umap_scatter
@@ -35,4 +37,5 @@ __all__ = [
     "permutation_histogram",
     "umap_scatter",
     "fractions_beside_stress",
+    "method_sweep",
 ]
