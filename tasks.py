@@ -4,7 +4,9 @@
     python3 tasks.py book   # set up .venv, execute every chapter, write the site to _build/html
     python3 tasks.py test   # set up .venv, unit tests, notebooks (fast preset), book build, browser check
 
-and, with the network, ``python3 tasks.py linkcheck`` (external links, nothing executed).
+and, with the network, ``python3 tasks.py linkcheck`` (external links, nothing executed);
+on a machine with a GPU, ``python3 tasks.py gpu-check`` (training speed, chapters 3-6 on
+the GPU, the evaluation table; see ``tools/gpu_check.py``).
 
 Both create the virtual environment ``.venv`` on first use (pinned packages from
 requirements.txt, the package ``xpcs_nb`` in editable mode) and re-run themselves
@@ -149,6 +151,36 @@ def command_linkcheck(args: argparse.Namespace) -> int:
     return result.returncode
 
 
+def command_gpu_check(args: argparse.Namespace) -> int:
+    """Measure the book on one GPU within ``--budget-s``; files under ``--out`` (tools/gpu_check.py)."""
+    from tools import gpu_check
+
+    return gpu_check.run(args)
+
+
+def interpreter_sees_cuda() -> bool:
+    """Whether this Python's torch is a CUDA build that sees a GPU.
+
+    ``gpu-check`` then runs in this interpreter rather than in ``.venv``, whose torch is
+    the CPU build that requirements.txt pins.
+    """
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def add_gpu_check_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``gpu-check``, declared here so that tasks.py needs no venv to parse them."""
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "gpu-check", help="output folder")
+    parser.add_argument("--preset", choices=["fast", "class", "paper"], default="class",
+                        help="the chapters' preset (fast instead when it does not fit the budget)")
+    parser.add_argument("--budget-s", type=float, default=480.0, help="deadline of the whole command, seconds")
+    parser.add_argument("--allow-cpu", action="store_true", help="run without CUDA (a smoke run on a CPU)")
+    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -157,11 +189,15 @@ def main() -> int:
     test = commands.add_parser("test", help="unit tests, notebooks at the fast preset, book build, browser check")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments passed to pytest")
     commands.add_parser("linkcheck", help="check external links with execution off (needs the network)")
+    gpu = commands.add_parser("gpu-check", help="one GPU, one command: training speed, chapters 3-6, evaluation")
+    add_gpu_check_arguments(gpu)
     args = parser.parse_args()
-    if not in_venv():
+    if not in_venv() and not (args.command == "gpu-check" and interpreter_sees_cuda()):
         reexec_in_venv()
     sys.path.insert(0, str(ROOT))
-    return {"book": command_book, "test": command_test, "linkcheck": command_linkcheck}[args.command](args)
+    commands = {"book": command_book, "test": command_test, "linkcheck": command_linkcheck,
+                "gpu-check": command_gpu_check}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":
