@@ -35,7 +35,7 @@ The files: :mod:`.rates` (rate laws Gamma(t)), :mod:`.dynamics` (:class:`Dynamic
 its theory and the teaching cases), :mod:`.movie` (:func:`simulate_movie`).
 """
 
-from .dynamics import Q_REF, Dynamics, aging, avalanches, heterodyne, relaxation_after_shear, stationary
+from .dynamics import Q_REF, Dynamics, aging, avalanches, ballistic, heterodyne, relaxation_after_shear, stationary
 from .movie import MAX_MEAN_COUNT, SpeckleMovie, complex_normal, simulate_movie, structure_factor_peak
 from .rates import AgingRate, ShearRelaxationRate
 
@@ -45,6 +45,7 @@ __all__ = [
     "AgingRate",
     "ShearRelaxationRate",
     "stationary",
+    "ballistic",
     "aging",
     "relaxation_after_shear",
     "avalanches",

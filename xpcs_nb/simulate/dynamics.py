@@ -3,6 +3,10 @@
 ``Gamma(q, t) = rate(t) * (q / q_ref) ** q_exponent`` with ``rate(t)`` a constant, a
 rate law of :mod:`xpcs_nb.simulate.rates` or one value per frame; on top of it
 avalanches (grains reset at chosen times) and a heterodyne reference with a flow.
+The field correlation is ``g1 = exp(-(Gamma tau) ** kww_exponent)``: 1 a simple
+exponential (Brownian), > 1 compressed (up to 2; colloidal glasses and sheared
+suspensions, often with ballistic ``q_exponent = 1``: :func:`ballistic`), < 1
+stretched.
 The teaching cases (:func:`stationary`, :func:`aging`, :func:`relaxation_after_shear`,
 :func:`avalanches`, :func:`heterodyne`) build one each. The expected two-time
 correlation of each lives in :meth:`Dynamics.c2_theory` and :meth:`Dynamics.g2_theory`.
@@ -23,7 +27,8 @@ import numpy as np
 from ..validation import check_array, check_real
 from .rates import AgingRate, ShearRelaxationRate
 
-__all__ = ["Q_REF", "Dynamics", "stationary", "aging", "relaxation_after_shear", "avalanches", "heterodyne"]
+__all__ = ["Q_REF", "Dynamics", "stationary", "ballistic", "aging", "relaxation_after_shear", "avalanches",
+           "heterodyne"]
 
 Q_REF = 0.024
 """Reference q in nm^-1 at which a :class:`Dynamics` rate is quoted: the middle of the
@@ -57,6 +62,12 @@ class Dynamics:
         effect on intensities.
     reference_fraction : float
         Share of the mean intensity in a static reference field, in [0, 1).
+    kww_exponent : float
+        The KWW exponent alpha of the field correlation, ``g1 = exp(-(integral Gamma
+        dt) ** alpha)``, in (0, 2]: 1 simple exponential (the default, simulated
+        frame by frame), > 1 compressed, < 1 stretched.  Any other value needs a
+        constant rate and no avalanches (the movie is then drawn as a stationary
+        Gaussian process, see :func:`xpcs_nb.simulate.simulate_movie`).
     """
 
     rate: RateLike
@@ -66,6 +77,7 @@ class Dynamics:
     avalanche_fraction: float = 0.0
     flow_velocity: tuple[float, float] = (0.0, 0.0)
     reference_fraction: float = 0.0
+    kww_exponent: float = 1.0
 
     def __post_init__(self) -> None:
         # Normalise to immutable types (frozen dataclass: use object.__setattr__).
@@ -82,9 +94,14 @@ class Dynamics:
                                                          dtype=float).ravel()).tolist()),
             "flow_velocity": tuple(check_array(self.flow_velocity, "flow_velocity", shape=(2,),
                                                dtype=float).tolist()),
+            "kww_exponent": check_real(self.kww_exponent, "kww_exponent", minimum=0.0, maximum=2.0,
+                                       include_min=False, context=" (1 exponential, > 1 compressed, < 1 stretched)"),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
+        if checked["kww_exponent"] != 1.0 and not (isinstance(self.rate, float) and not self.avalanche_times):
+            raise ValueError(f"kww_exponent={checked['kww_exponent']} needs a constant float rate and no "
+                             "avalanches (a stationary process); only kww_exponent=1 follows a changing rate")
 
     @property
     def is_equilibrium(self) -> bool:
@@ -130,7 +147,7 @@ class Dynamics:
         """Expected two-time correlation of the intensity, ratio form, c2 (T, T).
 
         ``C2 = 1 + beta [r^2 + S (|r + (1 - r) g1 exp(i omega tau)|^2 - r^2)]`` where
-        ``g1 = exp(-integral Gamma dt)`` between the two frames (left Riemann sum over
+        ``g1 = exp(-(integral Gamma dt) ** kww_exponent)`` between the two frames (left Riemann sum over
         frames, exactly as the simulator steps), ``S = (1 - f) ** n`` with ``n`` the
         avalanches in between (a reset grain keeps only its reference part), ``r`` the
         reference fraction and ``omega = q.v``.  This is the limit of many pixels at one
@@ -154,7 +171,7 @@ class Dynamics:
         gamma = self.rate_at(times) * self.q_factor(q)
         # cumulative decay exponent at each frame: sum of Gamma_k dt_k over earlier steps
         decay = np.concatenate([[0.0], np.cumsum(gamma[:-1] * np.diff(times))])
-        g1 = np.exp(-np.abs(decay[:, None] - decay[None, :]))
+        g1 = np.exp(-np.abs(decay[:, None] - decay[None, :]) ** self.kww_exponent)
         counts = self.avalanche_counts(times)
         survival = (1.0 - self.avalanche_fraction) ** np.abs(counts[:, None] - counts[None, :])
         beat = np.cos(self.doppler_frequency(q, azimuth_deg) * (times[None, :] - times[:, None]))
@@ -164,7 +181,9 @@ class Dynamics:
         """Siegert g2 of an equilibrium run at lags ``tau`` (s), same shape as ``tau``.
 
         ``g2 = 1 + beta [r^2 + (1 - r)^2 g1^2 + 2 r (1 - r) g1 cos(omega tau)]`` with
-        ``g1 = exp(-Gamma(q) tau)``; homodyne (``r = 0``): ``1 + beta exp(-2 Gamma tau)``.
+        ``g1 = exp(-(Gamma(q) tau) ** kww_exponent)``; homodyne (``r = 0``):
+        ``1 + beta exp(-2 (Gamma tau) ** kww_exponent)``, the KWW form of
+        :func:`xpcs_nb.correlation.kww` with ``alpha = kww_exponent``.
         Raises ValueError unless :attr:`is_equilibrium`; use :meth:`c2_theory` then.
         ``q`` (nm^-1), ``tau`` and ``azimuth_deg`` broadcast against each other.
         """
@@ -175,7 +194,7 @@ class Dynamics:
         tau = np.abs(check_array(tau, "tau", dtype=float))
         contrast = _checked_contrast(contrast)
         azimuth_deg = check_array(azimuth_deg, "azimuth_deg", dtype=float)
-        g1 = np.exp(-self.rate * self.q_factor(q) * tau)
+        g1 = np.exp(-((self.rate * self.q_factor(q) * tau) ** self.kww_exponent))
         beat = np.cos(self.doppler_frequency(q, azimuth_deg) * tau)
         return 1.0 + contrast * _heterodyne_mix(g1, beat, 1.0, self.reference_fraction)
 
@@ -204,13 +223,28 @@ def _normalise_rate(rate: RateLike) -> float | tuple[float, ...] | Callable:
 # --------------------------------------------------------------------------- #
 # The teaching cases
 # --------------------------------------------------------------------------- #
-def stationary(rate: float, q_exponent: float = 2.0) -> Dynamics:
-    """Equilibrium dynamics: a constant rate (1/s at q_ref).
+def stationary(rate: float, q_exponent: float = 2.0, kww_exponent: float = 1.0) -> Dynamics:
+    """Equilibrium dynamics: a constant rate (1/s at q_ref), g1 = exp(-(Gamma tau) ** kww_exponent).
 
     >>> stationary(5.0).is_equilibrium
     True
     """
-    return Dynamics(rate=check_real(rate, "rate", minimum=0.0, context=" (1/s)"), q_exponent=q_exponent)
+    return Dynamics(rate=check_real(rate, "rate", minimum=0.0, context=" (1/s)"), q_exponent=q_exponent,
+                    kww_exponent=kww_exponent)
+
+
+def ballistic(rate: float, kww_exponent: float = 1.5) -> Dynamics:
+    """Ballistic, compressed dynamics: ``Gamma = rate q / q_ref`` and g1 = exp(-(Gamma tau) ** 1.5).
+
+    The signature of stress-driven rearrangements in colloidal glasses and sheared
+    suspensions (Gamma proportional to q, a KWW exponent near 1.5), where Brownian
+    motion gives Gamma proportional to q^2 and an exponent of 1.
+
+    >>> d = ballistic(2.0)
+    >>> float(d.q_factor(2 * Q_REF)), d.kww_exponent
+    (2.0, 1.5)
+    """
+    return stationary(rate, q_exponent=1.0, kww_exponent=kww_exponent)
 
 
 def aging(rate0: float, t_age: float, exponent: float = 1.0, q_exponent: float = 2.0) -> Dynamics:

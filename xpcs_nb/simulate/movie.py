@@ -3,7 +3,11 @@
 Each pixel sees ``M`` grains (``grains_per_pixel``); grain ``m`` carries a complex
 field with ``<|E|^2> = 1`` updated ``E <- a E + sqrt(1 - a^2) xi``, ``a = exp(-Gamma
 dt)``. The pixel intensity is the grain average of ``|E|^2`` (contrast ``1/M``);
-counts are Poisson with mean ``photons_per_pixel * I``.
+counts are Poisson with mean ``photons_per_pixel * I``.  A KWW exponent other than 1
+(compressed or stretched, :attr:`Dynamics.kww_exponent`) is not a frame-by-frame
+(Markov) process: each grain's field is then drawn at once as a stationary complex
+Gaussian series with ``<E(t) E*(t + tau)> = exp(-(Gamma tau) ** alpha)``, by circulant
+embedding (FFT of length 2T).
 
 >>> from xpcs_nb.geometry import Detector
 >>> from xpcs_nb.simulate import stationary
@@ -148,7 +152,8 @@ def simulate_movie(
 ) -> SpeckleMovie:
     """Simulate a speckle movie, frame by frame, and keep its ground truth.
 
-    Memory stays at one field (M, H, W) plus the counts (T, H, W); the time per frame
+    Memory stays at one field (M, H, W) plus the counts (T, H, W) (with a KWW exponent
+    other than 1: all fields at once, (T, M, H, W) complex64); the time per frame
     is dominated by drawing 2 M H W Gaussian numbers (about 3 ms for 160 x 160 x 4 on
     one laptop core).
 
@@ -232,9 +237,15 @@ def _simulate(detector, dynamics, n_frames, dt, seed, grains_per_pixel, photons_
     field_now = complex_normal(rng, shape)  # stationary start: already at unit variance
     reference = complex_normal(rng, shape) if dynamics.reference_fraction > 0 else None
     frames = np.empty((n_frames, *detector.shape), dtype=_frame_dtype(mean_counts))
+    fields = None
+    if dynamics.kww_exponent != 1.0:
+        fields = _kww_fields(rng, q_factor * np.float32(rate[0] * dt), dynamics.kww_exponent, n_frames,
+                             grains_per_pixel)
 
     for k in range(n_frames):
-        if k > 0:
+        if fields is not None:
+            field_now = fields[k]
+        elif k > 0:
             _step_field(field_now, rng, np.float32(rate[k - 1] * dt) * q_factor)
             for _ in range(avalanches_so_far[k] - avalanches_so_far[k - 1]):
                 _reset_grains(field_now, rng, dynamics.avalanche_fraction)
@@ -251,6 +262,35 @@ def _simulate(detector, dynamics, n_frames, dt, seed, grains_per_pixel, photons_
         grains_per_pixel=grains_per_pixel, photons_per_pixel=photons_per_pixel, seed=seed,
         rate=rate, intensity_map=intensity_map,
     )
+
+
+def _kww_fields(rng: np.random.Generator, decay: np.ndarray, alpha: float, n_frames: int,
+                grains: int) -> np.ndarray:
+    """Fields (T, M, H, W) complex64 with ``<E(t) E*(t+k)> = exp(-(decay k) ** alpha)``, unit variance.
+
+    ``decay = Gamma dt`` per pixel (H, W).  Circulant embedding: the correlation
+    c(k), k = 0 .. N/2, mirrored to length N >= 2T, has the eigenvalues
+    ``lam = FFT(c)`` (real); ``E = sqrt(N) IFFT(sqrt(lam) Z)`` with Z complex normal
+    has exactly that correlation, and its first T samples are kept.  exp(-|x| ** alpha)
+    with 0 < alpha <= 2 is positive definite, so lam >= 0 up to rounding, except where
+    c has not decayed by N/2 frames (very slow pixels): negative eigenvalues are then
+    set to 0 and the series renormalised to unit variance, an approximation.
+    """
+    n_fft = 1 << int(np.ceil(np.log2(2 * n_frames)))
+    half = np.arange(n_fft // 2 + 1, dtype=np.float64)
+    lags = np.concatenate([half, half[-2:0:-1]])  # 0 .. N/2, N/2 - 1 .. 1
+    flat = decay.astype(np.float64).ravel()
+    out = np.empty((n_frames, grains, flat.size), dtype=np.complex64)
+    per_chunk = max(1, (1 << 24) // (n_fft * grains))
+    for p0 in range(0, flat.size, per_chunk):
+        d = flat[p0:p0 + per_chunk]
+        c = np.exp(-((lags[:, None] * d[None, :]) ** alpha))  # (N, P)
+        lam = np.clip(np.fft.fft(c, axis=0).real, 0.0, None)
+        lam *= n_fft / lam.sum(axis=0)  # c(0) = mean(lam) = 1 after clipping too
+        z = complex_normal(rng, (n_fft, grains, d.size)).astype(np.complex128)
+        e = np.fft.ifft(np.sqrt(lam)[:, None, :] * z, axis=0) * np.sqrt(n_fft)
+        out[:, :, p0:p0 + d.size] = e[:n_frames]
+    return out.reshape(n_frames, grains, *decay.shape)
 
 
 def _step_field(field_now: np.ndarray, rng: np.random.Generator, decay: np.ndarray) -> None:
