@@ -32,8 +32,8 @@
 # 3. compute the one-time correlation $g_2(\tau)$ of a sample in equilibrium and check
 #    it against the Siegert relation, recovering the contrast and the relaxation rate
 #    the movie was made with;
-# 4. compute the two-time correlation $C_2(t_1, t_2)$ in its two common conventions and
-#    see how they relate;
+# 4. compute the two-time correlation $C_2(t_1, t_2)$ as the paper defines it and as
+#    beamline software does, see how they relate, and choose what to divide by;
 # 5. read the $C_2$ of samples out of equilibrium: aging, relaxing after shear,
 #    avalanching, flowing past a static reference.
 #
@@ -62,11 +62,20 @@ RATE = 2.0  # relaxation rate Gamma at q_ref = 0.024 nm^-1 in the equilibrium ru
 import matplotlib.pyplot as plt
 import numpy as np
 
+import warnings
+
+from myst_nb import glue
+
 from xpcs_nb import correlation as corr
 from xpcs_nb import simulate as sim
 from xpcs_nb.geometry import Detector
 from xpcs_nb.plotting import PAGE_WIDTH, show_c2, show_frame, show_roi_map
 from xpcs_nb.presets import get_preset
+
+# The multi-tau fits below have no error bars to weigh by: fit_kww says (once per
+# call site) that their chi2_red is then a mean squared residual.  We know; the
+# weighted fit comes in "From C2 back to g2".
+warnings.filterwarnings("ignore", category=corr.UnweightedFitWarning)
 
 P = get_preset(PRESET)
 print(f"preset {P.name!r}: {P.detector_side}x{P.detector_side} pixels, {P.n_frames} frames of {FRAME_TIME} s")
@@ -80,13 +89,15 @@ print(f"preset {P.name!r}: {P.detector_side}x{P.detector_side} pixels, {P.n_fram
 #
 # $$ q = \frac{4\pi}{\lambda} \sin\theta . $$
 #
-# Particles of size $d$ scatter most strongly near $q \approx 2\pi/d$; the paper
-# analyses the ring $0.019 < q < 0.029$ nm$^{-1}$ around the first peak of the
-# structure factor. Because shear makes the dynamics depend on direction, the ring is
-# cut into 18 azimuthal sectors of 20° each: 18 ROIs, each with its own correlation
-# function. Our simulated detector is a square patch of the real one, centred on the
-# beam, big enough to hold that ring. (11 keV X-rays, $\lambda$ = 0.1127 nm, are an
-# assumption; the paper does not state the energy.)
+# In a dense suspension the particles sit at a typical nearest-neighbour distance $d$,
+# and the structure factor $S(q)$, the interference between particles, peaks near
+# $q \approx 2\pi/d$ (the shape of each particle, its form factor, only modulates
+# this). The paper analyses the ring $0.019 < q < 0.029$ nm$^{-1}$, "within the
+# vicinity of the first peak in the structure factor". Because shear makes the
+# dynamics depend on direction, the ring is cut into 18 azimuthal sectors of 20° each:
+# 18 ROIs, each with its own correlation function. Our simulated detector is a square
+# patch of the real one, centred on the beam, big enough to hold that ring. The
+# photon energy is the paper's 11 keV (Methods V B), so $\lambda$ = 0.1127 nm.
 
 # %%
 detector = Detector(shape=(P.detector_side, P.detector_side), pixel_size=55e-6, distance=8.0,
@@ -135,10 +146,15 @@ equilibrium = sim.simulate_movie(
 frames = equilibrium.frames  # (T, H, W) photon counts
 print(f"frames {frames.shape} {frames.dtype}, mean {frames.mean():.2f} photons per pixel per frame, "
       f"true contrast {equilibrium.contrast}")
+duration = P.n_frames * FRAME_TIME
+# how many relaxation times the movie lasts at the inner and outer edge of the ring
+glue("ring_decorrelations", float(equilibrium.relaxation_rate(PAPER_Q_RING[0])[0] * duration), display=False)
+glue("ring_decorrelations_max", float(equilibrium.relaxation_rate(PAPER_Q_RING[1])[0] * duration), display=False)
 
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
 show_frame(axes[0], frames[0], title="frame 0:\nphoton counts")
-show_frame(axes[1], frames.mean(axis=0), title="time average:\nthe speckle washes out", label="mean counts")
+show_frame(axes[1], frames.mean(axis=0), title="time average: speckle washes\nout, except near the beam",
+           label="mean counts")
 row, col = np.argwhere(labels == 1)[0]
 axes[2].plot(equilibrium.times, frames[:, row, col], lw=0.7)
 axes[2].set_xlabel("time (s)")
@@ -147,11 +163,20 @@ axes[2].set_title("one pixel of sector 1\nover time")
 plt.show()
 
 # %% [markdown]
-# One frame looks like noise: about one photon per pixel, many zeros, as in a real
-# XPCS experiment. The speckle is there all the same, and it shows only
-# statistically, through correlations. Averaged over time it disappears, leaving a
-# flat image: this simulated sample scatters the same mean intensity at every $q$ (a
-# real one peaks at its structure factor, which only rescales each pixel).
+# One frame looks like noise: about one photon per pixel (this movie's setting), many
+# zeros, as in many XPCS experiments. The speckle is there all the same, and it shows
+# only statistically, through correlations. Averaged over time it washes out where
+# the sample moves fast enough: at the ring a pixel forgets its speckle
+# {glue:text}`ring_decorrelations:.0f` to {glue:text}`ring_decorrelations_max:.0f`
+# times during the movie, but near the beam, where $\Gamma = D q^2$ is small, the
+# speckle barely changes and survives in the average as a grainy centre. Elsewhere the
+# average is nearly flat (what grain is left is speckle averaged over only a few
+# relaxation times, plus photon noise), because this simulated sample scatters the same
+# mean intensity at every $q$ (a real one peaks at its structure factor, which only
+# rescales each pixel). The synthetic library of chapter 2 uses 10 photons per pixel per frame, not
+# 1: shot noise lifts the diagonal of a ratio-form $C_2$ by 1 / (photons per pixel),
+# and at 1 photon that lift would dominate every scaled crop; at 10 it is 0.4 times
+# the contrast, about what the paper's published real crop shows.
 #
 # ## One-time correlation and the Siegert relation
 #
@@ -204,7 +229,11 @@ plt.show()
 # average of their exponentials. One exponential fitted to that blend gives a
 # weighted mean rate, which is what the same fit of the exact blended curve gives
 # too. The error bars come from the finite number of independent speckle
-# measurements: about (pixels in the ROI) × (recording time / relaxation time).
+# measurements: about (pixels in the ROI) × (recording time / relaxation time). The
+# ± printed above are least-squares errors of an unweighted fit, and they are too
+# small: neighbouring multi-tau points share frames, so their errors are correlated,
+# which least squares does not know. The section "From $C_2$ back to $g_2$" measures
+# by how much.
 #
 # ### Diffusion: $\Gamma \propto q^2$
 #
@@ -233,23 +262,29 @@ plt.show()
 #
 # Out of equilibrium the dynamics change while we watch, and averaging over the start
 # time $t$ throws that change away. The two-time correlation keeps both times. The
-# AI-NERD paper uses the normalised intensity fluctuation of each pixel $p$,
+# AI-NERD paper (Methods V B, eqs. 1-2) correlates the normalised intensity
+# fluctuation between every pair of frames and averages over the pixels of an ROI:
 #
-# $$ D(p, t) = \frac{I(p, t) - \langle I(p) \rangle_t}{\langle I(p) \rangle_t}, $$
+# $$ C_2(t_1, t_2) = \langle D(\vec Q, t_1)\, D(\vec Q, t_2) \rangle_{i,j}, \qquad
+#    D(\vec Q, t) = \frac{I(\vec Q, t) - \langle I(Q) \rangle_t}{\langle I(Q) \rangle_t}, $$
 #
-# and correlates it between every pair of frames, averaging over the pixels of an ROI
-# (the paper's eqs. 1-2):
-#
-# $$ C_2(t_1, t_2) = \langle D(p, t_1)\, D(p, t_2) \rangle_p . $$
-#
-# Written out in NumPy for one ROI, that is a matrix product:
+# where $\langle\cdot\rangle_{i,j}$ is the mean over pixels and $\langle I(Q)\rangle_t$
+# is, in the paper's words, "the 1D Small-angle x-ray scattering (SAXS) intensity at
+# the pixel with momentum transfer $\vec Q$, i.e., azimuthal average of the
+# time-average". So the denominator is not each pixel's own time average: it is the
+# time average averaged again over a *static bin* of pixels at that $q$. The package
+# takes the ROI itself as that bin by default: the sector is the set of pixels "at" its
+# $q$ to within the ring's width, and it stays one bin when shear makes the scattering
+# differ from sector to sector. A literal azimuthal average over the whole ring is one
+# argument away (`static_labels=` a map of thin full rings). Written out in NumPy for
+# one ROI, it is a matrix product:
 
 # %%
 def c2_paper_form(roi_frames: np.ndarray) -> np.ndarray:
     """C2 of the paper's eqs. (1)-(2) for one ROI; roi_frames (T, N pixels) -> c2 (T, T)."""
     intensity = roi_frames.astype(np.float64)
-    mean_in_time = intensity.mean(axis=0)  # <I(p)>_t, (N,)
-    fluctuation = (intensity - mean_in_time) / mean_in_time  # D(p, t), (T, N)
+    saxs = intensity.mean()  # <I(Q)>_t: the time average, averaged over the ROI's pixels
+    fluctuation = (intensity - saxs) / saxs  # D(p, t), (T, N)
     return fluctuation @ fluctuation.T / fluctuation.shape[1]  # <D(t1) D(t2)>_p
 
 
@@ -266,36 +301,83 @@ print("largest difference from the package:", np.abs(c2_by_hand - c2_paper[0]).m
 # ### The other convention: the ratio form
 #
 # Beamline software (APS 8-ID-I, scikit-beam) normalises by the mean intensity of the
-# ROI *in each frame* instead of the mean of each pixel over time:
+# ROI *in each frame* instead of a mean over time:
 #
 # $$ C_2^{\text{ratio}}(t_1, t_2) = \frac{\langle I(p, t_1)\, I(p, t_2) \rangle_p}
 #    {\langle I(p, t_1) \rangle_p\, \langle I(p, t_2) \rangle_p} . $$
 #
-# Its baseline is 1 instead of 0 and its diagonal band reaches $1 + \beta$. For a
-# stationary ROI whose pixels all have the same mean, the two forms agree up to that
-# offset: $C_2^{\text{paper}} \approx C_2^{\text{ratio}} - 1$. The figures in this
-# book say which form they show.
+# Its baseline is 1 instead of 0 and its diagonal band reaches $1 + \beta$. When the
+# ROI's mean intensity hardly changes from frame to frame, $\langle I(p,t)\rangle_p
+# \approx \langle I(Q)\rangle_t$ and the two forms agree up to that offset:
+# $C_2^{\text{paper}} \approx C_2^{\text{ratio}} - 1$. The figures in this book say
+# which form they show.
+#
+# ### A variant to avoid: each pixel's own mean
+#
+# It is tempting to divide each pixel by *its own* time average,
+# $D(p, t) = I(p, t)/\langle I(p)\rangle_t - 1$ (`form="paper_per_pixel"`; earlier
+# versions of this book called it the paper form). It is a different quantity. Each
+# pixel's fluctuation now sums to zero over the movie, so every row of $C_2$ sums to
+# zero, and a finite window lends each pixel a mean that already contains part of the
+# fluctuation being measured: a pixel that happened to sit on a bright speckle for
+# much of the movie gets a large mean and a damped fluctuation. The scatter plot below
+# shows the consequence: against the ratio form the paper's form lies on the diagonal,
+# slope {glue:text}`slope_paper:.2f`, while the per-pixel variant falls below it,
+# slope {glue:text}`slope_per_pixel:.2f`. The effect shrinks as the movie grows
+# longer than the relaxation time.
 
 # %%
 c2_ratio = corr.two_time(frames, labels, form="ratio")
+c2_per_pixel = corr.two_time(frames, labels, form="paper_per_pixel")
+off_diagonal = ~np.eye(c2_ratio.shape[-1], dtype=bool)
+x_all = (c2_ratio[0][off_diagonal] - 1).astype(np.float64)
+slopes = {name: np.polyfit(x_all, c2[0][off_diagonal].astype(np.float64), 1)[0]
+          for name, c2 in (("paper", c2_paper), ("per_pixel", c2_per_pixel))}
+glue("slope_paper", float(slopes["paper"]), display=False)
+glue("slope_per_pixel", float(slopes["per_pixel"]), display=False)
+
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
 show_c2(axes[0], c2_paper[0], dt=FRAME_TIME, title="paper form\n(baseline 0)")
 show_c2(axes[1], c2_ratio[0], dt=FRAME_TIME, title="ratio form\n(baseline 1)")
-off_diagonal = ~np.eye(c2_ratio.shape[-1], dtype=bool)
 sample = np.random.default_rng(SEED).choice(off_diagonal.sum(), 4000, replace=False)
-axes[2].plot((c2_ratio[0][off_diagonal] - 1)[sample], c2_paper[0][off_diagonal][sample], ".", ms=2, alpha=0.5)
-lim = np.array([c2_paper[0][off_diagonal].min(), c2_paper[0][off_diagonal].max()])
+axes[2].plot(x_all[sample], c2_per_pixel[0][off_diagonal][sample], ".", ms=2, alpha=0.4, color="tab:orange",
+             label=f"per-pixel mean, slope {slopes['per_pixel']:.2f}")
+axes[2].plot(x_all[sample], c2_paper[0][off_diagonal][sample], ".", ms=2, alpha=0.4, color="tab:blue",
+             label=f"paper form, slope {slopes['paper']:.2f}")
+lim = np.array([x_all.min(), x_all.max()])
 axes[2].plot(lim, lim, "k-", lw=1, label="equal")
 axes[2].set_xlabel("ratio form $- 1$")
-axes[2].set_ylabel("paper form")
+axes[2].set_ylabel("paper form / variant")
 axes[2].set_title("sector 1,\noff-diagonal pairs")
-axes[2].legend()
+axes[2].legend(fontsize=6, markerscale=3)
 plt.show()
 
 # %% [markdown]
-# The paper form has one exact property worth knowing: every row sums to zero, because
-# $\sum_t D(p, t) = 0$ for each pixel by construction. Its baseline therefore sits a
-# little *below* zero, by about $\beta / (\Gamma T \Delta t)$.
+# The variant fails worst on a sample that barely moves. Take frozen speckle: a movie
+# whose relaxation time is far longer than the recording. Every pixel then keeps its
+# speckle intensity, and its own time average *is* that intensity, so the per-pixel
+# fluctuation is Poisson noise alone and $C_2$ falls to about 0 off the diagonal, as if
+# the sample had decorrelated completely. The paper's form divides by the ROI's mean
+# instead, so the static speckle stays: $C_2$ sits near the contrast $\beta$ = 0.25, the
+# signature of a sample that has not moved.
+
+# %%
+frozen = sim.simulate_movie(detector, sim.stationary(RATE * 1e-4), n_frames=min(P.n_frames, 1000), dt=FRAME_TIME,
+                            seed=SEED + 5, grains_per_pixel=4, photons_per_pixel=2.0)
+frozen_c2 = {form: corr.two_time(frozen.frames, labels == 1, form=form)[0]
+             for form in ("paper", "paper_per_pixel")}
+frozen_level = {form: float(corr.g2_from_c2(c2).mean()) for form, c2 in frozen_c2.items()}
+glue("frozen_paper", float(frozen_level["paper"]), display=False)
+glue("frozen_per_pixel", float(frozen_level["paper_per_pixel"]), display=False)
+fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), constrained_layout=True)
+for ax, (form, title) in zip(axes, (("paper", "paper form"), ("paper_per_pixel", "per-pixel variant"))):
+    show_c2(ax, frozen_c2[form], dt=FRAME_TIME, title=f"frozen speckle, {title}\n"
+            f"mean off-diagonal {frozen_level[form]:.3f}", vmin=-0.05, vmax=0.4)
+plt.show()
+
+# %% [markdown]
+# Off the diagonal the paper's form gives {glue:text}`frozen_paper:.3f` (the contrast
+# is 0.25), the per-pixel variant {glue:text}`frozen_per_pixel:.3f`.
 #
 # Why would a beamline prefer the ratio form? Because the incoming flux jitters. If
 # every frame is brighter or dimmer by a common factor, the ratio form divides it out
@@ -314,22 +396,116 @@ show_c2(axes[1], corr.two_time(jittered, whole_ring, form="ratio")[0], dt=FRAME_
 plt.show()
 
 # %% [markdown]
+# ### What to divide by: static bins
+#
+# The ratio form divides each frame by the ROI's mean in that frame. That is right
+# when every pixel of the ROI has the same mean intensity. A real ROI often does not:
+# the SAXS intensity can fall steeply across a wide $q$ ring, a bright streak or the
+# edge of the beamstop's shadow can cross it. Pixels of different mean then look,
+# to the ratio form, like a speckle pattern that never changes: the off-diagonal
+# baseline rises above 1 by the spread of the means, $\langle a^2\rangle/\langle
+# a\rangle^2 - 1$, whatever the sample does.
+#
+# APS 8-ID-I's correlator (boost_corr) avoids this: before correlating, it divides
+# each frame by its own mean over *static* $q$ bins, finer than the dynamic ROI (its
+# `sqmap`), so that every pixel enters with mean 1 within its bin. `two_time` does the
+# same with `static_labels=`:
+#
+# $$ Y(p, t) = \frac{I(p, t)}{\langle I(t)\rangle_{b(p)}}, \qquad
+#    C_2(t_1, t_2) = \frac{\langle Y(p, t_1)\, Y(p, t_2)\rangle_p}
+#    {\langle Y(p, t_1)\rangle_p \langle Y(p, t_2)\rangle_p}, $$
+#
+# with $b(p)$ the static bin of pixel $p$; when the static bins are the ROIs
+# themselves this is the plain ratio form. The simplest test case: one sector whose
+# inner half is four times brighter than its outer half (two static bins), under an
+# incident flux that drifts from 50 % to 150 % over the movie.
+
+# %%
+split_q = np.median(q_map[labels == 1])
+two_levels = np.where(q_map < split_q, 4.0, 1.0)  # the inner half of each sector 4x brighter
+static_bins = corr.roi_partition(q_map, azimuth_map, q_edges=[PAPER_Q_RING[0], split_q, PAPER_Q_RING[1]],
+                                 n_sectors=18)  # each sector cut in two at split_q
+demo_frames = min(P.n_frames, 1000)  # enough for a baseline; keeps the paper preset's memory down
+noiseless = sim.simulate_movie(detector, sim.stationary(RATE), n_frames=demo_frames, dt=FRAME_TIME,
+                               seed=SEED + 6, grains_per_pixel=4, photons_per_pixel=None)
+drift = np.linspace(0.5, 1.5, demo_frames)
+drifting = np.random.default_rng(SEED + 7).poisson(
+    2.0 * drift[:, None, None] * two_levels * noiseless.frames)  # counts, (T, H, W)
+c2_plain = corr.two_time(drifting, labels == 1, form="ratio")[0]
+c2_static = corr.two_time(drifting, labels == 1, form="ratio", static_labels=static_bins)[0]
+baseline = {name: float(corr.g2_from_c2(c2)[demo_frames // 4:].mean())
+            for name, c2 in (("plain", c2_plain), ("static", c2_static))}
+glue("baseline_plain", float(baseline["plain"]), display=False)
+glue("baseline_static", float(baseline["static"]), display=False)
+
+fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.0), constrained_layout=True)
+show_c2(axes[0], c2_plain, dt=FRAME_TIME, title="ratio form", vmin=0.95, vmax=1.7)
+show_c2(axes[1], c2_static, dt=FRAME_TIME, title="ratio form,\nstatic bins", vmin=0.95, vmax=1.7)
+lag_axis = np.arange(1, demo_frames) * FRAME_TIME
+axes[2].semilogx(lag_axis, corr.g2_from_c2(c2_plain), label="ratio form")
+axes[2].semilogx(lag_axis, corr.g2_from_c2(c2_static), label="with static bins")
+axes[2].axhline(1.0, color="k", lw=0.8)
+axes[2].set_xlabel("lag $\\tau$ (s)")
+axes[2].set_ylabel("$g_2$ from $C_2$")
+axes[2].set_title("two levels,\ndrifting flux")
+axes[2].legend(fontsize=7)
+plt.show()
+
+# %% [markdown]
+# The plain ratio form settles at a baseline of {glue:text}`baseline_plain:.2f`
+# ($\langle a^2\rangle/\langle a\rangle^2$ = 17/12.5 = 1.36 for levels 4 and 1 over
+# equal halves), the form with static bins at {glue:text}`baseline_static:.3f`: only
+# the second one says that the sample has fully decorrelated. The drift itself does no
+# harm to either, since both divide frame by frame. Where the static bins are the ROI,
+# as in the rest of this book's synthetic data (every pixel of a sector has the same
+# mean), both give the same numbers.
+#
 # ### From $C_2$ back to $g_2$
 #
 # In equilibrium, $C_2$ depends only on $t_2 - t_1$, so averaging each diagonal of the
 # ratio form gives back $g_2$: the one-time correlation is a summary of the two-time
-# one, valid exactly when nothing changes.
+# one, valid exactly when nothing changes. Each lag $k$ averages $T - k$ pairs of
+# frames; `g2_with_errors` also returns that count and a standard error per lag (by
+# batch means along the diagonal, because neighbouring pairs share a slowly changing
+# speckle). With those errors the fit is weighted, and its $\chi^2_{\text{red}}$ means
+# what it says.
 
 # %%
-g2_from_c2 = corr.g2_from_c2(c2_ratio[0])  # lags 1 .. T-1 frames
-diagonal_lags = np.arange(1, g2_from_c2.size + 1) * FRAME_TIME
+g2_diag = corr.g2_with_errors(c2_ratio, max_lag=P.n_frames // 4)  # all 18 sectors, lags up to T/4
+diagonal_lags = g2_diag.lags * FRAME_TIME
 fig, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
-ax.semilogx(diagonal_lags, g2_from_c2, "-", label="mean of each diagonal of $C_2$")
+ax.errorbar(diagonal_lags, g2_diag.g2[0], yerr=g2_diag.stderr[0], fmt="-", lw=0.8, elinewidth=0.5,
+            label="mean of each diagonal of $C_2$, ± standard error")
 ax.semilogx(tau, g2[0], "o", label="multi-tau $g_2$")
+ax.set_xscale("log")
 ax.set_xlabel("lag $\\tau$ (s)")
 ax.set_ylabel("$g_2$")
 ax.legend()
 plt.show()
+
+weighted = [corr.fit_kww(diagonal_lags, g2_diag.g2[r], sigma=g2_diag.stderr[r], absolute_sigma=True,
+                         fix_alpha=1.0) for r in range(labels.max())]
+sector_rates = np.array([f.rate for f in weighted])
+quoted = np.mean([f.rate_err for f in weighted])
+understated = sector_rates.std(ddof=1) / quoted
+print(f"sector 1, weighted fit: Gamma = {weighted[0].rate:.2f} ± {weighted[0].rate_err:.2f} 1/s, "
+      f"chi2_red = {weighted[0].chi2_red:.2f}")
+print(f"18 sectors (the same truth): Gamma scatters by {sector_rates.std(ddof=1):.3f} 1/s, "
+      f"the fits quote ± {quoted:.3f} on average: {understated:.1f} times too small")
+glue("chi2_sector1", float(weighted[0].chi2_red), display=False)
+glue("chi2_mean", float(np.mean([f.chi2_red for f in weighted])), display=False)
+glue("understated", float(understated), display=False)
+
+# %% [markdown]
+# The 18 sectors are 18 independent measurements of the same dynamics (the simulated
+# sample is isotropic, every sector spans the same $q$). Their fitted rates scatter
+# {glue:text}`understated:.1f` times more than the error each fit quotes, and the mean
+# $\chi^2_{\text{red}}$ is {glue:text}`chi2_mean:.2f`, not 1. Both have one cause: the
+# per-lag errors are right one lag at a time, but neighbouring lags average nearly the
+# same frames, so their errors are strongly correlated, and least squares treats them
+# as independent. (`tests/test_g2_errors.py` measures it over 30 seeds: per-lag errors
+# within 10 % of the scatter, parameter errors 2.5-5 times too small.) Trust the
+# scatter between independent ROIs or repeated runs more than a single fit's ±.
 
 # %% [markdown]
 # ## Reading $C_2$ out of equilibrium
@@ -349,7 +525,6 @@ plt.show()
 #   $\omega = \vec q \cdot \vec v$, which draws fringes parallel to the diagonal.
 
 # %%
-duration = P.n_frames * FRAME_TIME
 scenarios = {
     "aging": sim.aging(rate0=20.0, t_age=duration / 20, exponent=1.0),
     "relaxation after shear": sim.relaxation_after_shear(rate_fast=40.0, rate_slow=0.5, tau_relax=duration / 4),
@@ -417,14 +592,18 @@ print(f"Gamma from the band width: {1 / (2 * lag_frames * FRAME_TIME):.2f} 1/s; 
 
 # %% [markdown]
 # **Exercise 3: why the rows sum to zero.** Check numerically that every row of the
-# paper-form `c2_paper[0]` sums to zero (to float32 precision), then explain it in one
-# line from the definition of $D(p, t)$.
+# per-pixel variant `c2_per_pixel[0]` sums to zero (to float32 precision), and that the
+# rows of the paper's form `c2_paper[0]` do not. Explain both in one line from the
+# definitions of $D(p, t)$.
 
 # %% tags=["hide-cell"]
-# Solution: sum over t2 of D(p, t2) is zero for each pixel, and the row sum is the
-# pixel average of D(p, t1) times that sum.
-row_sums = c2_paper[0].astype(np.float64).sum(axis=1)
-print(f"largest |row sum|: {np.abs(row_sums).max():.2e} (row values are of order {c2_paper[0].max():.2f})")
+# Solution: with each pixel's own mean, sum over t2 of D(p, t2) is zero for each pixel,
+# and the row sum is the pixel average of D(p, t1) times that sum.  With the ROI's mean
+# S, sum over t2 of D(p, t2) = T (<I(p)>_t / S - 1), which is not zero for a pixel
+# brighter or dimmer than the ROI's mean.
+for name, c2 in (("per-pixel variant", c2_per_pixel[0]), ("paper form", c2_paper[0])):
+    row_sums = c2.astype(np.float64).sum(axis=1)
+    print(f"{name}: largest |row sum| {np.abs(row_sums).max():.2e} (row values of order {c2.max():.2f})")
 
 # %% [markdown]
 # ## Summary
@@ -433,9 +612,15 @@ print(f"largest |row sum|: {np.abs(row_sums).max():.2e} (row values are of order
 #   ring $0.019 < q < 0.029$ nm$^{-1}$.
 # - In equilibrium, $g_2(\tau) = 1 + \beta e^{-2\Gamma\tau}$ (Siegert); a fit gives the
 #   contrast $\beta$ and the rate $\Gamma$, and diffusion shows as $\Gamma \propto q^2$.
-# - $C_2(t_1, t_2)$ keeps both times. The paper's form correlates per-pixel normalised
-#   fluctuations (baseline 0, rows sum to zero); the ratio form of beamline software
-#   normalises each frame (baseline 1, immune to flux jitter).
+# - $C_2(t_1, t_2)$ keeps both times. The paper's form correlates fluctuations
+#   normalised by the time-averaged SAXS intensity of a $q$ bin (baseline 0, frozen
+#   speckle stays at the contrast); dividing each pixel by its own mean instead is a
+#   different quantity (rows sum to zero, frozen speckle looks decorrelated). The
+#   ratio form of beamline software normalises each frame (baseline 1, immune to flux
+#   jitter), and with static bins, as at APS, it also ignores uneven mean intensity
+#   inside an ROI.
+# - $g_2$ from $C_2$ comes with per-lag errors; a weighted fit's ± is still too small,
+#   because neighbouring lags share frames.
 # - Band width, its change along the diagonal, squares and fringes are the features to
 #   read in a $C_2$.
 #
