@@ -20,9 +20,12 @@
 #
 # ## Overview
 #
-# The AI-NERD autoencoder learned from thousands of real two-time correlations. Their
-# raw data cannot be downloaded, so this book trains on synthetic ones whose truth is
-# known, made by the simulator of chapter 1. In this chapter you will:
+# The AI-NERD autoencoder learned from thousands of real two-time correlations. The
+# paper's Data Availability statement gives a download link for its raw XPCS and
+# rheology data (at anl.box.com), but this book does not depend on them: the machines
+# that build and test it cannot reach that site, and synthetic data whose truth is
+# known let every step be checked. So this book trains on synthetic correlations made
+# by the simulator of chapter 1. In this chapter you will:
 #
 # 1. meet a library of seven behaviours: five classes ordered by relaxation rate, as
 #    in the paper's classes 0-4, plus heterodyne fringes and avalanches;
@@ -122,7 +125,9 @@ metadata[["experiment_id", "c2_index", "crop_offset", "label", "name", "rate_mea
 # Each row says where a crop came from: the map (`c2_index`), where along its
 # diagonal (`crop_offset`, in frames), and the truth of the dynamics: the label, the
 # relaxation rate $\Gamma$ at the ROI's mean $q$ (`rate_mean`, 1/s), the sector,
-# and more.
+# and more. The `sector` column is an index, 0-17; sector index $s$ is the ROI with
+# label $s + 1$, and the text and figures of this book number sectors 1-18, as the
+# ROI labels of chapter 1 do.
 
 # %% [markdown]
 # ### Where the crops come from
@@ -150,7 +155,8 @@ plt.show()
 # %%
 class_gallery(crops, metadata.label.to_numpy(), per_class=3, seed=SEED,
               class_names=[f"{label}: {name}" for label, name in enumerate(scenarios.CLASS_NAMES)],
-              captions=[f"Γ = {rate:.2g}/s, sector {sector}" for rate, sector in zip(metadata.rate_mean, metadata.sector)])
+              captions=[f"Γ = {rate:.2g}/s, sector {sector + 1}"  # sectors numbered 1-18, as the ROI labels
+                        for rate, sector in zip(metadata.rate_mean, metadata.sector)])
 plt.show()
 
 # %% [markdown]
