@@ -51,11 +51,12 @@
 # | the trained encoder | chapter 3 (this chapter trains or loads it on its own) |
 # | k-means, the idea of a 2-D embedding | any machine-learning introduction |
 #
-# Time to run: about three minutes at `fast` once chapter 3's model is cached (UMAP
-# compiles itself on first use, about 15 s; the evaluation builds a small library
-# per photon rate and scores five methods on each, about two minutes on two CPU
-# cores); at `class`, two more trainings (seeds 1 and 2) and larger libraries: tens
-# of minutes on a GPU.
+# Time to run: three to five minutes at `fast` on two CPU cores once chapter 3's
+# model is cached (UMAP compiles itself on first use, about 15 s). Most of it is the
+# evaluation, which builds a small library per photon rate and scores five methods
+# on each: two to four minutes, measured on two cores shared with other work. At
+# `class`, two more trainings (seeds 1 and 2) and larger libraries: tens of minutes
+# on a GPU.
 
 # %% tags=["parameters"]
 import os
@@ -315,9 +316,9 @@ lift.round(3)
 # {glue:text}`train_photons` photons per pixel per frame only. At lower rates it meets
 # noise, and a diagonal lift, it never saw in training: a fall of its score there is
 # partly a mismatch of training and test conditions, which training at the rate
-# evaluated (or across rates) would remove. That costs one more training per rate, no
-# budget the `fast` preset has; it is the next step at `class` (see *Going further*
-# below). This run evaluates {glue:text}`train_seeds_text`.
+# evaluated (or across rates) would remove. That costs one more training per rate, a
+# budget the `fast` preset does not have; no preset does it yet, and *Going further*
+# below says how. This run evaluates {glue:text}`train_seeds_text`.
 
 # %%
 models = [model] + [trained_autoencoder(P, SEED + s, device=DEVICE, progress=False)[0]
@@ -383,8 +384,10 @@ def where_it_breaks(table, method):
     """The brightest photon rate at which a method's mean rate-class ARI falls below BROKEN."""
     rows = table[(table["method"] == method) & (table["metric"] == RATE)].sort_values("photons", ascending=False)
     broken = rows[rows["mean"] < BROKEN]
-    name = evaluation.METHOD_NAMES[method]
-    return f"{name} holds at every rate" if broken.empty else f"{name} breaks at {photons(broken['photons'].iloc[0])}"
+    name, s = evaluation.METHOD_NAMES[method], "" if method == "pixels" else "s"  # "the raw pixels break"
+    if broken.empty:
+        return f"{name} hold{s} at every rate"
+    return f"{name} break{s} at {photons(broken['photons'].iloc[0])}"
 
 
 glue("rate_verdicts", rate_sentences(sweep_table), display=False)

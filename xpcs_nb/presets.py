@@ -8,7 +8,7 @@ Three presets:
   channels-last and bf16, about three times longer in float32. From scratch this way
   the test error fell below the mean image's (0.0114) within about 4,700 crops.
   Chapter 4 evaluates at 10, 1 and 0.3 photons per pixel on 8 large C2 per label,
-  with chapter 3's one trained encoder (about 2 minutes, the libraries built).
+  with chapter 3's one trained encoder: 2-4 minutes on 2 shared cores, libraries built.
 * ``class`` -- the default for a reader with one GPU on a JupyterHub; chapter 4
   evaluates at four photon rates on 40 C2 per label, with three training seeds.
 * ``paper`` -- the AI-NERD paper's scale (5000-frame C2, 400,000 augmented crops,

@@ -103,8 +103,11 @@ def verdict_sentence(table: pd.DataFrame, metric: str, photons, *, reference: st
     >>> tidy = pd.DataFrame(dict(method=["trained", "untrained", "pca"], photons=1.0, diagonal="keep",
     ...                          metric="rate-class ARI", mean=[0.98, 0.54, 0.97], std=[0.01, 0.2, 0.01],
     ...                          n=5, over=""))
-    >>> verdict_sentence(tidy, "rate-class ARI", 1.0)
-    'the trained encoder (0.98 ± 0.01) is better than the untrained network (0.54 ± 0.20) and no better than PCA (0.97 ± 0.01)'
+    >>> subject, judged = verdict_sentence(tidy, "rate-class ARI", 1.0).split(" is ")
+    >>> subject
+    'the trained encoder (0.98 ± 0.01)'
+    >>> judged
+    'better than the untrained network (0.54 ± 0.20) and no better than PCA (0.97 ± 0.01)'
     """
     rows = table[(table["metric"] == metric) & (table["photons"] == photons)]
     if diagonal is not None:
