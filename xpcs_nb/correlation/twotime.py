@@ -237,6 +237,7 @@ def two_time(
             raise ValueError('static_labels has no meaning for form="paper_per_pixel" (each pixel is its own bin)')
         static = _static_bins(frames2d, rois, static_labels, frames.shape[1:], n_out * bin_frames, bin_frames,
                               dtype, chunk_pixels, form)
+        rois = static.rois  # each ROI's pixels grouped by static bin: a chunk holds a few runs of one bin each
 
     out = np.empty((len(rois), n_out, n_out), dtype=dtype)
     gemm = None if device is None else _TorchGram(device, dtype, n_out)
@@ -274,7 +275,9 @@ class _StaticBins:
     ``inv_frame (T', m)`` = 1 / M_b(t) (each frame's mean over bin b; 1 where it is 0).
     """
 
-    def __init__(self, ids: list[np.ndarray], form: str, inv_mean=None, inv_frame=None) -> None:
+    def __init__(self, rois: list[np.ndarray], ids: list[np.ndarray], form: str, inv_mean=None,
+                 inv_frame=None) -> None:
+        self.rois = rois
         self.ids = ids
         self.form = form
         self.inv_mean = inv_mean
@@ -285,8 +288,11 @@ class _StaticBins:
         sid = self.ids[r][offset:offset + x.shape[1]]
         if self.form == "paper":
             np.multiply(x, self.inv_mean[sid].astype(x.dtype), out=x)
-        else:
-            np.multiply(x, np.take(self.inv_frame, sid, axis=1).astype(x.dtype, copy=False), out=x)
+            return x
+        # sid is sorted: one in-place broadcast multiply per run of one static bin
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(sid)) + 1, [sid.size]))
+        for a, b in zip(starts[:-1], starts[1:]):
+            x[:, a:b] *= self.inv_frame[:, sid[a]:sid[a] + 1]
         return x
 
 
@@ -294,13 +300,15 @@ def _static_bins(frames2d, rois, static_labels, frame_shape, n_used, bin_frames,
                  form) -> _StaticBins:
     """One pass over the static bins' pixels: their per-frame sums -> the divisors."""
     flat = _check_labels_named(static_labels, frame_shape)
-    ids = []
+    ids, grouped = [], []
     for r, idx in enumerate(rois):
         s = flat[idx]
         if np.any(s <= 0):
             raise ValueError(f"static_labels: {int(np.sum(s <= 0))} pixel(s) of ROI {r + 1} lie in no static bin "
                              "(static label 0); every labelled pixel needs one")
-        ids.append(s - 1)
+        order = np.argsort(s, kind="stable")
+        grouped.append(idx[order])
+        ids.append(s[order] - 1)
     bins = _roi_pixels(flat.reshape(frame_shape), frame_shape, name="static_labels")
     n_out = n_used // bin_frames
     sums = np.zeros((n_out, len(bins)), dtype=np.float64)
@@ -314,10 +322,10 @@ def _static_bins(frames2d, rois, static_labels, frame_shape, n_used, bin_frames,
         for r, s in enumerate(ids):
             if np.all(mean[s] == 0):
                 raise ValueError(f"labels: ROI {r + 1} holds no photon in any frame (its mean intensity S is 0)")
-        return _StaticBins(ids, form, inv_mean=inv)
+        return _StaticBins(grouped, ids, form, inv_mean=inv)
     per_frame = sums / counts
     per_frame[per_frame <= 0] = 1.0  # as boost_corr: a bin without photons is left as it is
-    return _StaticBins(ids, form, inv_frame=np.ascontiguousarray(1.0 / per_frame).astype(dtype))
+    return _StaticBins(grouped, ids, form, inv_frame=np.ascontiguousarray(1.0 / per_frame).astype(dtype))
 
 
 def _check_labels_named(static_labels, frame_shape) -> np.ndarray:
