@@ -288,3 +288,10 @@ def test_errors_on_test_split_seed(monkeypatch, value, accepted, fragment):
 def test_get_preset_name_kind():
     with pytest.raises(ArgumentTypeError, match=r"name must be a preset name such as 'fast', got True \(bool\)"):
         get_preset(True)
+
+
+def test_checkpoint_dir_names_a_training_seed_other_than_the_data_seed(data_root):
+    assert pipeline.checkpoint_dir("fast", seed=0, train_seed=0) == pipeline.checkpoint_dir("fast", seed=0)
+    assert pipeline.checkpoint_dir("fast", seed=0, train_seed=2).name.endswith("_seed0_train2")
+    with pytest.raises(ValueError):
+        pipeline.checkpoint_dir("fast", train_seed=-1)

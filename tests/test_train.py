@@ -203,3 +203,42 @@ def test_training_without_checkpoints_runs_and_learns(data):
     history = train(small_model(), train_ds, val_ds, no_files)
     assert all(math.isfinite(loss) for loss in history.train_loss + history.val_loss)
     assert history.val_loss[-1] < history.val_loss[0]
+
+
+def test_batch_losses_are_recorded_and_a_hand_written_loop_reproduces_them(data, tmp_path):
+    """One loss per optimiser step, whose crop-weighted mean is the epoch's loss; the
+    twenty lines of chapter 3 (same seed, batches, optimiser and schedule) give the
+    same numbers, bit for bit in float32 on the CPU."""
+    train_ds, _ = data
+    history = train(small_model(), train_ds, None, config(tmp_path, epochs=2, half_cycle_epochs=1))
+    assert len(history.batch_loss) == 2 * 3  # 24 crops in batches of 8, two epochs
+    assert sum(history.batch_loss[:3]) / 3 == pytest.approx(history.train_loss[0], rel=1e-6)
+
+    model = small_model()  # the same initial weights
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    scheduler = torch.optim.lr_scheduler.CyclicLR(optimizer, base_lr=3e-4, max_lr=3e-3, step_size_up=3,
+                                                  mode="triangular2", cycle_momentum=False)
+    seed_everything(0)  # dropout masks, as train() does
+    loader = torch.utils.data.DataLoader(train_ds, batch_size=8, shuffle=True,
+                                         generator=torch.Generator().manual_seed(0))
+    by_hand = []
+    for _ in range(2):
+        model.train()
+        for (images,) in loader:
+            optimizer.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.mse_loss(model(images), images)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            by_hand.append(loss.item())
+    assert by_hand == history.batch_loss
+
+
+def test_a_history_from_an_older_checkpoint_has_no_batch_losses():
+    from dataclasses import asdict
+
+    from xpcs_nb.train import History
+
+    saved = asdict(History(epoch=[1], train_loss=[0.1], val_loss=[0.2], lr=[1e-3], seconds=[1.0]))
+    del saved["batch_loss"]  # written before per-batch losses were recorded
+    assert History(**saved).batch_loss == []

@@ -109,11 +109,13 @@ def copy_published_weights(model: Autoencoder) -> list[str]:
     return copied
 
 
-def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, tag: str = "main") -> Path:
+def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, tag: str = "main",
+                   train_seed: int | None = None) -> Path:
     """Where :func:`trained_autoencoder` keeps ``last.pt`` and ``best.pt``.
 
     ``generated_dir(preset)/autoencoder_<tag>_<start_from>_latent<latent_size>_seed<seed>``,
-    e.g. ``autoencoder_sweep_scratch_latent16_seed1``. ``tag`` names the run inside the
+    e.g. ``autoencoder_sweep_scratch_latent16_seed1``, with ``_train<train_seed>`` added
+    when a training seed other than ``seed`` is given. ``tag`` names the run inside the
     preset's folder; it must be a plain name, so no tag can lead outside it:
 
     >>> checkpoint_dir("fast", tag="../../elsewhere")  # doctest: +ELLIPSIS
@@ -125,28 +127,36 @@ def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, t
     seed = check_seed(seed)
     latent_size = check_int(latent_size, "latent_size", minimum=1)
     tag = _check_tag(tag)
-    return generated_dir(p.name) / f"autoencoder_{tag}_{p.start_from}_latent{latent_size}_seed{seed}"
+    train_seed = seed if train_seed is None else check_seed(train_seed)
+    suffix = "" if train_seed == seed else f"_train{train_seed}"
+    return generated_dir(p.name) / f"autoencoder_{tag}_{p.start_from}_latent{latent_size}_seed{seed}{suffix}"
 
 
 def trained_autoencoder(preset: Preset | str, seed: int = 0, latent_size: int = 64, *, epochs: int | None = None,
                         n_train: int | None = None, tag: str = "main", device: str = "auto",
-                        progress: bool = True) -> tuple[Autoencoder, History]:
+                        progress: bool = True, train_seed: int | None = None) -> tuple[Autoencoder, History]:
     """The published architecture trained on the preset's library; best validation weights.
 
     Starts from random weights, or from the paper's (``Preset.start_from ==
     "published"``, see :func:`copy_published_weights`). Trains only what is missing:
     a finished run is loaded from its checkpoint, an interrupted one resumes. Returns
     the model in eval mode on the CPU and the training history.
+
+    ``seed`` fixes the data (library, split, augmentation) and, unless ``train_seed``
+    is given, the training too (initial weights, dropout, batch order); ``train_seed``
+    repeats a training on the same data with other random draws, as seed error bars
+    need.
     """
     p = _preset(preset)
-    folder = checkpoint_dir(p, seed, latent_size, tag)  # checks seed, latent_size and tag
+    folder = checkpoint_dir(p, seed, latent_size, tag, train_seed)  # checks the seeds, latent_size and tag
+    train_seed = seed if train_seed is None else train_seed
     epochs = p.epochs if epochs is None else check_int(epochs, "epochs", minimum=1)
     train_images, val_images = augmented_sets(p, seed, n_train=n_train)
     config = TrainConfig(epochs=epochs, batch_size=p.batch_size,
-                         lr=p.learning_rate, loss="mse", seed=seed, device=device,
+                         lr=p.learning_rate, loss="mse", seed=train_seed, device=device,
                          half_cycle_epochs=p.half_cycle_epochs, progress=progress,
                          checkpoint_dir=folder)
-    torch.manual_seed(seed)  # the initial weights
+    torch.manual_seed(train_seed)  # the initial weights
     model = Autoencoder(latent_size=latent_size)
     if p.start_from == "published":
         copy_published_weights(model)

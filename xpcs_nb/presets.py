@@ -68,6 +68,7 @@ class Preset:
     latent_sweep: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # Supp. Fig. 2
     sweep_items: int | None = None  # training images per model of the sweep
     sweep_epochs: int = 10
+    sweep_seeds: int = 3  # training seeds per latent size of the sweep (its error bars)
     start_from: str = "scratch"  # "scratch" (the paper, every preset) or "published": fine-tune the paper's weights
     # chapter 5: the synthetic rheo-XPCS experiment
     rheo_c2_method: str = "movie"  # "movie" (photons simulated) or "analytic" (expected C2 plus noise)
@@ -108,7 +109,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256,
                    library_per_class=6, train_items=1536, val_items=128, epochs=4, batch_size=32,
-                   half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=256, sweep_epochs=1,
+                   half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=320, sweep_epochs=2, sweep_seeds=2,
                    start_from="scratch", rheo_c2_method="analytic",
                    eval_photons=(10.0, 1.0, 0.3), eval_per_class=8, eval_train_seeds=1),
     "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,

@@ -114,7 +114,9 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
                   initial=state.history.epochs_done, total=config.epochs, disable=not config.progress)
     for epoch in epochs:
         started = time.perf_counter()
-        train_loss = train_one_epoch(state, train_loader, loss_fn, runtime, config.progress, epoch=epoch + 1)
+        batch_losses: list[torch.Tensor] = []
+        train_loss = train_one_epoch(state, train_loader, loss_fn, runtime, config.progress, epoch=epoch + 1,
+                                     batch_losses=batch_losses)
         val_loss = math.nan
         if val_loader is not None:
             val_loss = evaluate(model, val_loader, loss_fn, runtime, epoch=epoch + 1)
@@ -122,7 +124,8 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
         if val_loader is not None:
             _check_loss(val_loss, "validation", epoch + 1)
         lr = state.scheduler.get_last_lr()[0]
-        is_best = state.history.record(train_loss, val_loss, lr, time.perf_counter() - started)
+        is_best = state.history.record(train_loss, val_loss, lr, time.perf_counter() - started,
+                                       batch_losses=torch.stack(batch_losses).tolist())
         if config.checkpoint_dir is not None:
             if is_best:
                 save_weights(model, config.checkpoint_dir / BEST_WEIGHTS)
@@ -132,8 +135,11 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
 
 
 def train_one_epoch(state: TrainingState, loader: DataLoader, loss_fn: nn.Module, runtime: Runtime,
-                    progress: bool = False, epoch: int = 1) -> float:
+                    progress: bool = False, epoch: int = 1, batch_losses: list | None = None) -> float:
     """One pass over ``loader``, an optimiser step per batch; mean loss per crop.
+
+    ``batch_losses``, when given, receives each batch's loss as a detached 0-d tensor
+    (on the training device: no sync per batch).
 
     The schedule steps only after batches where the optimiser stepped: with fp16 the
     gradient scaler skips the step of a batch whose gradients overflowed (and lowers
@@ -142,7 +148,11 @@ def train_one_epoch(state: TrainingState, loader: DataLoader, loss_fn: nn.Module
     state.model.train()
     total_loss = torch.zeros((), device=runtime.device)  # summed on the device: no sync per batch
     n_images = 0
-    for index, batch in enumerate(tqdm(loader, desc="batches", leave=False, disable=not progress)):
+    # The bar counts batches beside the loader rather than wrapping it: tqdm.auto's
+    # wrapper opens an iterator of its own (drawing from the loader's generator and,
+    # with workers, starting them) that the loop never uses.
+    bar = tqdm(total=len(loader), desc="batches", leave=False, disable=not progress)
+    for index, batch in enumerate(loader):
         images = _to_device(batch, runtime, f"training batch {index} of epoch {epoch}")
         state.optimizer.zero_grad(set_to_none=True)
         with runtime.autocast():
@@ -152,7 +162,11 @@ def train_one_epoch(state: TrainingState, loader: DataLoader, loss_fn: nn.Module
         if _scaled_step(state):
             state.scheduler.step()
         total_loss += loss.detach() * len(images)
+        if batch_losses is not None:
+            batch_losses.append(loss.detach().float())
         n_images += len(images)
+        bar.update()
+    bar.close()
     return total_loss.item() / n_images
 
 
