@@ -203,7 +203,14 @@ def two_time(
     most 512 MiB (in the frames' dtype; none when the ROI is one run of pixels)
     and one chunk of ``T' x chunk_pixels`` values; with ``static_labels`` also
     the per-frame bin sums (T' x m float64).  The CPU path runs at the speed of a
-    plain SSYRK on the same frames x pixels (``benchmarks/bench_correlation.py``).
+    plain SSYRK on the same frames x pixels (``benchmarks/bench_correlation.py``);
+    ``static_labels`` adds one read of the frames (measured 0.76 of a plain SSYRK at
+    2,000 frames, one thread, on a shared machine; the read's share falls as 1/T').
+
+    The paper form is computed as G / (N S^2) - (y(t1) + y(t2)) / (N S) + 1 (module
+    docstring), so in float32 its rounding error is that of numbers near 1 + beta
+    (about 1e-6 absolute), not relative to C2 itself; use float64 to resolve a C2
+    much smaller than that.
 
     Examples
     --------
