@@ -8,6 +8,7 @@ autoencoder is always judged against what a simpler method achieves.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_score
 
-from xpcs_nb.correlation import diagonal_means, fit_kww
+from xpcs_nb.correlation import UnweightedFitWarning, diagonal_means, fit_kww
 from xpcs_nb.latent._inputs import as_crops, as_labels, as_latents, check_count
 from xpcs_nb.latent.clusters import cluster
 from xpcs_nb.validation import ArgumentTypeError, check_choice, check_int, check_seed, describe
@@ -63,7 +64,9 @@ def _exponential_relaxation_time(profile: np.ndarray) -> float:
     """1 / Gamma of ``baseline + beta exp(-2 Gamma k)`` fitted to lags k = 1, 2, ...; NaN on failure."""
     lags = np.arange(1, profile.size + 1)
     try:
-        return fit_kww(lags, profile, fix_alpha=1.0).relaxation_time
+        with warnings.catch_warnings():  # only the fitted time is used, never its chi2_red
+            warnings.simplefilter("ignore", UnweightedFitWarning)
+            return fit_kww(lags, profile, fix_alpha=1.0).relaxation_time
     except (RuntimeError, ValueError):
         return float("nan")
 
