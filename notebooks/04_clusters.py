@@ -247,8 +247,9 @@ print(f"7-label ARI, trained {ari7_trained.mean():.3f} ± {ari7_trained.std():.3
 # follow from the physics of the library, not from this run:
 #
 # 1. The five rate classes differ in one number, the relaxation rate, and at the
-#    library's photon rate their bands differ in width plainly enough that any
-#    image method sorts them: they fill most of the score.
+#    library's photon rate their bands differ plainly in width: sorting them needs
+#    no training (the next section measures how little), and they fill most of the
+#    score.
 # 2. Heterodyne fringes and avalanche blocks are *shapes* that ride on any rate. A
 #    k-means cluster is a blob around a centre; a fringed slow crop sits closer to a
 #    plain slow crop than to a fringed fast one, so these two labels scatter over the
@@ -274,9 +275,9 @@ print(f"7-label ARI, trained {ari7_trained.mean():.3f} ± {ari7_trained.std():.3
 # - **Shape families (5 heterodyne, 6 avalanche) by retrieval.** What a user of the
 #   paper's similarity search needs is that a crop's nearest neighbours share its
 #   shape. For each family crop, precision@k is the share of its k nearest
-#   neighbours (k = {glue:text}`retrieval_k`) in feature space that belong to its family, against chance (the
-#   family's share of the crops); crops cut from the query's own large $C_2$ never
-#   count as found. A crop of an avalanche $C_2$ whose frames miss the avalanche shows
+#   neighbours (k = {glue:text}`retrieval_k`) in feature space that belong to its
+#   family, against chance (the family's share of the crops); crops cut from the
+#   query's own large $C_2$ never count as found. A crop of an avalanche $C_2$ whose frames miss the avalanche shows
 #   plain relaxation and counts as its rate class.
 # - **Every method side by side**: the trained encoder, the same network untrained
 #   (what the architecture gives by itself), PCA, raw pixels, and a fitted relaxation
