@@ -50,11 +50,14 @@
 # | the crops, their scaling and augmentation | chapter 2 |
 # | convolution, max-pooling, ReLU, a training loop in PyTorch | the PyTorch "60 minute blitz" or any deep-learning course |
 #
-# Time to run: about six minutes at `fast` on an idle 2-core CPU with bf16 (a minute
-# for the loop by hand and its repeat through `xpcs_nb.train`, three for the main
-# model, two for the sweep; longer in float32 or on a busy machine); at `class`, minutes to tens of minutes on one GPU
-# (not measured); at `paper`, hours on a GPU. Trained weights are cached under `data/generated/`, so a rerun
-# only loads them (the loop by hand always runs).
+# Time to run: about six to seven minutes at `fast` on an idle 2-core CPU with bf16,
+# estimated from its 33 training images per second: a minute for the loop by hand and
+# its repeat through `xpcs_nb.train`, three for the main model, two for the sweep;
+# longer in float32 or on a busy machine (13 minutes measured on a 2-core CPU shared
+# with two other jobs, the main model loaded from the cache). At `class`, minutes to
+# tens of minutes on one GPU (not measured); at `paper`, hours on a GPU. Trained
+# weights are cached under `data/generated/`, so a rerun only loads them (the loop by
+# hand always runs).
 
 # %% tags=["parameters"]
 import os
@@ -248,7 +251,7 @@ print(f"by hand: {len(losses_by_hand)} steps in {time.perf_counter() - started:.
 # `History` records the loss of every batch (`history.batch_loss`), so the two
 # curves can be laid over each other.
 
-# %% mystnb={"figure": {"caption": "The loss of every training step, from the twenty lines above (line) and from `xpcs_nb.train` on the same seed (dots). The two coincide: the package runs the same loop, plus validation, checkpoints and checks.", "name": "fig-loop-by-hand"}}
+# %% mystnb={"figure": {"caption": "The loss of every training step, from the twenty lines above (line) and from `xpcs_nb.train` on the same seed (dots); the title gives the largest difference between the two. The package runs the same loop, plus validation, checkpoints and checks.", "name": "fig-loop-by-hand"}}
 torch.manual_seed(SEED)
 packaged = Autoencoder()
 demo_history = train(packaged, demo_images, None, demo_config)
@@ -327,9 +330,8 @@ glue("train_images_seen", history.epochs_done * len(train_images), display=False
 #
 # One crop of every label, each from the test split where it has one, else from the
 # validation split (the model never trained on either), else from the training
-# split; the title names the split. At `fast` the split, made whole experiments at a
-# time from a small library, leaves some labels out of the test and validation
-# splits.
+# split; the title names the split. The split keeps whole experiments together, so
+# with a small library a label can be missing from the test and validation splits.
 
 # %% mystnb={"figure": {"caption": "One crop of every label (top) and the model's reconstruction (bottom); each title names the split the crop comes from.", "name": "fig-reconstructions"}}
 crops, metadata, splits = crop_splits(P, SEED)
@@ -340,7 +342,7 @@ for label, name in enumerate(CLASS_NAMES):
         rows = rows[metadata.label.to_numpy()[rows] == label]
         if rows.size:
             examples.append(int(rows[0]))
-            titles.append(f"{name}\n({split})")
+            titles.append(f"{name.replace(' ', chr(10), 1)}\n({split})")
             break
 inputs = np.stack([crops[i] for i in examples])
 outputs = latent.decode(model, latent.encode(model, inputs))
@@ -348,7 +350,7 @@ crop_grid(np.concatenate([inputs, outputs]), n_cols=len(examples), titles=titles
           row_labels=["input", "reconstruction"])
 plt.show()
 glue("n_labels", len(CLASS_NAMES), display=False)
-from_split = pd.Series([t.split("(")[1].rstrip(")") for t in titles]).value_counts()
+from_split = pd.Series([t.rsplit("(", 1)[1].rstrip(")") for t in titles]).value_counts()
 glue("labels_from_splits", ", ".join(f"{n} from {s}" for s, n in from_split.items()), display=False)
 
 # %% [markdown]
@@ -379,7 +381,7 @@ for size in P.latent_sweep:
 sweep = pd.DataFrame(rows, columns=["latent size", "training seed", "test MSE"])
 summary = sweep.groupby("latent size")["test MSE"].agg(["mean", "std"]).reset_index()
 
-fig, ax = plt.subplots(figsize=(0.75 * PAGE_WIDTH, 3.4), layout="constrained")
+fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.4), layout="constrained")
 ax.errorbar(summary["latent size"], summary["mean"], yerr=summary["std"], fmt="o-", capsize=4,
             label=f"autoencoder, mean ± std over {P.sweep_seeds} seeds")
 ax.axhline(errors["mean_image_mse"], color="k", ls="--", label="mean training image")
@@ -387,7 +389,7 @@ ax.set_xscale("log", base=2)
 ax.set_xlabel("latent size")
 ax.set_ylabel("test MSE per pixel")
 ax.set_title(f"{P.sweep_epochs} epoch(s) of {P.sweep_items or 'all'} images per model")
-ax.legend()
+ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small")
 plt.show()
 
 # %%
@@ -496,14 +498,15 @@ print(f"largest asymmetry: {asymmetry:.1%} of the output's range")
 # "published")` makes `trained_autoencoder` copy them in before training. Train
 # with a tag of its own (so the cache keeps it apart from the main run) for one epoch
 # of a few hundred images, and compare its test error with the model trained from
-# scratch and with the mean image. What does the published network bring that our
-# short training from scratch does not?
+# scratch and with the mean image. Does the published start help on our crops? If
+# not, why might it not?
 
 # %% tags=["hide-cell"]
 # Solution: one short epoch of 8 batches from the published weights (well under a
-# minute at `fast`). The published convolutions were trained on real C2 crops; how
-# far that start carries on our synthetic crops, against the full run from scratch,
-# depends on the preset, so read the numbers rather than expecting an answer.
+# minute at `fast`). Read the numbers rather than expecting an answer. One reason a
+# published start can begin badly: its output spans only about 0.52 .. 0.67 (the
+# figure of the real crop above), and a few steps at the bottom of the learning-rate
+# cycle do not stretch it to our crops' [0, 1]; try more epochs.
 tuned, _ = trained_autoencoder(P.with_(start_from="published"), SEED, epochs=1, n_train=8 * P.batch_size,
                                tag="finetune", device=DEVICE, progress=False)
 tuned_errors = errors_on_test_split(tuned, P, SEED)
