@@ -12,6 +12,11 @@ One file per concept:
   private kernel both correlators read through);
 - :mod:`.twotime`: two-time C2 in the paper's form (q-binned mean), its per-pixel
   variant and the APS ratio form, optionally with static bins (:func:`two_time`);
+- :mod:`.sources`: frame stacks on disk (HDF5, ``.npy``, raw) read a block of frames
+  at a time (:func:`open_frames`); :mod:`.streamed` correlates them with two blocks
+  in memory;
+- :mod:`.sparse`: photon-sparse frames, a CSR matrix (T, H*W) or an event list
+  (:func:`photon_events`), correlated without densifying;
 - :mod:`.multitau`: multi-tau one-time g2 (:func:`multi_tau_g2`);
 - :mod:`.diagonals`: means along the diagonals of C2 (:func:`diagonal_means`,
   :func:`g2_from_c2`, :func:`g2_with_errors` with per-lag standard errors and pair
@@ -29,6 +34,8 @@ from .diagonals import G2WithErrors, diagonal_means, g2_from_c2, g2_with_errors
 from .kww import KWWFit, UnweightedFitWarning, fit_kww, kww
 from .multitau import multi_tau_g2, multi_tau_lags
 from .roi import azimuth_map, q_map, roi_bounds, roi_partition, roi_table
+from .sources import FrameSource, open_frames
+from .sparse import photon_events
 from .twotime import FORMS, two_time
 
 __all__ = [
@@ -39,6 +46,9 @@ __all__ = [
     "roi_table",
     "FORMS",
     "two_time",
+    "FrameSource",
+    "open_frames",
+    "photon_events",
     "multi_tau_lags",
     "multi_tau_g2",
     "diagonal_means",

@@ -59,12 +59,16 @@ import math
 import warnings
 
 import numpy as np
+import scipy.sparse as _sp
 from scipy.linalg import blas as _blas
 
 from xpcs_nb.validation import check_choice, check_int
 
 from .pixels import _check_frames, _default_chunk, _roi_chunks, _roi_pixels
 from .roi import _check_labels
+from .sources import FrameSource
+from .sparse import _check_sparse_frames, _sparse_gram
+from .streamed import _streamed_gram
 
 __all__ = ["FORMS", "two_time"]
 
@@ -149,15 +153,22 @@ def two_time(
     chunk_pixels: int | None = None,
     device=None,
     static_labels: np.ndarray | None = None,
+    block_frames: int | None = None,
 ) -> np.ndarray:
     """Two-time correlation C2 of every ROI.
 
     Parameters
     ----------
-    frames : (T, H, W)
+    frames : (T, H, W), a FrameSource, or a scipy.sparse matrix (T, H*W)
         Photon counts (any integer or float dtype, never negative, no NaN/inf in a
         labelled pixel; pixels outside every ROI are never read, so detector gaps
-        marked NaN there do no harm).
+        marked NaN there do no harm).  A :class:`~xpcs_nb.correlation.FrameSource`
+        (:func:`~xpcs_nb.correlation.open_frames`: HDF5, ``.npy``, raw) is read in
+        blocks of ``block_frames``, never whole.  A sparse matrix (row t = frame t,
+        column y * W + x = pixel (y, x); e.g. from
+        :func:`~xpcs_nb.correlation.photon_events`) is correlated without being
+        made dense.  Both give the same C2 as the array (to float32 rounding) and
+        take neither ``device`` nor ``static_labels``.
     labels : (H, W) int or bool
         ROI labels 1..n (0 = no ROI), e.g. from :func:`roi_partition`; a boolean
         mask is one ROI.  Every label 1..n must have pixels.
@@ -189,6 +200,9 @@ def two_time(
         default), thin q-rings over all azimuths (the paper's words read
         literally: ``roi_partition(q, phi, edges, n_sectors=1)``), or anything in
         between.  A bin may reach outside the ROIs: all its pixels are averaged.
+    block_frames : int, optional
+        Frames (after binning) per block read from a FrameSource; default: a
+        block of the labelled pixels holds ~64 MiB of ``dtype``.
 
     Returns
     -------
@@ -225,6 +239,15 @@ def two_time(
     >>> bool(abs(g2_from_c2(paper).mean()) < 0.01)  # the paper form: baseline 0
     True
     """
+    if isinstance(frames, FrameSource) or _sp.issparse(frames):
+        form = check_choice(form, "form", FORMS)
+        if device is not None or static_labels is not None:
+            raise ValueError("device and static_labels take frames as an array; got them with "
+                             f"{type(frames).__name__} frames (pass device=None, static_labels=None)")
+        out, frame_sums, n_pix = _gram_of_large(frames, labels, form, bin_frames, dtype, block_frames)
+        for r in range(out.shape[0]):
+            _finish_roi(out, r, form, int(n_pix[r]), frame_sums[r], None)
+        return out
     frames = _check_frames(frames)
     form = check_choice(form, "form", FORMS)
     n_frames = frames.shape[0]
@@ -273,6 +296,34 @@ def two_time(
             n_pix = 0
             frame_sum[:] = 0
     return out
+
+
+def _gram_of_large(frames, labels, form: str, bin_frames, dtype, block_frames):
+    """G = X X^T of every ROI (lower triangle filled) from a FrameSource or sparse frames.
+
+    Returns ``out (n_roi, T', T')`` of ``dtype``, ``frame_sums (n_roi, T')`` float64
+    (sum_p I(p, t)) and ``n_pix (n_roi,)``, the pixels counted.
+    """
+    n_frames = frames.shape[0]
+    labels_shape = np.shape(labels)
+    frame_shape = tuple(frames.shape[1:]) if isinstance(frames, FrameSource) else labels_shape
+    bin_frames = check_int(bin_frames, "bin_frames", minimum=1)
+    n_out = n_frames // bin_frames
+    if n_out < 2:
+        raise ValueError(f"bin_frames={bin_frames} leaves {n_out} frame(s) of {n_frames}; need at least 2")
+    dtype = _check_float_dtype(dtype)
+    if len(frame_shape) != 2:
+        raise ValueError(f"labels must be 2-D (H, W), got shape {labels_shape}")
+    rois = _roi_pixels(labels, frame_shape)
+    out = np.empty((len(rois), n_out, n_out), dtype=dtype)
+    if isinstance(frames, FrameSource):
+        if block_frames is not None:
+            block_frames = check_int(block_frames, "block_frames", minimum=1)
+        frame_sums, n_pix = _streamed_gram(frames, rois, form, n_out, bin_frames, dtype, block_frames, out)
+    else:
+        csc = _check_sparse_frames(frames, frame_shape)
+        frame_sums, n_pix = _sparse_gram(csc, rois, form, n_out, bin_frames, dtype, out)
+    return out, frame_sums, n_pix
 
 
 class _StaticBins:
