@@ -21,6 +21,9 @@ One file per concept:
 - :mod:`.diagonals`: means along the diagonals of C2 (:func:`diagonal_means`,
   :func:`g2_from_c2`, :func:`g2_with_errors` with per-lag standard errors and pair
   counts);
+- :mod:`.ratiog2`: g2 per lag as beamline correlators compute it, a ratio of sums
+  over pixels and frame pairs, with errors, beside the diagonal mean
+  (:func:`g2_ratio_of_sums`);
 - :mod:`.kww`: the stretched exponential and its fit (:func:`fit_kww`).
 
 >>> import numpy as np
@@ -34,6 +37,7 @@ from .diagonals import G2WithErrors, diagonal_means, g2_from_c2, g2_with_errors
 from .kww import KWWFit, UnweightedFitWarning, fit_kww, kww
 from .multitau import multi_tau_g2, multi_tau_lags
 from .roi import azimuth_map, q_map, roi_bounds, roi_partition, roi_table
+from .ratiog2 import G2RatioOfSums, g2_ratio_of_sums
 from .sources import FrameSource, open_frames
 from .sparse import photon_events
 from .twotime import FORMS, two_time
@@ -55,6 +59,8 @@ __all__ = [
     "g2_from_c2",
     "G2WithErrors",
     "g2_with_errors",
+    "G2RatioOfSums",
+    "g2_ratio_of_sums",
     "KWWFit",
     "kww",
     "fit_kww",

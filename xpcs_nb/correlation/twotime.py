@@ -305,15 +305,11 @@ def _gram_of_large(frames, labels, form: str, bin_frames, dtype, block_frames):
     (sum_p I(p, t)) and ``n_pix (n_roi,)``, the pixels counted.
     """
     n_frames = frames.shape[0]
-    labels_shape = np.shape(labels)
-    frame_shape = tuple(frames.shape[1:]) if isinstance(frames, FrameSource) else labels_shape
-    bin_frames = check_int(bin_frames, "bin_frames", minimum=1)
-    n_out = n_frames // bin_frames
-    if n_out < 2:
-        raise ValueError(f"bin_frames={bin_frames} leaves {n_out} frame(s) of {n_frames}; need at least 2")
+    frame_shape = tuple(frames.shape[1:]) if isinstance(frames, FrameSource) else np.shape(labels)
+    n_out = _n_binned(n_frames, bin_frames)
     dtype = _check_float_dtype(dtype)
     if len(frame_shape) != 2:
-        raise ValueError(f"labels must be 2-D (H, W), got shape {labels_shape}")
+        raise ValueError(f"labels must be 2-D (H, W), got shape {frame_shape}")
     rois = _roi_pixels(labels, frame_shape)
     out = np.empty((len(rois), n_out, n_out), dtype=dtype)
     if isinstance(frames, FrameSource):
@@ -324,6 +320,41 @@ def _gram_of_large(frames, labels, form: str, bin_frames, dtype, block_frames):
         csc = _check_sparse_frames(frames, frame_shape)
         frame_sums, n_pix = _sparse_gram(csc, rois, form, n_out, bin_frames, dtype, out)
     return out, frame_sums, n_pix
+
+
+def _gram(frames, labels, bin_frames, dtype, block_frames=None, chunk_pixels=None):
+    """G = I I^T of every ROI (lower triangle), from any frames two_time takes.
+
+    Returns ``out (n_roi, T', T')``, ``frame_sums (n_roi, T')`` float64, ``n_pix (n_roi,)``.
+    """
+    if isinstance(frames, FrameSource) or _sp.issparse(frames):
+        return _gram_of_large(frames, labels, "ratio", bin_frames, dtype, block_frames)
+    frames = _check_frames(frames)
+    n_frames = frames.shape[0]
+    n_out = _n_binned(n_frames, bin_frames)
+    dtype = _check_float_dtype(dtype)
+    rois = _roi_pixels(labels, frames.shape[1:])
+    chunk_pixels = _default_chunk(n_frames, dtype.itemsize) if chunk_pixels is None else chunk_pixels
+    out = np.empty((len(rois), n_out, n_out), dtype=dtype)
+    frame_sums = np.zeros((len(rois), n_out))
+    n_pix = np.array([idx.size for idx in rois])
+    syrk = _blas.ssyrk if dtype == np.float32 else _blas.dsyrk
+    first = np.ones(len(rois), dtype=bool)
+    chunks = _roi_chunks(frames.reshape(n_frames, -1), rois, n_out * bin_frames, bin_frames, dtype, chunk_pixels)
+    for r, x, _ in chunks:
+        frame_sums[r] += np.einsum("ij->i", x)
+        _syrk_accumulate(syrk, out[r], x, first=bool(first[r]))
+        first[r] = False
+    return out, frame_sums, n_pix
+
+
+def _n_binned(n_frames: int, bin_frames) -> int:
+    """T' = T // bin_frames, at least 2 (errors name bin_frames)."""
+    bin_frames = check_int(bin_frames, "bin_frames", minimum=1)
+    n_out = n_frames // bin_frames
+    if n_out < 2:
+        raise ValueError(f"bin_frames={bin_frames} leaves {n_out} frame(s) of {n_frames}; need at least 2")
+    return n_out
 
 
 class _StaticBins:
