@@ -24,6 +24,8 @@ One file per concept:
 - :mod:`.ratiog2`: g2 per lag as beamline correlators compute it, a ratio of sums
   over pixels and frame pairs, with errors, beside the diagonal mean
   (:func:`g2_ratio_of_sums`);
+- :mod:`.binned`: C2 averaged in (t1, t2) blocks (:func:`bin_c2`) and in (age, lag)
+  coordinates (:func:`age_lag`), for long series;
 - :mod:`.kww`: the stretched exponential and its fit (:func:`fit_kww`).
 
 >>> import numpy as np
@@ -33,6 +35,7 @@ One file per concept:
 (1, 50, 50)
 """
 
+from .binned import age_lag, bin_c2
 from .diagonals import G2WithErrors, diagonal_means, g2_from_c2, g2_with_errors
 from .kww import KWWFit, UnweightedFitWarning, fit_kww, kww
 from .multitau import multi_tau_g2, multi_tau_lags
@@ -59,6 +62,8 @@ __all__ = [
     "g2_from_c2",
     "G2WithErrors",
     "g2_with_errors",
+    "bin_c2",
+    "age_lag",
     "G2RatioOfSums",
     "g2_ratio_of_sums",
     "KWWFit",
