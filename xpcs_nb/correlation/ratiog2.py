@@ -94,7 +94,8 @@ def g2_ratio_of_sums(frames, labels, *, max_lag: int | None = None, bin_frames: 
     >>> res = g2_ratio_of_sums(frames, np.ones((16, 16), dtype=bool))
     >>> bool(np.all(np.isfinite(res.g2))), int(np.isnan(res.diagonal_mean).sum()), res.lags.size
     (True, 149, 199)
-    >>> bool(np.all(np.abs(res.g2 - 1) < 5 * res.stderr))  # uncorrelated counts: g2 = 1
+    >>> short = res.lags <= 50  # lags with enough batches for an error
+    >>> bool(np.all(np.abs(res.g2[:, short] - 1) < 4 * res.stderr[:, short]))  # uncorrelated: g2 = 1
     True
     """
     gram, y, n_pix = _gram(frames, labels, bin_frames, np.float64, block_frames=block_frames)

@@ -12,6 +12,16 @@ file fits in it).
 
 ``paper_per_pixel`` needs each pixel's time mean before its deviations: one more
 pass over the blocks first.
+
+>>> import os, tempfile
+>>> from xpcs_nb.correlation import open_frames, two_time
+>>> frames = np.random.default_rng(0).poisson(1.0, (30, 8, 8)).astype(np.uint16)
+>>> path = os.path.join(tempfile.mkdtemp(), "frames.npy")
+>>> np.save(path, frames)
+>>> mask = np.ones((8, 8), dtype=bool)
+>>> streamed = two_time(open_frames(path), mask, block_frames=7)  # 5 blocks, 15 pairs of them
+>>> bool(np.allclose(streamed, two_time(frames, mask)))
+True
 """
 
 from __future__ import annotations
