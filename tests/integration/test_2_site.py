@@ -50,6 +50,21 @@ def test_page_renders_in_chromium(reports, page):
     assert Path(report.screenshot).exists()
 
 
+def test_no_request_leaves_the_site(reports):
+    """MathJax, RequireJS and the widget renderer are the site's own files: nothing from a CDN."""
+    leaving = {page: report.outside_requests for page, report in reports.items() if report.outside_requests}
+    assert not leaving, leaving
+
+
+def test_saved_widgets_are_drawn(site, reports):
+    """The chapters' explorers (ipywidgets) are drawn in Chromium by the site's own renderer."""
+    saved = {page: (site / page).read_text().count("application/vnd.jupyter.widget-view+json")
+             for page in book.site_pages() if page != book.MISSING_PAGE}
+    with_widgets = {page: count for page, count in saved.items() if count}
+    assert with_widgets, "no chapter saved a widget: is the renderer still needed?"
+    assert {page: reports[page].widgets for page in with_widgets} == with_widgets
+
+
 def header_links(page: Path) -> list[str]:
     return re.findall(r'href="([^"]+)"', page.read_text())
 

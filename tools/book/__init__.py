@@ -4,7 +4,8 @@
    a preset, into ``_build/executed/``.
 2. :func:`stage_book` (``build.py``): the book's sources and the executed notebooks
    copied into ``_build/stage/``, execution off, the site's addresses from the
-   environment (:func:`site_links`, ``links.py``).
+   environment (:func:`site_links`, ``links.py``), the widget renderer copied in
+   from npm (:func:`stage_widget_js`, ``widgets.py``).
 3. :func:`build_site` (``build.py``): Jupyter Book 1.x writes ``_build/html``.
 4. :func:`check_site` (``browser.py``): headless Chromium opens every page and
    reports what does not render.
@@ -35,6 +36,17 @@ from .links import (
     site_links,
     with_site_links,
 )
+from .widgets import (
+    NODE_MODULES,
+    SETUP_JS,
+    STATIC_FOLDER,
+    WIDGET_JS,
+    WIDGET_PACKAGES,
+    install_widget_js,
+    installed_version,
+    pinned_versions,
+    stage_widget_js,
+)
 from .paths import BOOK_SOURCES, BUILD, EXECUTED, HTML, NOTEBOOKS, ROOT, SCREENSHOTS, STAGE
 
 __all__ = [
@@ -44,6 +56,9 @@ __all__ = [
     "chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "execution_table", "build_site",
     # the site's addresses
     "REPOSITORY_HOSTS", "DEFAULT_BINDERHUB", "SiteLinks", "site_links", "public_repository_url", "with_site_links",
+    # the widget renderer, served from the site (widgets.py)
+    "NODE_MODULES", "STATIC_FOLDER", "WIDGET_JS", "SETUP_JS", "WIDGET_PACKAGES", "pinned_versions",
+    "installed_version", "install_widget_js", "stage_widget_js",
     # step 4
     "MISSING_PAGE", "CHROMIUM_NAMES", "CHROMIUM_ARGS", "PageReport", "site_pages", "serve", "find_chromium",
     "browse", "check_site", "search_site", "summarise",

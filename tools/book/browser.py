@@ -1,11 +1,13 @@
 """Step 4 of the build: headless Chromium opens every page of the built site.
 
 :func:`check_site` reports pages that do not render, images that do not load, failed
-requests to the site itself, broken internal links, formulas MathJax did not typeset
-and console errors. The site is served by a static host on loopback (:func:`serve`),
-which answers a missing address with the site's 404 page as GitHub Pages does.
-MathJax is served from the site itself; requests to CDNs (the widget renderer) fail
-offline and are reported apart, not as errors.
+requests to the site itself, any request that leaves the site, broken internal links,
+formulas MathJax did not typeset, widgets the renderer did not draw and console
+errors. The site is served by a static host on loopback (:func:`serve`), which answers
+a missing address with the site's 404 page as GitHub Pages does. The site serves all
+its scripts itself (MathJax, RequireJS, the widget renderer: ``widgets.py``), so a
+request to any other host, a CDN included, is an error: a reader offline, or behind a
+firewall, would meet a page that half works.
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ class PageReport:
 
     page: str
     problems: list[str] = field(default_factory=list)
-    offline_cdn_requests: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)  # addresses not on the site's host
     images: int = 0
+    widgets: int = 0  # ipywidgets views the renderer drew
     internal_links: int = 0
     screenshot: str = ""
 
@@ -128,20 +131,23 @@ def find_chromium() -> str:
 
 
 def check_site(html_dir: Path = HTML, pages: list[str] | None = None, screenshot_dir: Path = SCREENSHOTS,
-               width: int = 1366, height: int = 900, mount: str = "/") -> list[PageReport]:
+               width: int = 1366, height: int = 900, mount: str = "/",
+               widget_timeout_s: float = 20.0) -> list[PageReport]:
     """Open every page in headless Chromium, the site served at ``mount``; one report per page.
 
     A page fails when it does not answer 200 (404 for :data:`MISSING_PAGE`, which
     must show the site's 404 page), has no heading, shows a Sphinx or
-    notebook error, has an image that does not load or a formula that MathJax did
-    not typeset, links to a page or anchor of the site that does not exist,
-    requests a file of the site that fails, or logs a
-    console error that is not caused by an offline CDN request.
+    notebook error, has an image that does not load, a formula that MathJax did
+    not typeset or a saved widget that is not drawn, links to a page or anchor of
+    the site that does not exist, requests a file of the site that fails, makes
+    any request to another host, or logs a console error. Widgets are waited for up
+    to ``widget_timeout_s`` seconds per page.
     """
     pages = pages or site_pages(html_dir)
     screenshot_dir.mkdir(parents=True, exist_ok=True)
     with browse(html_dir, width, height, mount) as (context, base):
-        return [_check_page(context, base, page_path, screenshot_dir, html_dir) for page_path in pages]
+        return [_check_page(context, base, page_path, screenshot_dir, html_dir, widget_timeout_s)
+                for page_path in pages]
 
 
 @contextlib.contextmanager
@@ -183,16 +189,31 @@ def _is_own(url: str, base: str) -> bool:
     return url.startswith(f"{parsed.scheme}://{parsed.netloc}/")
 
 
+def _leaves_the_site(url: str, base: str) -> bool:
+    """True for a network request to another host; ``data:`` and ``blob:`` never leave the page.
+
+    >>> base = "http://127.0.0.1:8000/xpcs-nb/"
+    >>> _leaves_the_site("https://cdn.jsdelivr.net/npm/x.js", base), _leaves_the_site("data:font/woff2;base64,AA", base)
+    (True, False)
+    >>> _leaves_the_site("http://127.0.0.1:8000/xpcs-nb/_static/widgets/require.js", base)
+    False
+    """
+    return urlparse(url).scheme not in ("data", "blob", "about") and not _is_own(url, base)
+
+
 def _site_relative(url: str, base: str) -> str:
     """``http://host/mount/book/a.html#x`` -> ``book/a.html#x``."""
     return url[len(base):]
 
 
-def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_dir: Path) -> PageReport:
+def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_dir: Path,
+                widget_timeout_s: float) -> PageReport:
     report = PageReport(page=page_path)
     page = context.new_page()
     failed_requests: list[str] = []
     console_errors: list[tuple[str, str]] = []
+    page.on("request", lambda request: report.outside_requests.append(request.url)
+            if _leaves_the_site(request.url, base) else None)
     page.on("requestfailed", lambda request: failed_requests.append(request.url))
     page.on("console", lambda msg: console_errors.append((msg.text, msg.location.get("url", ""))) if msg.type == "error" else None)
     page.on("pageerror", lambda error: console_errors.append((f"uncaught: {error}", "")))
@@ -212,6 +233,7 @@ def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_d
             report.problems.append(f"page body shows {marker.strip()!r}")
 
     _check_math(page, report)
+    _check_widgets(page, report, widget_timeout_s)
 
     images = page.eval_on_selector_all(
         "img", "els => els.map(e => ({src: e.currentSrc || e.src, ok: e.complete && e.naturalWidth > 0}))")
@@ -222,18 +244,15 @@ def _check_page(context, base: str, page_path: str, screenshot_dir: Path, html_d
 
     report.internal_links = _check_internal_links(page, base, report, html_dir)
 
+    for url in report.outside_requests:
+        report.problems.append(f"request leaving the site: {url}")
     for url in failed_requests:
         if _is_own(url, base):
             report.problems.append(f"request for the site's own file failed: {url}")
-        else:
-            report.offline_cdn_requests.append(url)
     for text, url in console_errors:
         if expected_status == 404 and response is not None and url == response.url:
             continue  # the browser reports the 404 we asked for
-        from_a_cdn = bool(url) and not _is_own(url, base)
-        about_a_cdn_request = any(cdn_url in text for cdn_url in report.offline_cdn_requests)
-        if not (from_a_cdn or about_a_cdn_request):
-            report.problems.append(f"console error: {text} ({url})")
+        report.problems.append(f"console error: {text} ({url})")
 
     shot = screenshot_dir / ("404.png" if page_path == MISSING_PAGE else page_path.replace("/", "__").replace(".html", ".png"))
     page.screenshot(path=str(shot), full_page=False)
@@ -259,6 +278,33 @@ def _check_math(page, report: PageReport) -> None:
     errors = page.locator("mjx-merror").all_inner_texts()
     if errors:
         report.problems.append(f"MathJax errors: {errors[:3]}")
+
+
+WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+
+def _check_widgets(page, report: PageReport, timeout_s: float) -> None:
+    """Every saved widget view must be drawn by the renderer (``@jupyter-widgets/html-manager``).
+
+    The renderer puts a ``div.widget-subarea`` before each view's script tag and draws
+    the widget into it (elements of class ``jupyter-widgets``); it works after the
+    page's load event, so this waits for it.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    saved = page.locator(WIDGET_VIEW).count()
+    if saved == 0:
+        return
+    count_drawn = (f"() => [...document.querySelectorAll('{WIDGET_VIEW}')].filter(s => "
+                   "s.previousElementSibling?.matches('.widget-subarea')"
+                   " && s.previousElementSibling.querySelector('.jupyter-widgets')).length")
+    try:
+        page.wait_for_function(f"() => ({count_drawn})() === {saved}", timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
+        pass  # some never drawn: count them below
+    report.widgets = page.evaluate(count_drawn)
+    if report.widgets < saved:
+        report.problems.append(f"only {report.widgets} of {saved} saved widgets drawn by the widget renderer")
 
 
 def _check_internal_links(page, base: str, report: PageReport, html_root: Path) -> int:
@@ -290,12 +336,12 @@ def _check_internal_links(page, base: str, report: PageReport, html_root: Path) 
 
 
 def summarise(reports: list[PageReport]) -> str:
-    """One line per page (ok / FAIL, images, links, CDN requests), then its problems."""
+    """One line per page (ok / FAIL, images, widgets, links, requests leaving the site), then its problems."""
     lines = []
     for r in reports:
         status = "ok" if not r.problems else "FAIL"
-        lines.append(f"{status:4} {r.page}: {r.images} images, {r.internal_links} internal links, "
-                     f"{len(r.offline_cdn_requests)} offline CDN requests")
+        lines.append(f"{status:4} {r.page}: {r.images} images, {r.widgets} widgets, {r.internal_links} internal "
+                     f"links, {len(r.outside_requests)} requests leaving the site")
         lines += [f"       - {p}" for p in r.problems]
     return "\n".join(lines)
 

@@ -6,7 +6,9 @@
 2. :func:`stage_book`: the book's pages, configuration and the executed notebooks are
    copied into ``_build/stage/`` with execution switched off, so every chapter runs
    exactly once per build; the repository and launch buttons get their addresses
-   from the environment (:func:`tools.book.links.site_links`).
+   from the environment (:func:`tools.book.links.site_links`); the widget renderer
+   is copied in from npm (:func:`tools.book.widgets.stage_widget_js`), so the site
+   loads no script from a CDN.
 3. :func:`build_site`: Jupyter Book 1.x writes the site to ``_build/html``.
 """
 
@@ -22,6 +24,7 @@ import yaml
 
 from .links import SiteLinks, site_links, with_site_links
 from .paths import BOOK_SOURCES, EXECUTED, NOTEBOOKS, ROOT, STAGE
+from .widgets import STATIC_FOLDER, stage_widget_js
 
 __all__ = ["chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "execution_table", "build_site"]
 
@@ -70,7 +73,8 @@ def stage_book(executed: list[Path], links: SiteLinks | None = None) -> Path:
     """Copy the book's sources and the executed notebooks into ``_build/stage``.
 
     ``links`` sets the repository and launch buttons; by default ``site_links()``
-    reads them from the environment.
+    reads them from the environment. RequireJS and the widget renderer go into
+    ``_vendor/``, which ``_config.yml`` publishes as ``_static``.
     """
     if STAGE.exists():
         shutil.rmtree(STAGE)
@@ -81,6 +85,7 @@ def stage_book(executed: list[Path], links: SiteLinks | None = None) -> Path:
             shutil.copytree(src, STAGE / name)
         elif src.exists():
             shutil.copy2(src, STAGE / name)
+    stage_widget_js(STAGE / STATIC_FOLDER)
     (STAGE / "notebooks").mkdir()
     for notebook in executed:
         shutil.copy2(notebook, STAGE / "notebooks" / notebook.name)
@@ -90,7 +95,6 @@ def stage_book(executed: list[Path], links: SiteLinks | None = None) -> Path:
     config = with_site_links(config, links or site_links())
     (STAGE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     return STAGE
-
 
 
 def execution_table(executed: list[Path]) -> str:
