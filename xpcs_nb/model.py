@@ -138,6 +138,9 @@ class Autoencoder(nn.Module):
 
     Attributes
     ----------
+    layout : dict
+        The checked constructor arguments; ``Autoencoder(**model.layout)`` builds the
+        same layout (how :class:`xpcs_nb.latent.LatentSpace` saves a model).
     encoder, bottleneck, decoder1 : nn.Sequential
         Named as in the authors' code, so their ``state_dict`` keys match.
     """
@@ -161,6 +164,9 @@ class Autoencoder(nn.Module):
 
         self.latent_size = latent_size
         self.image_size = image_size
+        # the arguments that rebuild this layout: Autoencoder(**model.layout)
+        self.layout = dict(latent_size=latent_size, encoder_channels=encoder_channels,
+                           decoder_channels=decoder_channels, pool=pool, dropout=dropout, image_size=image_size)
         self.encoder = _encoder(encoder_channels, pool, dropout)
         self.bottleneck = _bottleneck(feature_shape, latent_size)
         self.decoder1 = _decoder(encoder_channels[-1], decoder_channels, pool, dropout)
@@ -207,15 +213,22 @@ class Autoencoder(nn.Module):
         return self.decode(self.encode(images))
 
     def load_weights(self, state_dict: Mapping[str, torch.Tensor]) -> "Autoencoder":
-        """Load a ``state_dict`` strictly, raising ValueError that lists every mismatch.
+        """Load a ``state_dict`` strictly and return ``self`` in eval mode (dropout off).
 
-        ``nn.Module.load_state_dict`` stops at the first kind of problem; this lists
-        missing keys, unexpected keys and shape mismatches together, with shapes.
-        Returns ``self`` so calls chain: ``model.load_weights(sd).eval()``.
+        ``nn.Module.load_state_dict`` stops at the first kind of problem; this raises
+        one ValueError listing missing keys, unexpected keys and shape mismatches
+        together, with shapes. Loaded weights are there to be used, so the model comes
+        back in ``eval()`` mode: the same crop always gives the same latent vector. To
+        train on from them, call ``model.train()``.
+
+        >>> model = Autoencoder(latent_size=4, encoder_channels=(2,), decoder_channels=(2,), pool=4, image_size=16)
+        >>> Autoencoder(latent_size=4, encoder_channels=(2,), decoder_channels=(2,), pool=4,
+        ...             image_size=16).load_weights(model.state_dict()).training
+        False
         """
         check_state_dict(self, state_dict)
         self.load_state_dict(state_dict, strict=True)
-        return self
+        return self.eval()
 
     def _check_images(self, images: torch.Tensor) -> None:
         expected = (1, self.image_size, self.image_size)

@@ -11,6 +11,10 @@ What the AI-NERD paper does with its encoder (Horwath et al., sections II and V 
 5. find the crops most similar to a query by euclidean distance in the latent space,
    never in the UMAP plane (:func:`nearest_neighbours`, :func:`find_similar`).
 
+:class:`LatentSpace` keeps steps 1-3 and 5 together for new data: a model, reference
+latents, centres and class order; ``classify`` and ``neighbours`` for a new map or
+file; ``save`` / ``load`` to a folder.
+
 On simulated data, where the true classes are known, :func:`scores` and
 :func:`score_table` compare the clusters with the truth and with the same k-means run
 on classical features (:func:`baseline_features`).
@@ -23,7 +27,8 @@ One file per concept:
   :class:`SweepResult`) and :func:`umap_embedding`;
 - :mod:`.ordering`: class numbers by relaxation rate (:func:`band_width`, ...);
 - :mod:`.scoring`: :func:`scores`, :func:`baseline_features`, :func:`score_table`;
-- :mod:`.search`: :func:`nearest_neighbours`, :func:`find_similar`.
+- :mod:`.search`: :func:`nearest_neighbours`, :func:`find_similar`;
+- :mod:`.space`: :class:`LatentSpace`.
 
 (``encoding`` and ``scoring``, not ``encode`` and ``scores``: a submodule named like
 the function it exports would be hidden by it, and ``import xpcs_nb.latent.encode``
@@ -52,6 +57,7 @@ from .knee import Knee, find_knee
 from .ordering import band_width, order_by_decoded_centres, order_by_relaxation
 from .scoring import BASELINE_KINDS, baseline_features, score_table, scores
 from .search import SimilarC2, find_similar, nearest_neighbours
+from .space import LatentSpace
 
 __all__ = [
     "PAPER_KS",
@@ -73,4 +79,5 @@ __all__ = [
     "score_table",
     "SimilarC2",
     "find_similar",
+    "LatentSpace",
 ]

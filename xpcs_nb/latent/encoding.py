@@ -84,18 +84,24 @@ def _ready_to_run(model: torch.nn.Module, device) -> Iterator[tuple[torch.nn.Mod
 
 
 def _crop_array(crops):
-    """``crops`` (N, S, S) ready to slice into batches.
+    """``crops`` as (N, S, S), ready to slice into batches.
 
-    Objects that read their data on demand (h5py datasets, zarr arrays) are kept as
-    they are, so that only one batch is ever in memory; numpy arrays, memory maps
-    included, stay views; lists and CPU tensors become numpy arrays.
+    Accepted: ``(N, S, S)``, the model's own input shape ``(N, 1, S, S)``, or one crop
+    ``(S, S)`` (then N = 1). Objects that read their data on demand (h5py datasets,
+    zarr arrays) must be (N, S, S) and are kept as they are, so that only one batch is
+    ever in memory; numpy arrays, memory maps included, stay views; lists and tensors
+    (on any device) become numpy arrays.
     """
     lazy = hasattr(crops, "shape") and hasattr(crops, "dtype") and not isinstance(crops, (np.ndarray, torch.Tensor))
-    if not lazy:
-        return check_array(crops, "crops", ndim=3, kind="real", finite=False)
-    if len(crops.shape) != 3 or crops.shape[0] < 1:
-        raise ValueError(f"crops must be an array (N, S, S) with N >= 1 or a torch Dataset, got {describe(crops)}")
-    return crops
+    if lazy:
+        if len(crops.shape) != 3 or crops.shape[0] < 1:
+            raise ValueError(f"crops read on demand must be (N, S, S) with N >= 1, got {describe(crops)}")
+        return crops
+    array = check_array(crops, "crops", ndim=(2, 3, 4), kind="real", finite=False)
+    if array.ndim == 4 and array.shape[1] != 1:
+        raise ValueError(f"crops must be (N, S, S), (N, 1, S, S) or (S, S); a 4-D array needs one channel, "
+                         f"got {describe(array)}")
+    return array.reshape((-1,) + array.shape[-2:])
 
 
 def _array_batches(crops, batch_size: int) -> Iterator[torch.Tensor]:
@@ -133,11 +139,12 @@ def encode(model, crops, batch_size: int = 64, device=None) -> np.ndarray:
         E.g. ``xpcs_nb.paper.load_model()``. Run in ``eval()`` mode (dropout off, so
         the same crop always gives the same vector) and given back in the mode it
         came in, on the device it was on.
-    crops : array (N, S, S) or torch Dataset
-        Crops scaled to [0, 1]; a numpy array, a list, a CPU tensor, an h5py dataset
-        or memory map (read one batch at a time), or a Dataset whose items are
-        ``(1, S, S)`` tensors or ``(image, info)`` pairs such as
-        :class:`xpcs_nb.dataset.AugmentedCropDataset`.
+    crops : array (N, S, S), (N, 1, S, S) or (S, S), or a torch Dataset
+        Crops scaled to [0, 1] (:func:`xpcs_nb.prepare_crops` makes them); a numpy
+        array, a list, a torch tensor, an h5py dataset or memory map (N, S, S) (read
+        one batch at a time), or a Dataset whose items are ``(1, S, S)`` tensors or
+        ``(image, info)`` pairs such as :class:`xpcs_nb.dataset.AugmentedCropDataset`.
+        One crop (S, S) counts as N = 1.
     batch_size : int
         Crops per forward pass, >= 1; only memory and speed depend on it.
     device : str or torch.device, optional
@@ -147,6 +154,7 @@ def encode(model, crops, batch_size: int = 64, device=None) -> np.ndarray:
     Returns
     -------
     latents : ndarray (N, D), float32
+        Always two axes: one crop (S, S) gives (1, D).
 
     Example
     -------
@@ -158,6 +166,8 @@ def encode(model, crops, batch_size: int = 64, device=None) -> np.ndarray:
     >>> crops = np.random.default_rng(0).random((5, 64, 64))
     >>> encode(model, crops, batch_size=2).shape
     (5, 8)
+    >>> encode(model, torch.from_numpy(crops)[:, None]).shape, encode(model, crops[0]).shape
+    ((5, 8), (1, 8))
     """
     _check_model(model, "encode")
     batch_size = check_int(batch_size, "batch_size", minimum=1)
@@ -182,8 +192,8 @@ def decode(model, latents, batch_size: int = 64, device=None) -> np.ndarray:
     ----------
     model : torch.nn.Module with ``decode(latents (B, D)) -> (B, 1, S, S)``
         Run in ``eval()`` mode, given back in the mode it came in, on its device.
-    latents : array (N, D)
-        Finite.
+    latents : array (N, D) or (D,)
+        Finite; numpy, a list or a torch tensor. One vector (D,) counts as N = 1.
     batch_size : int
         Vectors per forward pass, >= 1.
     device : str or torch.device, optional
@@ -206,9 +216,12 @@ def decode(model, latents, batch_size: int = 64, device=None) -> np.ndarray:
     >>> images = decode(model, np.zeros((3, 8)))
     >>> images.shape, bool(images.min() >= 0 and images.max() <= 1)
     ((3, 64, 64), True)
+    >>> decode(model, torch.zeros(8)).shape
+    (1, 64, 64)
     """
     _check_model(model, "decode")
-    latents = as_latents(latents)
+    latents = check_array(latents, "latents", ndim=(1, 2), kind="real")
+    latents = as_latents(latents.reshape(-1, latents.shape[-1]))
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     chunks = []
     with _ready_to_run(model, device) as (runner, target):
