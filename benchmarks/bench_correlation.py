@@ -16,6 +16,10 @@ Prints, from one run:
    5 ms by a sampling thread) above the RSS at the start of each ``two_time`` call
    -- it sees BLAS buffers, which tracemalloc does not -- next to the size of the
    returned C2; and the process-wide ``resource.getrusage`` maxrss.
+4. Frames that are not a dense array (``benchmarks/bench_correlation_large.py``): the
+   peak memory of ``two_time`` streaming a 0.5 GB ``.npy`` stack from disk against
+   loading it, and sparse (CSR) against dense input at 1-5 % density, optionally
+   beside xpcs-correlator's sparse correlator (``--peer /tmp/peer/bin/python``).
 
 Timings are the best of ``--repeat`` runs, interleaved, wall clock; the CPU time
 (all threads) is printed too, as a check when the machine is shared.
@@ -23,6 +27,7 @@ Timings are the best of ``--repeat`` runs, interleaved, wall clock; the CPU time
     python benchmarks/bench_correlation.py                 # 5000 frames x 100,000 pixels
     python benchmarks/bench_correlation.py --quick         # a smoke run, seconds
     python benchmarks/bench_correlation.py --threads 1     # pin BLAS to one thread
+    python benchmarks/bench_correlation.py --skip-throughput --skip-skbeam --peer /tmp/peer/bin/python
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ import numpy as np
 from scipy.linalg.blas import ssyrk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_correlation_large import add_arguments as _large_arguments  # noqa: E402
+from bench_correlation_large import run as _run_large  # noqa: E402
 
 from xpcs_nb.correlation import multi_tau_g2, roi_partition, two_time  # noqa: E402
 from xpcs_nb.geometry import Detector  # noqa: E402
@@ -220,6 +228,7 @@ def main(argv=None) -> None:
     p.add_argument("--skip-skbeam", action="store_true", help="no scikit-beam comparison")
     p.add_argument("--skip-throughput", action="store_true", help="no SYRK comparison")
     p.add_argument("--verbose", action="store_true", help="print every timing, not only the best")
+    _large_arguments(p)  # --skip-stream, --skip-sparse, --peer, sizes (bench_correlation_large.py)
     args = p.parse_args(argv)
     if args.quick:
         args.frames, args.pixels, args.repeat = 400, 8_000, 2
@@ -244,6 +253,7 @@ def main(argv=None) -> None:
             bench_throughput(args.frames, args.pixels, args.repeat, args.chunk_pixels, args.verbose)
         if not args.skip_skbeam:
             bench_skbeam(args.skbeam_frames, args.skbeam_side, args.repeat)
+        _run_large(args)  # streamed from disk vs in memory; sparse vs dense (vs xpcs-correlator with --peer)
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(f"\nprocess peak RSS (getrusage maxrss, everything incl. inputs): {maxrss_kib / 2**20:.2f} GiB; "
           f"load average now {os.getloadavg()[0]:.1f}")
