@@ -9,6 +9,7 @@ One concept per file:
 * :mod:`~xpcs_nb.train.state` -- optimiser, cyclic schedule, scaler: what resumes;
 * :mod:`~xpcs_nb.train.history` -- :class:`History`, the losses epoch by epoch;
 * :mod:`~xpcs_nb.train.loop` -- :func:`train` and its epochs;
+* :mod:`~xpcs_nb.train.distributed` -- the same on several processes (torchrun, DDP);
 * :mod:`~xpcs_nb.train.errors` -- test error against the mean-image baseline.
 
 Example
@@ -19,6 +20,9 @@ Example
 >>> config = TrainConfig(epochs=3, batch_size=32, checkpoint_dir="runs/fast")
 >>> history = train(model, train_set, val_set, config)  # doctest: +SKIP
 >>> load_best(model, "runs/fast")  # doctest: +SKIP
+
+On several GPUs (or CPU processes), from a shell: ``torchrun --nproc_per_node 4 -m
+xpcs_nb.train --preset class`` (``python -m xpcs_nb.train --help``).
 """
 
 from .checkpoint import BEST_WEIGHTS, LAST_CHECKPOINT, load_best, load_checkpoint

@@ -14,7 +14,8 @@ on (weights, optimiser, scheduler, gradient scaler, history, random states), so 
 killed run resumes where it stopped and ends with the same weights, bit for bit on a
 CPU in float32; mixed precision and channels-last where the hardware gains from them
 (:mod:`xpcs_nb.train.runtime`); a batch holding NaN or inf stops training at once,
-naming the batch.
+naming the batch. Started by ``torchrun`` (:mod:`xpcs_nb.train.distributed`), the
+same function trains data-parallel on all the processes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tqdm.auto import tqdm
 
 from xpcs_nb.validation import check_bool, describe
 
+from . import distributed
 from .checkpoint import BEST_WEIGHTS, LAST_CHECKPOINT, save_checkpoint, save_weights
 from .config import LOSSES, TrainConfig
 from .history import History
@@ -65,6 +67,13 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
         Per-epoch losses and learning rates, including epochs of earlier runs that
         were resumed.
 
+    Under ``torchrun`` (a process group joined with
+    :func:`~xpcs_nb.train.distributed.join_torchrun`) every process calls this with
+    the same arguments: ``config.batch_size`` is the global batch, split across the
+    processes; the history (losses averaged over them) and the weights come out the
+    same on every process; rank 0 writes the checkpoints. See
+    :mod:`xpcs_nb.train.distributed`.
+
     Raises
     ------
     ValueError
@@ -96,9 +105,15 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
         _check_dataset(val_ds, "val_ds")
     runtime = resolve_runtime(config)
     model.to(runtime.device, memory_format=runtime.memory_format)
+    world = distributed.current_world()  # None: one process
+    is_main = world is None or world.is_main
 
     loader_generator = torch.Generator()
-    train_loader = _loader(train_ds, config, runtime, loader_generator)
+    if world is None:
+        train_loader = _loader(train_ds, config, runtime, loader_generator)
+    else:
+        train_loader = distributed.sharded_loader(train_ds, config.batch_size, config.seed, world,
+                                                  config.num_workers, runtime.device.type == "cuda")
     val_loader = None if val_ds is None else _loader(val_ds, config, runtime, None)
     state = fresh_state(model, config, runtime, loader_generator, len(train_loader))
     settings = fingerprint(config, len(train_ds))
@@ -108,15 +123,19 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
     else:
         seed_everything(config.seed)
         loader_generator.manual_seed(config.seed)
+    network = model if world is None else distributed.wrap(model, runtime.device)
 
     loss_fn = LOSSES[config.loss]()
+    progress = config.progress and is_main
     epochs = tqdm(range(state.history.epochs_done, config.epochs), desc="epochs",
-                  initial=state.history.epochs_done, total=config.epochs, disable=not config.progress)
+                  initial=state.history.epochs_done, total=config.epochs, disable=not progress)
     for epoch in epochs:
         started = time.perf_counter()
+        if world is not None:
+            distributed.start_epoch(train_loader, config.seed, epoch, world)
         batch_losses: list[torch.Tensor] = []
-        train_loss = train_one_epoch(state, train_loader, loss_fn, runtime, config.progress, epoch=epoch + 1,
-                                     batch_losses=batch_losses)
+        train_loss = train_one_epoch(state, train_loader, loss_fn, runtime, progress, epoch=epoch + 1,
+                                     batch_losses=batch_losses, network=network)
         val_loss = math.nan
         if val_loader is not None:
             val_loss = evaluate(model, val_loader, loss_fn, runtime, epoch=epoch + 1)
@@ -124,28 +143,34 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
         if val_loader is not None:
             _check_loss(val_loss, "validation", epoch + 1)
         lr = state.scheduler.get_last_lr()[0]
+        batch_losses = distributed.mean_over_ranks(torch.stack(batch_losses))  # the global batches' losses
         is_best = state.history.record(train_loss, val_loss, lr, time.perf_counter() - started,
-                                       batch_losses=torch.stack(batch_losses).tolist())
-        if config.checkpoint_dir is not None:
+                                       batch_losses=batch_losses.tolist())
+        if config.checkpoint_dir is not None and is_main:
             if is_best:
                 save_weights(model, config.checkpoint_dir / BEST_WEIGHTS)
             save_checkpoint(state.state_dict(settings), last_path)
+        distributed.barrier()  # no rank runs ahead of the checkpoint
         epochs.set_postfix(train=f"{train_loss:.3g}", val=f"{val_loss:.3g}")
     return state.history
 
 
 def train_one_epoch(state: TrainingState, loader: DataLoader, loss_fn: nn.Module, runtime: Runtime,
-                    progress: bool = False, epoch: int = 1, batch_losses: list | None = None) -> float:
+                    progress: bool = False, epoch: int = 1, batch_losses: list | None = None,
+                    network: nn.Module | None = None) -> float:
     """One pass over ``loader``, an optimiser step per batch; mean loss per crop.
 
     ``batch_losses``, when given, receives each batch's loss as a detached 0-d tensor
-    (on the training device: no sync per batch).
+    (on the training device: no sync per batch). ``network`` runs the batches when
+    it is not ``state.model`` itself: its DistributedDataParallel wrapper, under
+    torchrun (the mean loss per crop is then the mean over all processes).
 
     The schedule steps only after batches where the optimiser stepped: with fp16 the
     gradient scaler skips the step of a batch whose gradients overflowed (and lowers
     its scale), and the learning rate must not move on without it.
     """
-    state.model.train()
+    network = state.model if network is None else network
+    network.train()
     total_loss = torch.zeros((), device=runtime.device)  # summed on the device: no sync per batch
     n_images = 0
     # The bar counts batches beside the loader rather than wrapping it: tqdm.auto's
@@ -156,7 +181,7 @@ def train_one_epoch(state: TrainingState, loader: DataLoader, loss_fn: nn.Module
         images = _to_device(batch, runtime, f"training batch {index} of epoch {epoch}")
         state.optimizer.zero_grad(set_to_none=True)
         with runtime.autocast():
-            reconstructions = state.model(images)
+            reconstructions = network(images)
         loss = loss_fn(reconstructions.float(), images)
         state.scaler.scale(loss).backward()
         if _scaled_step(state):
@@ -167,6 +192,7 @@ def train_one_epoch(state: TrainingState, loader: DataLoader, loss_fn: nn.Module
         n_images += len(images)
         bar.update()
     bar.close()
+    total_loss, n_images = distributed.sum_over_ranks(total_loss, n_images)
     return total_loss.item() / n_images
 
 
