@@ -13,6 +13,8 @@ each step imports only the steps above it::
     dataset/      diagonal crops, scaling, the HDF5 store, the split, augmentation
     library.py    the synthetic C2 library of a preset, cached
     aps/          APS 8-ID-I result files (a beamline's C2): read, write, crops
+    map_files.py  maps from a .npy or an APS result file, one reader
+    prepare.py    any map (T, T) or (n_roi, T, T) to scaled crops and their table
     paper.py      the paper's published files (weights, latents, rheometer table)
        |  crops (N, 256, 256) in [0, 1]
        v
@@ -21,7 +23,8 @@ each step imports only the steps above it::
     pipeline.py   a preset's crops, augmented sets and trained model, cached
        |  encoder
        v
-    latent/       encoding, k-means and knee, ordering by relaxation, scores, search
+    latent/       encoding, k-means and knee, ordering by relaxation, scores, search,
+                  LatentSpace (a model with classified references, saved whole)
     evaluation/   can a method tell the classes apart? every feature set side by side
        |  labels, latents
        v
@@ -33,6 +36,37 @@ chapters share), ``presets.py`` (the fast / class / paper sizes), ``geometry.py`
 rules) and ``atomic.py`` (files written whole or not at all).
 
 Notebooks import from here; nothing here imports a notebook.
+
+The small public surface, for a reader's own data (loaded when first used, so that
+``import xpcs_nb`` stays light)::
+
+    from xpcs_nb import prepare_crops, encode, decode, LatentSpace
+
+and the command line ``python -m xpcs_nb`` (or ``xpcs-nb``) in ``cli/``: ``c2``
+(frames to APS result files), ``classify`` and ``similar`` (files to a table and a
+figure).
 """
 
+from importlib import import_module
+
 __version__ = "0.1.0"
+
+# name -> the module that defines it
+_PUBLIC = {
+    "prepare_crops": "xpcs_nb.prepare",
+    "encode": "xpcs_nb.latent.encoding",
+    "decode": "xpcs_nb.latent.encoding",
+    "LatentSpace": "xpcs_nb.latent.space",
+}
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str):
+    """The public names above, imported on first use (PEP 562)."""
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'xpcs_nb' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -1,0 +1,53 @@
+"""The command line: ``python -m xpcs_nb COMMAND ...``, also installed as ``xpcs-nb``.
+
+Three commands, each over a batch of files::
+
+    xpcs-nb c2 movie.npy --q-edges 0.02 0.025 0.03 --sectors 6 --out results/
+        frame stacks (T, H, W) -> APS-layout result files (one per stack)
+    xpcs-nb classify results/*.h5 maps.npy --model published --out classes/
+        maps -> classes.csv (file, roi, class, distances) and classes.png
+    xpcs-nb similar results/*.h5 --space my_space/ --neighbours 5 --out similar/
+        maps -> neighbours.csv (the nearest reference crops) and neighbours.png
+
+A file that cannot be read or used prints one line ``xpcs-nb: error: FILE: why`` on
+stderr; the other files are still processed, and the command then exits with status 1
+(status 2: wrong arguments). Every output file is written whole or not at all
+(:func:`xpcs_nb.atomic.atomic_path`). ``python -m xpcs_nb COMMAND --help`` lists the
+options.
+
+One file per command: :mod:`.c2` and :mod:`.classify` (``classify`` and ``similar``);
+:mod:`.batch` runs a function over files with a progress bar and error lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .batch import ERROR_PREFIX
+from .c2 import add_c2_command
+from .classify import add_classify_commands
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``xpcs-nb`` argument parser, one sub-command per task."""
+    parser = argparse.ArgumentParser(
+        prog="xpcs-nb", description="XPCS two-time maps to classes with the AI-NERD autoencoder.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_c2_command(commands)
+    add_classify_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 all files done, 1 some failed)."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no display needed
+    arguments = build_parser().parse_args(argv)
+    try:
+        return arguments.run(arguments)
+    except Exception as error:  # set-up failed (no model, a bad --space): one line, not a traceback
+        print(f"{ERROR_PREFIX} {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
