@@ -556,7 +556,101 @@ plt.show()
 #
 # The AI-NERD paper's real $C_2$ mix all of these, noisily, across thousands of ROIs
 # and time windows. That is why the authors let a neural network sort them.
+
+# %% [markdown]
+# ## At a detector's real size: sparse photons and frames on disk
 #
+# The paper's Lambda 750k detector has 512 × 1536 pixels, and its correlations take
+# groups of 5,000 frames: 7.9 GB of 16-bit counts, more than a laptop holds. Two facts
+# make it tractable. Real
+# XPCS counts are *sparse*: at a fraction of a photon per pixel per frame almost every
+# value is zero, so a sparse matrix (row = frame, column = pixel) stores only the
+# photons, and `two_time` correlates it without ever making it dense. And the frames
+# need not be in memory at all: `open_frames` reads an HDF5 dataset or a `.npy` file a
+# block of frames at a time, and `two_time` then holds only its output and two blocks.
+# Both give the same $C_2$ as the array. Here is sector 1 of an equilibrium movie at
+# 0.05 photons per pixel per frame, as a sparse matrix and from a file:
+
+# %%
+import tempfile
+from pathlib import Path
+
+import scipy.sparse
+
+faint = sim.simulate_movie(detector, sim.stationary(RATE), n_frames=P.n_frames, dt=FRAME_TIME, seed=SEED + 20,
+                         grains_per_pixel=4, photons_per_pixel=0.05).frames
+sector1 = labels == 1
+photons = scipy.sparse.csr_matrix(faint.reshape(len(faint), -1))  # (T, H*W): row t is frame t
+density = photons.nnz / faint.size
+sparse_bytes = photons.data.nbytes + photons.indices.nbytes + photons.indptr.nbytes
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)  # a frame may hold no photon in sector 1
+    c2_dense = corr.two_time(faint, sector1)[0]
+    c2_sparse = corr.two_time(photons, sector1)[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(Path(tmp) / "frames.npy", faint)
+        on_disk = corr.open_frames(Path(tmp) / "frames.npy")
+        c2_streamed = corr.two_time(on_disk, sector1, block_frames=P.n_frames // 4)[0]
+print(f"{100 * density:.1f} % of the counts are non-zero; sparse storage {sparse_bytes / faint.nbytes:.2f} "
+      f"of the dense {faint.dtype} stack")
+print(f"largest |C2 difference|: sparse {np.nanmax(np.abs(c2_sparse - c2_dense)):.1e}, "
+      f"streamed from disk {np.nanmax(np.abs(c2_streamed - c2_dense)):.1e}")
+glue("sparse_density", float(100 * density), display=False)
+glue("sparse_storage", float(sparse_bytes / faint.nbytes), display=False)
+
+# %% [markdown]
+# Only {glue:text}`sparse_density:.1f` % of the counts are non-zero, and the sparse
+# matrix takes {glue:text}`sparse_storage:.2f` of the dense stack's memory. The work
+# shrinks faster still: a sparse product multiplies only pairs of photons in the same
+# pixel, about the square of the density times the dense product's work.
+# `benchmarks/bench_correlation.py` measures both paths side by side, and the peak
+# memory of the streamed one; `book/performance.md` has the numbers.
+#
+# So few photons also change how $g_2$ is best computed. The mean of each diagonal of
+# $C_2$ averages ratios $N \sum_p I I / (\sum_p I \sum_p I)$ pair of frames by pair of
+# frames, and a frame in which the ROI caught no photon makes its whole row of $C_2$
+# NaN (0/0): every lag whose diagonal crosses it is lost. Beamline correlators divide
+# *sums* instead, $g_2(k) = \langle I(t) I(t+k)\rangle / (\langle I(t)\rangle
+# \langle I(t+k)\rangle)$ with each mean over the pixels and all pairs of frames $k$
+# apart (`g2_ratio_of_sums`), where an empty frame only adds zeros:
+
+# %%
+dark = faint.copy()
+dark[len(dark) // 3] = 0  # one frame without any photon, e.g. a beam drop
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)
+    g2_diagonal = corr.g2_from_c2(corr.two_time(dark, sector1))[0]
+    g2_sums = corr.g2_ratio_of_sums(dark, sector1)
+print(f"lags 1..{len(g2_diagonal)}: diagonal mean NaN at {int(np.isnan(g2_diagonal).sum())}, "
+      f"ratio of sums NaN at {int(np.isnan(g2_sums.g2).sum())}")
+glue("dark_nan_lags", int(np.isnan(g2_diagonal).sum()), display=False)
+glue("dark_all_lags", len(g2_diagonal), display=False)
+
+# %% [markdown]
+# One empty frame costs the diagonal mean {glue:text}`dark_nan_lags` of
+# {glue:text}`dark_all_lags` lags; the ratio of sums keeps them all. Where the ROI's
+# intensity is steady the two agree; where it changes from frame to frame they differ
+# slightly (a mean of ratios is not a ratio of means), so a fit should say which one it
+# used.
+#
+# Long series make large maps: 20,000 frames give $4 \times 10^8$ values per ROI.
+# `bin_c2` averages $C_2$ in square blocks of $(t_1, t_2)$; `age_lag` re-indexes it by
+# the age $(t_1 + t_2)/2$ and the lag $t_2 - t_1$ of each pair, so that each row is the
+# $g_2$ of one stretch of the experiment. For the aging sample above, four age bins
+# show the decay slowing down as the sample ages:
+
+# %%
+edges, age_lags, by_age = corr.age_lag(c2_gallery["aging"], age_bin=P.n_frames // 4, max_lag=P.n_frames // 4)
+fig, ax = plt.subplots(figsize=(6.5, 3.6), constrained_layout=True)
+for a in range(len(edges) - 1):
+    ax.semilogx(age_lags[1:] * FRAME_TIME, by_age[a, 1:],
+                label=f"age {edges[a] * FRAME_TIME:.1f}-{edges[a + 1] * FRAME_TIME:.1f} s")
+ax.set_xlabel("lag $t_2 - t_1$ (s)")
+ax.set_ylabel("$C_2$ averaged at each age")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
 # ## Exercises
 #
 # **Exercise 1: contrast from grains.** Simulate the equilibrium movie again with 2 and
@@ -623,6 +717,9 @@ for name, c2 in (("per-pixel variant", c2_per_pixel[0]), ("paper form", c2_paper
 #   because neighbouring lags share frames.
 # - Band width, its change along the diagonal, squares and fringes are the features to
 #   read in a $C_2$.
+# - Real detectors are large and their counts sparse: `two_time` takes a sparse matrix
+#   or frames streamed from disk (`open_frames`); `g2_ratio_of_sums` survives empty
+#   frames; `bin_c2` and `age_lag` shrink long maps.
 #
 # ## What's next
 #
