@@ -119,6 +119,23 @@ def test_c2_writes_aps_files_that_read_back(tmp_path, capsys):
     assert np.all((q > 0.001) & (q < 0.005))
 
 
+def test_c2_reads_hdf5_stacks_and_a_labels_map(tmp_path):
+    import h5py
+
+    frames = np.random.default_rng(1).poisson(3.0, size=(30, 16, 16)).astype(np.float32)
+    with h5py.File(tmp_path / "scan.h5", "w") as f:
+        f["entry/data/data"] = frames
+        f["entry/data/mask"] = np.ones((16, 16))
+    labels = np.zeros((16, 16), dtype=np.int64)
+    labels[:8], labels[8:] = 3, 7  # numbered with gaps: written as ROIs 1 and 2
+    np.save(tmp_path / "labels.npy", labels)
+    assert main(["c2", str(tmp_path / "scan.h5"), "--labels", str(tmp_path / "labels.npy"),
+                 "--form", "paper", "--out", str(tmp_path)]) == 0
+    expected = two_time(frames, np.where(labels == 3, 1, 2), form="paper")
+    for roi in (1, 2):
+        np.testing.assert_allclose(read_c2(tmp_path / "scan_results.h5", roi), expected[roi - 1], rtol=1e-6, atol=1e-7)
+
+
 def test_a_failing_set_up_is_one_error_line(tmp_path, capsys):
     status = main(["classify", str(tmp_path / "x.npy"), "--space", str(tmp_path / "nowhere"), "--out", str(tmp_path)])
     err = capsys.readouterr().err
@@ -130,6 +147,12 @@ def test_wrong_arguments_exit_with_status_2(capsys):
         main(["classify", "a.npy", "--out", "x"])  # neither --model nor --space
     assert stop.value.code == 2
     assert "one of the arguments --model --space is required" in capsys.readouterr().err
+
+
+def test_frame_times_are_checked_before_any_model_loads(tmp_path, capsys):
+    status = main(["classify", "a.npy", "--model", "published", "--frame-time", "0.04",
+                   "--target-frame-time", "0.1", "--out", str(tmp_path)])
+    assert status == 1 and "whole number of frames" in capsys.readouterr().err
 
 
 def test_the_console_script_is_the_same_main():

@@ -58,7 +58,8 @@ from .aps import diagonal_from_neighbours
 from .dataset import CROP_SIZE, iter_crops
 from .validation import check_array, check_bool, check_int, check_real, check_seed, describe
 
-__all__ = ["LIBRARY_FRAME_TIME", "BINNING_TOLERANCE", "prepare_crops", "bin_frames_of", "bin_map"]
+__all__ = ["LIBRARY_FRAME_TIME", "BINNING_TOLERANCE", "prepare_crops", "bin_frames_of", "bin_map",
+           "check_frame_times"]
 
 LIBRARY_FRAME_TIME = 0.1  # s per frame of the book's synthetic library (scenario_c2's default dt)
 BINNING_TOLERANCE = 0.02  # how far target_frame_time / frame_time may be from an integer, relative
@@ -179,7 +180,7 @@ def prepare_crops(c2, *, crop_size: int = CROP_SIZE, crops_per_map: int = 1, see
     crops_per_map = check_int(crops_per_map, "crops_per_map", minimum=1)
     seed = check_seed(seed)
     fill_diagonal = check_bool(fill_diagonal, "fill_diagonal")
-    factor, crop_frame_time = _binning(frame_time, target_frame_time)
+    factor, crop_frame_time = check_frame_times(frame_time, target_frame_time)
 
     filled = []
 
@@ -202,8 +203,16 @@ def prepare_crops(c2, *, crop_size: int = CROP_SIZE, crops_per_map: int = 1, see
     return np.concatenate(crops), table
 
 
-def _binning(frame_time, target_frame_time) -> tuple[int, float]:
-    """(b, seconds per crop frame) from the optional frame times; (1, NaN) when none."""
+def check_frame_times(frame_time=None, target_frame_time=None) -> tuple[int, float]:
+    """``(b, seconds per crop frame)`` from the optional frame times; ``(1, nan)`` when none given.
+
+    >>> check_frame_times(0.02, 0.1)
+    (5, 0.1)
+    >>> check_frame_times(target_frame_time=0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: target_frame_time needs frame_time (the seconds per frame of c2), got target_frame_time=0.1 and frame_time=None
+    """
     if target_frame_time is not None and frame_time is None:
         raise ValueError(f"target_frame_time needs frame_time (the seconds per frame of c2), "
                          f"got target_frame_time={target_frame_time!r} and frame_time=None")

@@ -43,7 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 all files done, 1 some failed)."""
+    """Run the command line; returns the exit status (0 all files done, 1 some failed).
+
+    ``argv`` as the shell would split it, without the program name (default
+    ``sys.argv[1:]``). Wrong arguments end in ``SystemExit(2)``, as argparse does.
+
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> np.save(folder / "movie.npy", np.random.default_rng(0).poisson(4.0, (20, 32, 32)))
+    >>> main(["c2", str(folder / "movie.npy"), "--q-edges", "0.001", "0.004", "--out", str(folder)])
+    ... # doctest: +ELLIPSIS
+    /.../movie.npy -> /.../movie_results.h5
+    0
+    """
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no display needed
     arguments = build_parser().parse_args(argv)
     try:

@@ -64,7 +64,9 @@ def add_classify_commands(commands) -> None:
 def load_space(arguments):
     """The LatentSpace the arguments name, with their crop settings."""
     from ..latent.space import LatentSpace
+    from ..prepare import check_frame_times
 
+    check_frame_times(arguments.frame_time, arguments.target_frame_time)  # before the model loads
     settings = dict(crops_per_map=arguments.crops_per_map, frame_time=arguments.frame_time,
                     target_frame_time=arguments.target_frame_time)
     if arguments.space is not None:

@@ -54,7 +54,7 @@ from xpcs_nb.latent.ordering import order_by_decoded_centres, order_by_relaxatio
 from xpcs_nb.latent.search import nearest_neighbours
 from xpcs_nb.map_files import read_maps
 from xpcs_nb.model import Autoencoder
-from xpcs_nb.prepare import prepare_crops
+from xpcs_nb.prepare import check_frame_times, prepare_crops
 from xpcs_nb.validation import ArgumentTypeError, check_int, check_seed, describe
 
 __all__ = ["LatentSpace", "SPACE_FORMAT", "SPACE_VERSION"]
@@ -99,6 +99,7 @@ class LatentSpace:
         self.model = model.eval()
         self.crops_per_map = check_int(crops_per_map, "crops_per_map", minimum=1)
         self.seed = check_seed(seed)
+        check_frame_times(frame_time, target_frame_time)  # now, not at the first map
         self.frame_time = frame_time
         self.target_frame_time = target_frame_time
         self.latents = self.reference = self.labels = self.centres = None
@@ -245,8 +246,9 @@ class LatentSpace:
     def classify_crops(self, crops, table: pd.DataFrame | None = None) -> pd.DataFrame:
         """:meth:`classify` for crops already prepared: (N, S, S) in [0, 1], and their table."""
         centres = self._fitted_centres()
-        table = _crop_table(crops, table)
-        distances = _distances(encode(self.model, crops), centres)
+        latents = encode(self.model, crops)
+        table = _crop_table(len(latents), table)
+        distances = _distances(latents, centres)
         classes = np.argmin(distances, axis=1)
         table["class"] = classes
         table["distance"] = distances[np.arange(len(classes)), classes]
@@ -271,8 +273,9 @@ class LatentSpace:
         """:meth:`neighbours` for crops already prepared: (N, S, S) in [0, 1], and their table."""
         self._fitted_centres()
         k = check_int(k, "k", minimum=1, maximum=len(self.latents), context=" (the reference latents)")
-        table = _crop_table(crops, table)
-        indices, distances = nearest_neighbours(self.latents, encode(self.model, crops), k=k)
+        latents = encode(self.model, crops)
+        table = _crop_table(len(latents), table)
+        indices, distances = nearest_neighbours(self.latents, latents, k=k)
         indices, distances = indices.reshape(-1, k), distances.reshape(-1, k)
         rows = table.loc[table.index.repeat(k)].reset_index(drop=True)
         rows["rank"] = np.tile(np.arange(1, k + 1), len(table))
@@ -334,9 +337,8 @@ class LatentSpace:
             return space._keep(arrays["latents"], reference, arrays["labels"], arrays["centres"])
 
 
-def _crop_table(crops, table) -> pd.DataFrame:
-    """A copy of ``table`` (one row per crop) with a fresh index; a bare crop number when None."""
-    n = len(crops) if np.ndim(crops) == 3 else 1
+def _crop_table(n: int, table) -> pd.DataFrame:
+    """A copy of ``table`` (one row per crop, ``n`` crops) with a fresh index; a bare crop number when None."""
     if table is None:
         return pd.DataFrame({"crop": np.arange(n)})
     if not isinstance(table, pd.DataFrame) or len(table) != n:
