@@ -70,6 +70,8 @@ def load_space(arguments):
     settings = dict(crops_per_map=arguments.crops_per_map, frame_time=arguments.frame_time,
                     target_frame_time=arguments.target_frame_time)
     if arguments.space is not None:
+        if arguments.k is not None:
+            raise ValueError(f"--k applies to --model published only; a saved space keeps its k, got --k {arguments.k}")
         space = LatentSpace.load(arguments.space, device=arguments.device)
         space.crops_per_map = settings["crops_per_map"]
         space.frame_time, space.target_frame_time = settings["frame_time"], settings["target_frame_time"]
