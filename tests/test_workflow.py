@@ -106,8 +106,8 @@ def test_the_sites_addresses_come_from_the_repository():
     assert env["XPCS_REPOSITORY_BRANCH"] == "${{ github.ref_name }}"
     assert env["XPCS_SITE_URL"] == "${{ steps.pages.outputs.base_url }}"
     # what those give on GitHub, read as tasks.py reads them
-    links = book.site_links({"XPCS_REPOSITORY_URL": "https://github.com/owner/xpcs-nb", "XPCS_REPOSITORY_BRANCH": "main",
-                             "XPCS_SITE_URL": "https://owner.github.io/xpcs-nb",
+    links = book.site_links({"XPCS_REPOSITORY_URL": "https://github.com/owner/xpcs-nb",
+                             "XPCS_REPOSITORY_BRANCH": "main", "XPCS_SITE_URL": "https://owner.github.io/xpcs-nb",
                              "XPCS_BINDERHUB_URL": "https://mybinder.org", "XPCS_JUPYTERHUB_URL": ""})
     assert (links.site_path, links.binderhub_url, links.jupyterhub_url) == ("/xpcs-nb/", "https://mybinder.org", "")
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from .paths import ROOT
 
-__all__ = ["NODE_MODULES", "STATIC_FOLDER", "WIDGET_JS", "SETUP_JS", "WIDGET_PACKAGES", "pinned_versions", "installed_version",
-           "install_widget_js", "stage_widget_js"]
+__all__ = ["NODE_MODULES", "STATIC_FOLDER", "WIDGET_JS", "SETUP_JS", "WIDGET_PACKAGES",
+           "pinned_versions", "installed_version", "install_widget_js", "stage_widget_js"]
 
 NODE_MODULES = ROOT / "node_modules"
 STATIC_FOLDER = "_vendor"  # in the stage; _config.yml's html_static_path, published as _static/
