@@ -132,3 +132,17 @@ def test_sparse_errors():
         corr.photon_events([4], [0], n_frames=4, frame_shape=(2, 2))
     with pytest.raises(ValueError, match="count must be >= 0"):
         corr.photon_events([0], [0], [-2], n_frames=4, frame_shape=(2, 2))
+
+
+@pytest.mark.parametrize("kind", ["npy", "hdf5"])
+@pytest.mark.parametrize("gather_bytes", [None, 37 * 2 * 10])  # one pass, or passes of 10 pixels
+def test_multi_tau_streamed_and_sparse(sources, kind, gather_bytes, monkeypatch):
+    if gather_bytes:
+        monkeypatch.setattr("xpcs_nb.correlation.multitau._GATHER_BYTES", gather_bytes)
+    frames, srcs = sources
+    lags, ref = corr.multi_tau_g2(frames, _labels(), num_levels=3, num_bufs=8)
+    csr = sp.csr_matrix(frames.reshape(frames.shape[0], -1))
+    for given in (srcs[kind], csr):
+        got_lags, got = corr.multi_tau_g2(given, _labels(), num_levels=3, num_bufs=8, chunk_pixels=7)
+        np.testing.assert_array_equal(got_lags, lags)
+        np.testing.assert_allclose(got, ref, rtol=1e-12)

@@ -7,10 +7,15 @@ Shapes: ``frames (T, H, W)``, ``labels (H, W)``, ``lags (n_lags,)`` in frames,
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from xpcs_nb.validation import check_int
 
-from .pixels import _check_frames, _default_chunk, _roi_chunks, _roi_pixels
+
+from .pixels import (_GATHER_BYTES, _check_chunk, _check_frames, _default_chunk, _gather_passes, _roi_chunks,
+                     _roi_pixels)
+from .sources import FrameSource
+from .sparse import _check_sparse_frames
 
 __all__ = ["multi_tau_lags", "multi_tau_g2"]
 
@@ -62,8 +67,10 @@ def multi_tau_g2(
 
     Parameters
     ----------
-    frames : (T, H, W)
-        Photon counts, as for :func:`two_time`.
+    frames : (T, H, W), a FrameSource or a scipy.sparse matrix (T, H*W)
+        Photon counts, as for :func:`two_time`.  A sparse matrix is made dense a
+        chunk of pixels at a time; a FrameSource is read once per 512 MiB of
+        labelled pixels (in the file's dtype), a block of frames at a time.
     labels : (H, W) int or bool
         ROI labels 1..n (0 = no ROI), or a boolean mask for one ROI.
     num_levels : int
@@ -90,17 +97,24 @@ def multi_tau_g2(
     >>> bool(np.all(abs(g2[0, 1:] - 1) < 0.02))  # uncorrelated counts: g2 = 1 beyond lag 0
     True
     """
-    frames = _check_frames(frames)
+    if not (isinstance(frames, FrameSource) or sp.issparse(frames)):
+        frames = _check_frames(frames)
     lag_frames, lag_level = multi_tau_lags(num_levels, num_bufs)  # checks both
     num_levels = int(num_levels)
-    rois = _roi_pixels(labels, frames.shape[1:])
+    frame_shape = np.shape(labels) if sp.issparse(frames) else tuple(frames.shape[1:])
+    rois = _roi_pixels(labels, frame_shape)
     n_frames = frames.shape[0]
     if chunk_pixels is None:
         chunk_pixels = _default_chunk(n_frames, 8)
     chunk_pixels = check_int(chunk_pixels, "chunk_pixels", minimum=1)
     # every output lag as (level, k): k in level-L frames, lag = k 2^L frames
     steps = [(int(level), int(lag) >> int(level)) for lag, level in zip(lag_frames, lag_level)]
-    chunks = _roi_chunks(frames.reshape(n_frames, -1), rois, n_frames, 1, np.float64, chunk_pixels)
+    if sp.issparse(frames):
+        chunks = _sparse_chunks(_check_sparse_frames(frames, frame_shape), rois, chunk_pixels)
+    elif isinstance(frames, FrameSource):
+        chunks = _source_chunks(frames, rois, chunk_pixels)
+    else:
+        chunks = _roi_chunks(frames.reshape(n_frames, -1), rois, n_frames, 1, np.float64, chunk_pixels)
     prod, sums = _lag_products(chunks, len(rois), steps, n_frames, num_levels)
     for r in range(len(rois)):
         if not np.any(sums[0][r] > 0):
@@ -114,6 +128,37 @@ def multi_tau_g2(
     with np.errstate(divide="ignore", invalid="ignore"):
         out = g2[:, :g_max] / (past[:, :g_max] * future[:, :g_max])
     return lag_frames[:g_max], out
+
+
+def _sparse_chunks(csc: sp.csc_matrix, rois, chunk_pixels: int):
+    """``(r, x, last)`` as :func:`_roi_chunks` yields them, from sparse frames: each chunk made dense alone."""
+    for r, idx in enumerate(rois):
+        for c0 in range(0, idx.size, chunk_pixels):
+            yield r, csc[:, idx[c0:c0 + chunk_pixels]].toarray().astype(np.float64), c0 + chunk_pixels >= idx.size
+
+
+def _source_chunks(source: FrameSource, rois, chunk_pixels: int, block_frames: int = 256):
+    """``(r, x, last)`` from frames on disk: the labelled pixels gathered a pass at a time.
+
+    Each pass reads the whole file in blocks of ``block_frames`` frames and keeps the
+    pass's pixels (at most ``_GATHER_BYTES`` in the file's dtype) of every frame.
+    """
+    n_frames = source.shape[0]
+    per_pass = max(1, _GATHER_BYTES // (n_frames * source.dtype.itemsize))
+    for pieces in _gather_passes(rois, per_pass):
+        sel = np.concatenate([p[1] for p in pieces])
+        block = np.empty((n_frames, sel.size), dtype=source.dtype)
+        for t0 in range(0, n_frames, block_frames):
+            t1 = min(n_frames, t0 + block_frames)
+            block[t0:t1] = source.read(t0, t1).reshape(t1 - t0, -1)[:, sel]
+            _check_chunk(block[t0:t1])
+        offset = 0
+        for r, piece, last_piece in pieces:
+            for c0 in range(0, piece.size, chunk_pixels):
+                c1 = min(piece.size, c0 + chunk_pixels)
+                yield r, block[:, offset + c0:offset + c1].astype(np.float64), last_piece and c1 == piece.size
+            offset += piece.size
+        del block
 
 
 def _lag_products(chunks, n_roi: int, steps: list[tuple[int, int]], n_frames: int,
