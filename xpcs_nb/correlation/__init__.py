@@ -14,7 +14,8 @@ One file per concept:
   variant and the APS ratio form, optionally with static bins (:func:`two_time`);
 - :mod:`.sources`: frame stacks on disk (HDF5, ``.npy``, raw) read a block of frames
   at a time (:func:`open_frames`); :mod:`.streamed` correlates them with two blocks
-  in memory;
+  in memory (:func:`two_time` and :func:`multi_tau_g2` take such a source, or a
+  sparse matrix, wherever they take an array);
 - :mod:`.sparse`: photon-sparse frames, a CSR matrix (T, H*W) or an event list
   (:func:`photon_events`), correlated without densifying;
 - :mod:`.multitau`: multi-tau one-time g2 (:func:`multi_tau_g2`);
