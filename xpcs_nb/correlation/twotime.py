@@ -221,6 +221,11 @@ def two_time(
     ``static_labels`` adds one read of the frames (measured 0.76 of a plain SSYRK at
     2,000 frames, one thread, on a shared machine; the read's share falls as 1/T').
 
+    From a FrameSource: the output maps, two gathered blocks of ``block_frames`` x
+    labelled pixels and one raw block (measured 1.05x that bound, 2.3x less than
+    loading a 0.5 GB stack whole, at twice the time: ``book/performance.md``).
+    Sparse frames: the output maps and one ROI's sparse columns.
+
     The paper form is computed as G / (N S^2) - (y(t1) + y(t2)) / (N S) + 1 (module
     docstring), so in float32 its rounding error is that of numbers near 1 + beta
     (about 1e-6 absolute), not relative to C2 itself; use float64 to resolve a C2
