@@ -5,8 +5,11 @@ Prints, from one run on this machine:
 1. the wall time of the serial path (``two_time_file`` on every movie, one after the
    other, in this process with one BLAS thread) and of ``two_time_files`` on a
    ``LocalCluster`` of ``--workers`` worker processes (one thread each), and their
-   ratio, the speed-up; the cluster's start-up is timed apart and the speed-up given
-   with and without it;
+   ratio, the speed-up; the cluster's start-up (the worker processes and their
+   imports of xpcs_nb, torch among them: seconds, paid once per cluster) is timed
+   apart and the speed-up given with and without it. The cluster's time includes
+   gathering every C2 into this process; a third run has the workers write their C2
+   to disk instead (``out_dir``) and gathers only the paths;
 2. the peak resident memory (``VmHWM``, see :func:`peak_rss_mib`) of each worker process, read on the
    workers with ``client.run``, beside the size of one movie and one C2;
 3. the load average before and after, as the machine may be shared.
@@ -22,6 +25,7 @@ The results of both paths are compared, and must be equal.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import resource
 import tempfile
@@ -82,11 +86,17 @@ def main() -> None:
         started = time.perf_counter()
         with dask_client(n_workers=args.workers) as client:
             client.wait_for_workers(args.workers)
+            client.run(importlib.import_module, "xpcs_nb.parallel")  # each worker's imports, paid once
             startup_s = time.perf_counter() - started
+            imported_peaks = client.run(peak_rss_mib)
             started = time.perf_counter()
             parallel = two_time_files(paths, labels, scheduler=client)
             parallel_s = time.perf_counter() - started
             worker_peaks = client.run(peak_rss_mib)
+            started = time.perf_counter()
+            written = two_time_files(paths, labels, scheduler=client, out_dir=Path(folder) / "c2")
+            written_s = time.perf_counter() - started
+            assert all(np.array_equal(np.load(path), c2) for path, c2 in zip(written, serial))
         total_s = startup_s + parallel_s
 
     assert all(np.array_equal(a, b) for a, b in zip(serial, parallel)), "the cluster's C2 differ from serial"
@@ -96,10 +106,13 @@ def main() -> None:
     print(f"{args.workers} workers, computing:         {parallel_s:6.1f} s  speed-up {serial_s / parallel_s:.2f}x")
     print(f"{args.workers} workers, with start-up:     {total_s:6.1f} s  speed-up {serial_s / total_s:.2f}x "
           f"(cluster start {startup_s:.1f} s)")
+    print(f"{args.workers} workers, C2 written by the workers (out_dir, nothing gathered): {written_s:6.1f} s  "
+          f"speed-up {serial_s / written_s:.2f}x")
     print(f"results equal to the serial path: yes ({len(parallel)} C2 of {serial[0].shape})")
     print(f"one movie {movie_mib:.0f} MiB (uint16), one C2 {c2_mib:.0f} MiB (float32)")
     for address, peak in sorted(worker_peaks.items()):
-        print(f"peak RSS of worker {address}: {peak:6.0f} MiB")
+        print(f"peak RSS of worker {address}: {peak:6.0f} MiB ({imported_peaks[address]:.0f} MiB "
+              "after its imports, before any task)")
     print(f"peak RSS of this process (holds the serial and gathered C2): {peak_rss_mib():.0f} MiB")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

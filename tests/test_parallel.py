@@ -52,6 +52,16 @@ def test_two_time_files_equal_the_serial_path(client, movies):
     np.testing.assert_array_equal(from_h5[0], two_time_file(h5_path, labels(), dataset="entry/data/data"))
 
 
+def test_with_out_dir_the_workers_write_the_c2(client, movies, tmp_path):
+    npy_paths, _ = movies
+    written = two_time_files(npy_paths, labels(), out_dir=tmp_path / "c2", scheduler=client)
+    assert written == [tmp_path / "c2" / "movie0.c2.npy", tmp_path / "c2" / "movie1.c2.npy"]
+    for path, output in zip(npy_paths, written):
+        np.testing.assert_array_equal(np.load(output), two_time_file(path, labels()))
+    with pytest.raises(ValueError, match="would both write"):
+        two_time_files([npy_paths[0], npy_paths[0]], labels(), out_dir=tmp_path / "c2", scheduler=client)
+
+
 def test_encode_files_equal_the_serial_path(client, tmp_path):
     torch.manual_seed(0)
     model = Autoencoder(latent_size=4, encoder_channels=(4,), decoder_channels=(4,), pool=2, image_size=16)

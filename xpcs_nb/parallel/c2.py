@@ -14,9 +14,11 @@ last bits).
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
+from xpcs_nb.atomic import atomic_path
 from xpcs_nb.correlation import two_time
 
 from .cluster import dask_client
@@ -62,8 +64,8 @@ def two_time_file(path, labels, dataset: str | None = None, **options) -> np.nda
             raise ValueError(f"{path}: {error}") from error
 
 
-def two_time_files(paths, labels, dataset: str | None = None, *, scheduler=None, n_workers: int | None = None,
-                   **options) -> list[np.ndarray]:
+def two_time_files(paths, labels, dataset: str | None = None, *, out_dir=None, scheduler=None,
+                   n_workers: int | None = None, **options) -> list[np.ndarray] | list[Path]:
     """C2 of many frame stacks, one Dask task per file, in the order of ``paths``.
 
     Parameters
@@ -75,6 +77,10 @@ def two_time_files(paths, labels, dataset: str | None = None, *, scheduler=None,
         ROI labels shared by every stack (sent to each worker once).
     dataset : str, optional
         The frames' dataset in HDF5 files.
+    out_dir : str or Path, optional
+        Each worker writes its C2 to ``out_dir/<file name without suffix>.c2.npy``
+        (whole or not at all) and returns that path: nothing large comes back to
+        this process, however many files there are. By default the C2 are returned.
     scheduler : None, str or distributed.Client
         None: a ``LocalCluster`` of ``n_workers`` processes on this machine, started
         and stopped by the call; an address such as ``"tcp://host:8786"``: a running
@@ -87,13 +93,14 @@ def two_time_files(paths, labels, dataset: str | None = None, *, scheduler=None,
 
     Returns
     -------
-    list of ndarray (n_roi, T', T')
+    list of ndarray (n_roi, T', T'), or of Path with ``out_dir``
         Equal to ``[two_time_file(p, labels, dataset, **options) for p in paths]``.
 
     Raises
     ------
     ValueError
-        A file that cannot be used (the first such file's error, naming it).
+        A file that cannot be used (the first such file's error, naming it); with
+        ``out_dir``, two input files of the same name (their outputs would collide).
 
     >>> two_time_files([], np.ones((8, 8), dtype=bool))
     Traceback (most recent call last):
@@ -101,9 +108,35 @@ def two_time_files(paths, labels, dataset: str | None = None, *, scheduler=None,
     ValueError: paths must name at least one file, got an empty list
     """
     paths = check_paths(paths)
+    outputs = None if out_dir is None else _output_paths(paths, out_dir)
     with dask_client(scheduler, n_workers) as client:
         shared_labels = client.scatter(np.asarray(labels), broadcast=True)
         # the options go in a partial: client.map has keywords of its own (key, workers, batch_size...)
-        task = partial(two_time_file, dataset=dataset, **options)
-        futures = client.map(task, [str(path) for path in paths], labels=shared_labels)
+        if outputs is None:
+            task = partial(two_time_file, dataset=dataset, **options)
+            futures = client.map(task, [str(path) for path in paths], labels=shared_labels)
+        else:
+            task = partial(_two_time_to_file, dataset=dataset, **options)
+            futures = client.map(task, [str(path) for path in paths], outputs, labels=shared_labels)
         return client.gather(futures)
+
+
+def _output_paths(paths: list[Path], out_dir) -> list[Path]:
+    """``out_dir/<stem>.c2.npy`` for each input; ValueError when two inputs share a stem."""
+    outputs = [Path(out_dir) / f"{path.stem}.c2.npy" for path in paths]
+    seen: dict[Path, Path] = {}
+    for path, output in zip(paths, outputs):
+        if output in seen:
+            raise ValueError(f"paths: {seen[output]} and {path} would both write {output}; "
+                             "give the files different names or call once per folder")
+        seen[output] = path
+    return outputs
+
+
+def _two_time_to_file(path: str, output: Path, labels, dataset, **options) -> Path:
+    """The C2 of ``path`` written to ``output`` (through a temporary file); ``output``."""
+    c2 = two_time_file(path, labels, dataset, **options)
+    with atomic_path(output) as temporary:
+        with open(temporary, "wb") as handle:  # np.save(str) would add ".npy" to the temporary name
+            np.save(handle, c2)
+    return output

@@ -78,11 +78,21 @@ def join_torchrun(device: str = "auto") -> World:
     RuntimeError
         Not started by torchrun (no ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK``), or
         more processes on this machine than GPUs.
+    ValueError
+        ``device`` names one GPU (``"cuda:1"``): each process takes its own.
+
+    >>> join_torchrun("cpu")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    RuntimeError: not started by torchrun: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR not set; ...
     """
     missing = [name for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR") if name not in os.environ]
     if missing:
         raise RuntimeError(f"not started by torchrun: {', '.join(missing)} not set; launch with "
                            "`torchrun --nproc_per_node N -m xpcs_nb.train ...`")
+    if device.startswith("cuda:"):
+        raise ValueError(f"device: under torchrun each process trains on the GPU of its LOCAL_RANK; pass 'cuda' "
+                         f"or 'auto', got {device!r}")
     local_rank = int(os.environ["LOCAL_RANK"])
     on_gpu = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
     if on_gpu:
@@ -132,7 +142,8 @@ def start_epoch(loader: DataLoader, seed: int, epoch: int, world: World) -> None
 
 def wrap(model: nn.Module, device: torch.device) -> DistributedDataParallel:
     """``model`` in DistributedDataParallel (rank 0's weights are copied to every rank here)."""
-    return DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
+    on_gpu = device.type == "cuda"
+    return DistributedDataParallel(model, device_ids=[torch.cuda.current_device()] if on_gpu else None)
 
 
 def sum_over_ranks(total: torch.Tensor, count: int) -> tuple[torch.Tensor, int]:

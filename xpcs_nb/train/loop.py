@@ -143,9 +143,9 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
         if val_loader is not None:
             _check_loss(val_loss, "validation", epoch + 1)
         lr = state.scheduler.get_last_lr()[0]
-        batch_losses = distributed.mean_over_ranks(torch.stack(batch_losses))  # the global batches' losses
+        global_batch_losses = distributed.mean_over_ranks(torch.stack(batch_losses))  # as they are on one process
         is_best = state.history.record(train_loss, val_loss, lr, time.perf_counter() - started,
-                                       batch_losses=batch_losses.tolist())
+                                       batch_losses=global_batch_losses.tolist())
         if config.checkpoint_dir is not None and is_main:
             if is_best:
                 save_weights(model, config.checkpoint_dir / BEST_WEIGHTS)
