@@ -68,6 +68,7 @@ HAND_STEPS = None  # steps of the training loop written by hand; None: 30 at fas
 
 # %%
 import time
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -207,7 +208,9 @@ plt.show()
 # about half a minute on a 2-core CPU, 300 otherwise), with the learning rate rising
 # from LR/10 to LR over the run. `runtime` holds what `xpcs_nb.train` decides for
 # this machine: bf16 autocast and the channels-last memory layout on a CPU or GPU
-# that computes bf16 natively, float32 elsewhere.
+# that computes bf16 natively, float32 elsewhere (an older GPU would get fp16, which
+# needs a gradient scaler that these lines leave out, so there the demo runs in
+# float32).
 
 # %%
 train_images, val_images = augmented_sets(P, SEED)
@@ -217,6 +220,9 @@ demo_images = Subset(train_images, range(HAND_STEPS * P.batch_size))  # exactly 
 demo_config = TrainConfig(epochs=1, batch_size=P.batch_size, lr=P.learning_rate, seed=SEED, device=DEVICE,
                           half_cycle_epochs=1, progress=False)  # the rate peaks at the last step
 runtime = resolve_runtime(demo_config)
+if runtime.amp_dtype == torch.float16:  # fp16 needs a gradient scaler: float32 for this demo
+    demo_config = replace(demo_config, amp="off")
+    runtime = resolve_runtime(demo_config)
 print(f"{HAND_STEPS} steps of {P.batch_size} images on {runtime.device}, autocast {runtime.amp_dtype}, "
       f"channels-last {runtime.channels_last}")
 
@@ -280,8 +286,9 @@ plt.show()
 # random draw in the same order: the initial weights from the seed, then the dropout
 # masks from the reseeded generator, and the batch order from the loader's own
 # generator, which nothing else touches; and the same precision and memory layout,
-# since bf16 rounds differently from float32 (it rounds the same way every time the
-# same operations run in the same order on the same machine).
+# since bf16 rounds differently from float32. On a CPU the same operations in the
+# same order round the same way every time; a GPU's convolutions may pick other
+# algorithms from run to run, so there the curves can differ in the last digits.
 #
 # ## The real run
 #
