@@ -53,8 +53,8 @@
 # Time to run: about six to seven minutes at `fast` on an idle 2-core CPU with bf16,
 # estimated from its 33 training images per second: a minute for the loop by hand and
 # its repeat through `xpcs_nb.train`, three for the main model, two for the sweep;
-# longer in float32 or on a busy machine (13 minutes measured on a 2-core CPU shared
-# with two other jobs, the main model loaded from the cache). At `class`, minutes to
+# longer in float32 or on a busy machine (30 minutes measured, nothing cached but the
+# library, on a 2-core CPU shared with other jobs, load average 4 to 6). At `class`, minutes to
 # tens of minutes on one GPU (not measured); at `paper`, hours on a GPU. Trained
 # weights are cached under `data/generated/`, so a rerun only loads them (the loop by
 # hand always runs).
