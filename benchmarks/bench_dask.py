@@ -12,13 +12,17 @@ Prints, from one run on this machine:
    to disk instead (``out_dir``) and gathers only the paths;
 2. the peak resident memory (``VmHWM``, see :func:`peak_rss_mib`) of each worker process, read on the
    workers with ``client.run``, beside the size of one movie and one C2;
-3. the load average before and after, as the machine may be shared.
+3. the load average before and after, as the machine may be shared, and a control
+   without Dask: the same C2 in ``--workers`` plain processes at once (a
+   multiprocessing pool) against one alone. Its ratio is the most any pool of
+   processes can gain on this machine now; a Dask speed-up near it means Dask costs
+   little.
 
 The movies are Poisson counts (uint16 ``.npy`` files written to a temporary folder
 first, untimed): the cost of C2 depends on frames x pixels, not on the counts.
 The results of both paths are compared, and must be equal.
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_dask.py              # 24 movies, ~30 s serial
+    OMP_NUM_THREADS=1 python benchmarks/bench_dask.py              # 32 movies, 20-40 s serial
     OMP_NUM_THREADS=1 python benchmarks/bench_dask.py --movies 4   # a smoke run
 """
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import multiprocessing
 import os
 import resource
 import tempfile
@@ -54,6 +59,22 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def timed_two_time(path: Path, labels: np.ndarray) -> float:
+    started = time.perf_counter()
+    two_time_file(path, labels)
+    return time.perf_counter() - started
+
+
+def plain_processes_ratio(path: Path, labels: np.ndarray, n_processes: int) -> float:
+    """Throughput of ``n_processes`` plain processes correlating at once, over one alone."""
+    alone = min(timed_two_time(path, labels) for _ in range(2))
+    with multiprocessing.get_context("fork").Pool(n_processes) as pool:  # forked: nothing to import
+        started = time.perf_counter()
+        pool.starmap(timed_two_time, [(path, labels)] * n_processes)
+        together = time.perf_counter() - started
+    return n_processes * alone / together
+
+
 def write_movies(folder: Path, n_movies: int, n_frames: int, side: int) -> list[Path]:
     rng = np.random.default_rng(0)
     paths = []
@@ -66,9 +87,9 @@ def write_movies(folder: Path, n_movies: int, n_frames: int, side: int) -> list[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--movies", type=int, default=24)
+    parser.add_argument("--movies", type=int, default=32)
     parser.add_argument("--frames", type=int, default=2000)
-    parser.add_argument("--side", type=int, default=96, help="detector side in pixels (one ROI over all of them)")
+    parser.add_argument("--side", type=int, default=128, help="detector side in pixels (one ROI over all of them)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     if os.environ.get("OMP_NUM_THREADS") != "1":
@@ -82,6 +103,7 @@ def main() -> None:
         started = time.perf_counter()
         serial = [two_time_file(path, labels) for path in paths]
         serial_s = time.perf_counter() - started
+        control = plain_processes_ratio(paths[0], labels, args.workers)
 
         started = time.perf_counter()
         with dask_client(n_workers=args.workers) as client:
@@ -114,6 +136,7 @@ def main() -> None:
         print(f"peak RSS of worker {address}: {peak:6.0f} MiB ({imported_peaks[address]:.0f} MiB "
               "after its imports, before any task)")
     print(f"peak RSS of this process (holds the serial and gathered C2): {peak_rss_mib():.0f} MiB")
+    print(f"control, {args.workers} plain processes at once (no Dask) over one alone: {control:.2f}x")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
