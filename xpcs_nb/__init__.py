@@ -35,6 +35,10 @@ chapters share), ``presets.py`` (the fast / class / paper sizes), ``geometry.py`
 (the detector), ``paths.py`` (where data goes), ``validation.py`` (one set of input
 rules) and ``atomic.py`` (files written whole or not at all).
 
+Beyond one process: ``parallel/`` (C2 and latents of many files as Dask tasks, on
+this machine or a cluster) and ``torchrun -m xpcs_nb.train`` (training on several
+GPUs, :mod:`xpcs_nb.train.distributed`).
+
 Notebooks import from here; nothing here imports a notebook.
 
 The small public surface, for a reader's own data (loaded when first used, so that
