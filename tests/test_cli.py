@@ -162,3 +162,12 @@ def test_the_console_script_is_the_same_main():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     module, _, name = scripts["xpcs-nb"].partition(":")
     assert getattr(importlib.import_module(module), name) is main
+
+
+def test_main_leaves_the_environment_alone(tmp_path):
+    """The command line runs in-process in notebooks and tests: it must not change the
+    environment that later kernels inherit (MPLBACKEND=Agg once blanked every figure)."""
+    before = dict(os.environ)
+    np.save(tmp_path / "movie.npy", np.random.default_rng(0).poisson(4.0, (20, 32, 32)))
+    assert main(["c2", str(tmp_path / "movie.npy"), "--q-edges", "0.001", "0.004", "--out", str(tmp_path)]) == 0
+    assert dict(os.environ) == before

@@ -32,3 +32,14 @@ def test_chapter_executes(source, monkeypatch):
     for cell in solutions:
         assert cell.execution_count is not None, f"{source.name}: a solution did not run"
         assert not [o for o in cell.outputs if o.output_type == "error"], f"{source.name}: a solution failed"
+    assert_figures_were_drawn(source.name, notebook)
+
+
+def assert_figures_were_drawn(name: str, notebook) -> None:
+    """Every cell that shows a figure holds a PNG; a non-interactive backend (say
+    MPLBACKEND=Agg leaking into the kernel's environment) would leave them empty."""
+    figure_cells = [c for c in notebook.cells if c.cell_type == "code" and "plt.show()" in c.source]
+    assert figure_cells, f"{name}: no cell shows a figure"
+    blank = [c.source.splitlines()[0] for c in figure_cells
+             if not any("image/png" in o.get("data", {}) for o in c.outputs)]
+    assert not blank, f"{name}: {len(blank)} of {len(figure_cells)} figure cells hold no image, e.g. {blank[:3]}"

@@ -22,7 +22,6 @@ One file per command: :mod:`.c2` and :mod:`.classify` (``classify`` and ``simila
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from .batch import ERROR_PREFIX
@@ -57,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     /.../movie.npy -> /.../movie_results.h5
     0
     """
-    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no display needed
     arguments = build_parser().parse_args(argv)
     try:
         return arguments.run(arguments)
