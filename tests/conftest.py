@@ -30,6 +30,26 @@ def paper_data() -> Path:
     return Path(folder)
 
 
+@pytest.fixture(autouse=True)
+def environment_left_as_found():
+    """A test must not leave a changed os.environ behind: the notebooks' kernels run
+    later in this process's environment (a leaked MPLBACKEND=Agg once blanked every
+    figure of the book, a leaked OMP_NUM_THREADS=1 ran its training on one core)."""
+    before = _environment()
+    yield
+    changed = sorted(name for name in before.keys() | _environment().keys()
+                     if before.get(name) != os.environ.get(name))
+    assert not changed, f"the test left the environment changed: {changed}"
+
+
+# set by pytest itself, or by torch the first time its compiler stack is imported (harmless)
+_IGNORED = {"PYTEST_CURRENT_TEST", "TORCHINDUCTOR_CACHE_DIR"}
+
+
+def _environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name not in _IGNORED}
+
+
 def pytest_addoption(parser):
     parser.addoption("--integration", action="store_true",
                      help="also execute the notebooks, build the book and check it in Chromium")

@@ -100,3 +100,16 @@ def test_arguments_are_checked():
     with pytest.raises(ValueError, match="n_workers must be"):
         with dask_client(n_workers=0):
             pass
+
+
+def test_a_local_cluster_gives_the_environment_back(monkeypatch):
+    """Dask's nanny writes OMP_NUM_THREADS=1 and more into the parent's environment when
+    it starts workers; after the block every later process must get the machine's own."""
+    import os
+
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MALLOC_TRIM_THRESHOLD_"):
+        monkeypatch.delenv(name, raising=False)  # as a fresh session has them: unset
+    before = dict(os.environ)
+    with dask_client(n_workers=1) as client:
+        assert client.submit(sum, [1, 2]).result() == 3
+    assert dict(os.environ) == before

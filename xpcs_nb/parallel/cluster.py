@@ -74,12 +74,29 @@ def dask_client(scheduler=None, n_workers: int | None = None) -> Iterator[Client
             yield client
     elif scheduler is None:
         n_workers = default_workers() if n_workers is None else check_int(n_workers, "n_workers", minimum=1)
-        with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+        with _environment_restored(), LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                                   dashboard_address=None) as cluster, Client(cluster) as client:
             yield client
     else:
         raise ArgumentTypeError("scheduler must be None, an address such as 'tcp://host:8786' or a "
                                 f"distributed.Client, got {describe(scheduler)}")
+
+
+@contextmanager
+def _environment_restored() -> Iterator[None]:
+    """Give ``os.environ`` back as it was after the block.
+
+    Dask's nanny writes its workers' settings (``OMP_NUM_THREADS=1``,
+    ``MKL_NUM_THREADS=1``, ``PYTHONHASHSEED``...) into the *parent's* environment
+    when it starts them; left there, every process started later (a notebook kernel,
+    a training run) would run on one thread.
+    """
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _no_workers_with(n_workers, what: str) -> None:
