@@ -296,9 +296,10 @@ plt.show()
 # it from `data/generated/`, where chapters 4 to 6 find it too), keeping the weights
 # of the best validation epoch.
 
-# %% mystnb={"figure": {"caption": "Training the published architecture from random weights: the loss per epoch on the training images (in train mode, while the weights change) and on the validation images (eval mode, after the epoch), and the learning rate of the cyclic schedule.", "name": "fig-training-history"}}
-model, history = trained_autoencoder(P, SEED, device=DEVICE)
+# %%
+model, history = trained_autoencoder(P, SEED, device=DEVICE)  # trains, or loads the cached run
 
+# %% mystnb={"figure": {"caption": "Training the published architecture from random weights: the loss per epoch on the training images (in train mode, while the weights change) and on the validation images (eval mode, after the epoch), and the learning rate of the cyclic schedule.", "name": "fig-training-history"}}
 fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), layout="constrained")
 training_history(history.epoch, history.train_loss, history.val_loss, best=history.best_epoch, ax=ax_loss)
 ax_lr.plot(history.epoch, history.lr, "o-")
