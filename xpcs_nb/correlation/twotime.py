@@ -64,10 +64,11 @@ from scipy.linalg import blas as _blas
 
 from xpcs_nb.validation import check_choice, check_int
 
+from .gram import _syrk_accumulate, _TorchGram
 from .pixels import _check_frames, _default_chunk, _roi_chunks, _roi_pixels
-from .roi import _check_labels
 from .sources import FrameSource
 from .sparse import _check_sparse_frames, _sparse_gram
+from .staticbins import _static_bins
 from .streamed import _streamed_gram
 
 __all__ = ["FORMS", "two_time"]
@@ -362,74 +363,6 @@ def _n_binned(n_frames: int, bin_frames) -> int:
     return n_out
 
 
-class _StaticBins:
-    """Per-pixel static-bin ids of each ROI and the bins' means, to divide chunks by.
-
-    ``paper``: ``inv_mean (m,)`` = 1 / S_b (time average over bin b).  ``ratio``:
-    ``inv_frame (T', m)`` = 1 / M_b(t) (each frame's mean over bin b; 1 where it is 0).
-    """
-
-    def __init__(self, rois: list[np.ndarray], ids: list[np.ndarray], form: str, inv_mean=None,
-                 inv_frame=None) -> None:
-        self.rois = rois
-        self.ids = ids
-        self.form = form
-        self.inv_mean = inv_mean
-        self.inv_frame = inv_frame
-
-    def divide(self, r: int, offset: int, x: np.ndarray) -> np.ndarray:
-        """Chunk ``x`` (T', n) of ROI r, starting at its pixel ``offset``, divided in place."""
-        sid = self.ids[r][offset:offset + x.shape[1]]
-        if self.form == "paper":
-            np.multiply(x, self.inv_mean[sid].astype(x.dtype), out=x)
-            return x
-        # sid is sorted: one in-place broadcast multiply per run of one static bin
-        starts = np.concatenate(([0], np.flatnonzero(np.diff(sid)) + 1, [sid.size]))
-        for a, b in zip(starts[:-1], starts[1:]):
-            x[:, a:b] *= self.inv_frame[:, sid[a]:sid[a] + 1]
-        return x
-
-
-def _static_bins(frames2d, rois, static_labels, frame_shape, n_used, bin_frames, dtype, chunk_pixels,
-                 form) -> _StaticBins:
-    """One pass over the static bins' pixels: their per-frame sums -> the divisors."""
-    flat = _check_labels_named(static_labels, frame_shape)
-    ids, grouped = [], []
-    for r, idx in enumerate(rois):
-        s = flat[idx]
-        if np.any(s <= 0):
-            raise ValueError(f"static_labels: {int(np.sum(s <= 0))} pixel(s) of ROI {r + 1} lie in no static bin "
-                             "(static label 0); every labelled pixel needs one")
-        order = np.argsort(s, kind="stable")
-        grouped.append(idx[order])
-        ids.append(s[order] - 1)
-    bins = _roi_pixels(flat.reshape(frame_shape), frame_shape, name="static_labels")
-    n_out = n_used // bin_frames
-    sums = np.zeros((n_out, len(bins)), dtype=np.float64)
-    counts = np.array([idx.size for idx in bins], dtype=np.float64)
-    for b, x, _ in _roi_chunks(frames2d, bins, n_used, bin_frames, dtype, chunk_pixels):
-        sums[:, b] += np.einsum("ij->i", x)
-    if form == "paper":
-        mean = sums.sum(axis=0) / (n_out * counts)
-        with np.errstate(divide="ignore"):
-            inv = np.where(mean > 0, 1.0 / mean, 0.0)
-        for r, s in enumerate(ids):
-            if np.all(mean[s] == 0):
-                raise ValueError(f"labels: ROI {r + 1} holds no photon in any frame (its mean intensity S is 0)")
-        return _StaticBins(grouped, ids, form, inv_mean=inv)
-    per_frame = sums / counts
-    per_frame[per_frame <= 0] = 1.0  # as boost_corr: a bin without photons is left as it is
-    return _StaticBins(grouped, ids, form, inv_frame=np.ascontiguousarray(1.0 / per_frame).astype(dtype))
-
-
-def _check_labels_named(static_labels, frame_shape) -> np.ndarray:
-    """``static_labels`` (H, W) -> flat int64 >= 0, errors naming it."""
-    flat = _check_labels(static_labels, shape=tuple(frame_shape), name="static_labels").ravel()
-    if flat.size and flat.min() < 0:
-        raise ValueError(f"static_labels must be >= 0 (0 = in no bin), got a minimum of {flat.min()}")
-    return flat
-
-
 def _check_float_dtype(dtype) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -448,45 +381,3 @@ def _paper_deviations(x: np.ndarray) -> np.ndarray:
         np.multiply(x, (1.0 / mean).astype(x.dtype), out=x)
         np.subtract(x, 1, out=x)
     return x
-
-
-def _syrk_accumulate(syrk, c: np.ndarray, x: np.ndarray, first: bool) -> None:
-    """Lower triangle of ``c (T', T')`` += x x^T (``first``: = x x^T), in place, by BLAS SYRK.
-
-    ``c.T`` is Fortran-ordered: SYRK accumulates into it in place, filling its upper
-    triangle = the lower triangle of ``c``.  ``x`` is C-ordered (T', n): ``x.T`` is a
-    Fortran (n, T') matrix A, and trans=1 gives A^T A = x x^T without a copy.  beta=0
-    on the first chunk, so ``c`` need not be zeroed.
-    """
-    cf = c.T
-    res = syrk(1.0, x.T, beta=0.0 if first else 1.0, c=cf, trans=1, lower=0, overwrite_c=1)
-    if not np.shares_memory(res, cf):  # pragma: no cover - f2py made a copy
-        cf[...] = res
-
-
-class _TorchGram:
-    """C += X X^T on a torch device (a GEMM); imported only when asked for."""
-
-    def __init__(self, device, dtype: np.dtype, n: int) -> None:
-        import torch
-
-        self.torch = torch
-        self.device = torch.device(device)
-        self.tdtype = torch.float32 if dtype == np.float32 else torch.float64
-        self.n = n
-        self.c = None
-
-    def add(self, x: np.ndarray) -> None:
-        t = self.torch.from_numpy(x).to(self.device, self.tdtype)
-        if self.c is None:
-            self.c = t @ t.T
-        else:
-            self.c.addmm_(t, t.T)
-
-    def result(self) -> np.ndarray:
-        c = self.c
-        self.c = None
-        if c is None:
-            return np.zeros((self.n, self.n))
-        return c.cpu().numpy()
-
