@@ -9,7 +9,6 @@ Tolerances were set from 6 seeds (0-5) of each check: the spread is in each docs
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest

@@ -110,7 +110,7 @@ def run_similar(arguments) -> int:
         return crops, space.neighbours_of_crops(crops, table, k=arguments.neighbours)
 
     results, failed = run_batch(arguments.files, work, desc="similar")
-    table = _write_table(results, arguments.out / "neighbours.csv")
+    _write_table(results, arguments.out / "neighbours.csv")
     if results:
         _save_figure(_neighbour_figure(space, results, arguments.neighbours), arguments.out / "neighbours.png")
     return 1 if failed else 0

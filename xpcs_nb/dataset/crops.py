@@ -112,7 +112,7 @@ def random_crop_offsets(
     array([28, 37])
     """
     crop_size = check_int(crop_size, "crop_size", minimum=1)
-    n_frames = check_int(n_frames, "n_frames", minimum=crop_size, context=f" (crop_size)")
+    n_frames = check_int(n_frames, "n_frames", minimum=crop_size, context=" (crop_size)")
     n_crops = check_int(n_crops, "n_crops", minimum=1)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
