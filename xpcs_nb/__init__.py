@@ -31,7 +31,8 @@ each step imports only the steps above it::
     rheology/     class fractions over time, stress minima, their alignment
 
 Beside the flow: ``plotting/`` and ``widgets.py`` (every figure and explorer the
-chapters share), ``presets.py`` (the fast / class / paper sizes), ``geometry.py``
+chapters share), ``presets.py`` (the fast / class / paper sizes), ``chapter.py`` and ``checks.py``
+(each chapter's banner and pipeline strip, the fill-in exercises' checks), ``geometry.py``
 (the detector), ``paths.py`` (where data goes), ``validation.py`` (one set of input
 rules) and ``atomic.py`` (files written whole or not at all).
 

@@ -33,6 +33,28 @@ def test_chapter_executes(source, monkeypatch):
         assert cell.execution_count is not None, f"{source.name}: a solution did not run"
         assert not [o for o in cell.outputs if o.output_type == "error"], f"{source.name}: a solution failed"
     assert_figures_were_drawn(source.name, notebook)
+    assert_fill_in_solutions_pass(source.name, notebook)
+    assert_banner_says_preset_and_time(source.name, notebook)
+
+
+def assert_fill_in_solutions_pass(name: str, notebook) -> None:
+    """The solution of each fill-in exercise printed its check's "right:" line."""
+    cells = notebook.cells
+    fill_ins = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and "(fill in).**" in c.source]
+    assert fill_ins, f"{name}: no fill-in exercise"
+    for i in fill_ins:
+        printed = "".join(o.get("text", "") for o in cells[i + 3].outputs if o.output_type == "stream")
+        assert "right:" in printed and "not yet:" not in printed, (
+            f"{name}: the fill-in solution in cell {i + 3} did not pass its check: {printed!r}")
+
+
+def assert_banner_says_preset_and_time(name: str, notebook) -> None:
+    """The banner was shown and rewritten by FRAME.finish() with the preset and the run time."""
+    banners = [o["data"]["text/markdown"] for c in notebook.cells if c.cell_type == "code"
+               for o in c.outputs if "text/markdown" in o.get("data", {})
+               and "This page was executed at" in o["data"]["text/markdown"]]
+    assert len(banners) == 1, f"{name}: {len(banners)} banners, expected one"
+    assert "`fast` preset" in banners[0] and "It took" in banners[0], f"{name}: banner not finished: {banners[0][:200]!r}"
 
 
 def assert_figures_were_drawn(name: str, notebook) -> None:
