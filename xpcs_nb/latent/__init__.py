@@ -9,7 +9,9 @@ What the AI-NERD paper does with its encoder (Horwath et al., sections II and V 
    (:func:`band_width`, :func:`order_by_relaxation`, :func:`order_by_decoded_centres`);
 4. draw the latent space in 2-D with UMAP, only to look at (:func:`umap_embedding`);
 5. find the crops most similar to a query by euclidean distance in the latent space,
-   never in the UMAP plane (:func:`nearest_neighbours`, :func:`find_similar`).
+   never in the UMAP plane (:func:`nearest_neighbours`, :func:`find_similar`);
+6. say how far new data lie from the reference set, against the set's own spacing
+   (:func:`distance_to_reference`, the domain-gap measure of chapter 6).
 
 :class:`LatentSpace` keeps steps 1-3 and 5 together for new data: a model, reference
 latents, centres and class order; ``classify`` and ``neighbours`` for a new map or
@@ -28,6 +30,7 @@ One file per concept:
 - :mod:`.ordering`: class numbers by relaxation rate (:func:`band_width`, ...);
 - :mod:`.scoring`: :func:`scores`, :func:`baseline_features`, :func:`score_table`;
 - :mod:`.search`: :func:`nearest_neighbours`, :func:`find_similar`;
+- :mod:`.gap`: :func:`nearest_distance_within`, :func:`distance_to_reference`;
 - :mod:`.space`: :class:`LatentSpace`.
 
 (``encoding`` and ``scoring``, not ``encode`` and ``scores``: a submodule named like
@@ -53,6 +56,7 @@ Example
 
 from .clusters import PAPER_KS, SweepResult, cluster, kmeans_sweep, umap_embedding
 from .encoding import decode, encode
+from .gap import distance_to_reference, nearest_distance_within
 from .knee import Knee, find_knee
 from .ordering import band_width, order_by_decoded_centres, order_by_relaxation
 from .scoring import BASELINE_KINDS, baseline_features, score_table, scores
@@ -79,5 +83,7 @@ __all__ = [
     "score_table",
     "SimilarC2",
     "find_similar",
+    "nearest_distance_within",
+    "distance_to_reference",
     "LatentSpace",
 ]
