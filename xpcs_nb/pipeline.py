@@ -6,12 +6,15 @@ A chapter that runs on its own calls these; each result is cached under
 * :func:`crop_splits` -- the library's crops (chapter 2) and a split by experiment;
 * :func:`augmented_sets` -- training and validation images, shifted along the diagonal;
 * :func:`trained_autoencoder` -- the autoencoder trained on them (chapter 3);
+* :func:`noise_matched_autoencoder` -- that autoencoder trained further on crops of
+  another photon rate, the rate chapter 4 evaluates it at;
 * :func:`errors_on_test_split` -- its test error beside the mean training image's.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +23,15 @@ import torch
 from torch.utils.data import Subset
 
 from . import dataset
-from .library import library_store
+from .library import LibrarySpec, build_library, library_store
 from .model import Autoencoder
 from .paths import generated_dir
 from .presets import Preset, get_preset
 from .train import History, TrainConfig, load_best, mean_image_mse, reconstruction_mse, train
-from .validation import ArgumentTypeError, check_int, check_seed, describe
+from .validation import ArgumentTypeError, check_int, check_real, check_seed, describe
 
-__all__ = ["crop_splits", "augmented_sets", "trained_autoencoder", "copy_published_weights", "checkpoint_dir",
-           "errors_on_test_split"]
+__all__ = ["crop_splits", "augmented_sets", "trained_autoencoder", "noise_matched_autoencoder",
+           "copy_published_weights", "checkpoint_dir", "errors_on_test_split"]
 
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 # A tag becomes part of a folder name: letters, digits, "-" and "_", dots only between them.
@@ -54,15 +57,35 @@ def _check_items(value, name: str) -> int | None:
     return None if value is None else check_int(value, name, minimum=1)
 
 
-def crop_splits(preset: Preset | str, seed: int = 0) -> tuple[object, pd.DataFrame, dict[str, np.ndarray]]:
+def crop_splits(preset: Preset | str, seed: int = 0, photons_per_pixel: float | None = None
+                ) -> tuple[object, pd.DataFrame, dict[str, np.ndarray]]:
     """The library's crops (N, S, S), their metadata, and row indices per split.
 
     The split keeps every experiment (here: every large C2) whole, 80 / 10 / 10 %.
+    ``photons_per_pixel`` asks for the same library (same C2, same dynamics) at
+    another photon rate, built the first time (:func:`library_at_photons`).
     """
     seed = check_seed(seed)
-    crops, metadata = dataset.load_crop_store(library_store(_preset(preset), seed=seed))
+    p = _preset(preset)
+    store = library_store(p, seed=seed) if photons_per_pixel is None else library_at_photons(p, photons_per_pixel, seed)
+    crops, metadata = dataset.load_crop_store(store)
     splits = dataset.split_by_experiment(metadata, fractions=SPLIT_FRACTIONS, seed=seed)
     return crops, metadata, splits
+
+
+def library_at_photons(preset: Preset | str, photons_per_pixel, seed: int = 0) -> Path:
+    """Path of the preset's library made at ``photons_per_pixel``, built when missing.
+
+    The spec is the preset's library's with only the photon rate changed, so at the
+    library's own rate this is the library itself.
+    """
+    p = _preset(preset)
+    photons = check_real(photons_per_pixel, "photons_per_pixel", minimum=0, include_min=False)
+    spec = replace(LibrarySpec.from_preset(p, seed=check_seed(seed)), photons_per_pixel=photons)
+    path = generated_dir(p.name) / spec.file_name
+    if not path.exists():
+        build_library(spec, path)
+    return path
 
 
 def _subset(images: dataset.AugmentedCropDataset, n_items: int | None, seed: int):
@@ -73,17 +96,19 @@ def _subset(images: dataset.AugmentedCropDataset, n_items: int | None, seed: int
     return Subset(images, chosen.tolist())
 
 
-def augmented_sets(preset: Preset | str, seed: int = 0, n_train: int | None = None, n_val: int | None = None):
+def augmented_sets(preset: Preset | str, seed: int = 0, n_train: int | None = None, n_val: int | None = None,
+                   photons_per_pixel: float | None = None):
     """Training and validation images (float32 tensors (1, S, S) in [0, 1]).
 
     Each is an :class:`~xpcs_nb.dataset.AugmentedCropDataset` over its split (x
     ``augment_factor``), cut to the preset's ``train_items`` / ``val_items`` (or
-    ``n_train`` / ``n_val``) by a seeded random choice.
+    ``n_train`` / ``n_val``) by a seeded random choice; ``photons_per_pixel`` as in
+    :func:`crop_splits`.
     """
     p = _preset(preset)
     seed = check_seed(seed)
     n_train, n_val = _check_items(n_train, "n_train"), _check_items(n_val, "n_val")
-    crops, _, splits = crop_splits(p, seed)
+    crops, _, splits = crop_splits(p, seed, photons_per_pixel)
     train_images = dataset.AugmentedCropDataset(crops, splits["train"], seed=seed, factor=p.augment_factor)
     val_images = dataset.AugmentedCropDataset(crops, splits["validation"], seed=seed + 1, factor=p.augment_factor)
     n_train = p.train_items if n_train is None else n_train
@@ -161,6 +186,37 @@ def trained_autoencoder(preset: Preset | str, seed: int = 0, latent_size: int = 
     if p.start_from == "published":
         copy_published_weights(model)
     history = train(model, train_images, val_images, config, resume=True)
+    load_best(model, config.checkpoint_dir)
+    return model.cpu().eval(), history
+
+
+def noise_matched_autoencoder(preset: Preset | str, photons_per_pixel, seed: int = 0, *, epochs: int | None = None,
+                              device: str = "auto", progress: bool = True,
+                              train_seed: int | None = None) -> tuple[Autoencoder, History]:
+    """Chapter 3's autoencoder trained further on the library made at ``photons_per_pixel``.
+
+    An encoder trained at one photon rate meets, at a lower one, noise and a diagonal
+    lift it never saw. This starts from :func:`trained_autoencoder` (same ``seed`` and
+    ``train_seed``) and trains ``epochs`` more (default: the preset's
+    ``eval_matched_epochs``) on the same large C2 made at the new rate, with the same
+    schedule, batch and split; the evaluation libraries (seed 10,000) stay unseen. At
+    the library's own rate it is that model, unchanged. Cached like
+    :func:`trained_autoencoder`, in ``autoencoder_at<photons>photons_...``. Returns the
+    model in eval mode on the CPU and the further training's history.
+    """
+    p = _preset(preset)
+    photons = check_real(photons_per_pixel, "photons_per_pixel", minimum=0, include_min=False)
+    model, history = trained_autoencoder(p, seed, device=device, progress=progress, train_seed=train_seed)
+    if photons == LibrarySpec.from_preset(p, seed=check_seed(seed)).photons_per_pixel:
+        return model, history
+    folder = checkpoint_dir(p, seed, tag=f"at{photons:g}photons", train_seed=train_seed)
+    epochs = p.eval_matched_epochs if epochs is None else check_int(epochs, "epochs", minimum=1)
+    train_images, val_images = augmented_sets(p, seed, photons_per_pixel=photons)
+    config = TrainConfig(epochs=epochs, batch_size=p.batch_size, lr=p.learning_rate, loss="mse",
+                         seed=seed if train_seed is None else train_seed, device=device,
+                         half_cycle_epochs=min(p.half_cycle_epochs, epochs), progress=progress,
+                         checkpoint_dir=folder)
+    history = train(model.train(), train_images, val_images, config, resume=True)
     load_best(model, config.checkpoint_dir)
     return model.cpu().eval(), history
 

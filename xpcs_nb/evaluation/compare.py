@@ -9,7 +9,7 @@ breaks, and how much of that is the diagonal's doing rather than the noise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import torch
@@ -25,11 +25,12 @@ SWEEP_PHOTONS = (10.0, 1.0, 0.3, 0.1)
 
 
 def compare_methods(data: EvaluationSet, trained: torch.nn.Module | Sequence[torch.nn.Module], *,
-                    untrained_seeds=(0, 1, 2), kmeans_seeds=range(5), k=10, families=FAMILIES,
-                    n_init=10, **classical) -> pd.DataFrame:
+                    trained_at_rate=None, untrained_seeds=(0, 1, 2), kmeans_seeds=range(5), k=10,
+                    families=FAMILIES, n_init=10, **classical) -> pd.DataFrame:
     """The tidy score table (:func:`method_table`) of every method on ``data``.
 
     ``trained`` is the encoder to evaluate, or several (one per training seed);
+    ``trained_at_rate`` (optional) the same trained further at ``data``'s photon rate;
     ``classical`` goes to :func:`classical_features` (``pca_components``,
     ``pixel_block``, ``seed``).
 
@@ -50,25 +51,31 @@ def compare_methods(data: EvaluationSet, trained: torch.nn.Module | Sequence[tor
     """
     if not isinstance(data, EvaluationSet):
         raise TypeError(f"data must be an EvaluationSet, got {type(data).__name__}")
-    runs = method_features(data.crops, trained, untrained_seeds=untrained_seeds, **classical)
+    runs = method_features(data.crops, trained, untrained_seeds=untrained_seeds, trained_at_rate=trained_at_rate,
+                           **classical)
     return method_table(runs, data.labels, photons_per_pixel=data.photons_per_pixel, diagonal=data.diagonal,
                         groups=data.groups, kmeans_seeds=kmeans_seeds, k=k, families=families, n_init=n_init)
 
 
 def noise_sweep(preset: Preset | str, trained, *, photons=None, diagonal: str, seed=EVALUATION_SEED,
-                n_per_class=None, **options) -> pd.DataFrame:
+                n_per_class=None, trained_at_rate: Mapping | None = None, **options) -> pd.DataFrame:
     """:func:`compare_methods` on the preset's evaluation set at every photon rate, one table.
 
     ``photons`` defaults to the preset's ``eval_photons`` (the full sweep is
-    :data:`SWEEP_PHOTONS`); ``options`` go to :func:`compare_methods`. Each rate's
-    library is built the first time and reused after (see :func:`evaluation_set`).
+    :data:`SWEEP_PHOTONS`); ``trained_at_rate`` maps a photon rate to the encoder(s)
+    trained at it (rates it lacks get no such rows); ``options`` go to
+    :func:`compare_methods`. Each rate's library is built the first time and reused
+    after (see :func:`evaluation_set`).
 
     >>> from xpcs_nb import paper
     >>> table = noise_sweep("fast", paper.load_model(), diagonal="neighbours")  # doctest: +SKIP
     """
     if photons is None:
         photons = (get_preset(preset) if isinstance(preset, str) else preset).eval_photons
+    if trained_at_rate is not None and not isinstance(trained_at_rate, Mapping):
+        raise TypeError(f"trained_at_rate must map photon rates to models, got {type(trained_at_rate).__name__}")
+    matched = {} if trained_at_rate is None else {float(rate): models for rate, models in trained_at_rate.items()}
     tables = [compare_methods(evaluation_set(preset, rate, diagonal=diagonal, seed=seed, n_per_class=n_per_class),
-                              trained, **options)
+                              trained, trained_at_rate=matched.get(float(rate)), **options)
               for rate in photons]
     return pd.concat(tables, ignore_index=True)

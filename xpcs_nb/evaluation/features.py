@@ -1,6 +1,10 @@
 """The methods compared: one feature set (N, D) per method, computed on the same crops.
 
 * ``"trained"``: the latent vectors of a trained encoder (:func:`xpcs_nb.latent.encode`);
+* ``"trained_at_rate"`` (when given): the same encoder trained further on crops of the
+  photon rate being evaluated (:func:`xpcs_nb.pipeline.noise_matched_autoencoder`), so
+  a fall of the trained encoder's score at low rates can be told apart from a mismatch
+  of training and test noise;
 * ``"untrained"``: the same architecture with random weights drawn from a seed. It
   shows what the architecture alone gives; a trained encoder must beat it to claim
   that training taught it something;
@@ -128,13 +132,23 @@ def feature_sets(crops, model: torch.nn.Module, *, seed=0, **classical) -> dict[
             **classical_features(crops, seed=seed, **classical)}
 
 
+def _models(value, name: str) -> list[torch.nn.Module]:
+    """One model or a non-empty sequence of them, as a list."""
+    models = [value] if isinstance(value, torch.nn.Module) else list(value)
+    if not models or not all(isinstance(m, torch.nn.Module) for m in models):
+        raise TypeError(f"{name} must be a torch.nn.Module or a non-empty sequence of them, got {value!r}")
+    return models
+
+
 def method_features(crops, trained: torch.nn.Module | Sequence[torch.nn.Module], *, untrained_seeds=(0, 1, 2),
+                    trained_at_rate: torch.nn.Module | Sequence[torch.nn.Module] | None = None,
                     **classical) -> Mapping[str, list[np.ndarray]]:
     """Every method's features, one array per independent run: name -> [features (N, D), ...].
 
     ``trained`` is one model or several (trained from different seeds); the untrained
     network is drawn once per seed of ``untrained_seeds`` from the first model's
-    architecture. The classical methods are deterministic: one run each.
+    architecture. ``trained_at_rate``, one model or several, adds the method of that
+    name. The classical methods are deterministic: one run each.
 
     >>> from xpcs_nb.model import Autoencoder
     >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
@@ -143,13 +157,13 @@ def method_features(crops, trained: torch.nn.Module | Sequence[torch.nn.Module],
     >>> {name: len(values) for name, values in runs.items()}
     {'trained': 2, 'untrained': 1, 'pca': 1, 'pixels': 1, 'relaxation_time': 1}
     """
-    models = [trained] if isinstance(trained, torch.nn.Module) else list(trained)
-    if not models or not all(isinstance(m, torch.nn.Module) for m in models):
-        raise TypeError(f"trained must be a torch.nn.Module or a non-empty sequence of them, got {trained!r}")
+    models = _models(trained, "trained")
     seeds = [check_seed(seed, "each of untrained_seeds") for seed in untrained_seeds]
     if not seeds:
         raise ValueError("untrained_seeds must hold at least one seed, got none")
-    runs = {"trained": [network_features(m, crops) for m in models],
-            "untrained": [network_features(untrained_copy(models[0], s), crops) for s in seeds]}
+    runs = {"trained": [network_features(m, crops) for m in models]}
+    if trained_at_rate is not None:
+        runs["trained_at_rate"] = [network_features(m, crops) for m in _models(trained_at_rate, "trained_at_rate")]
+    runs["untrained"] = [network_features(untrained_copy(models[0], s), crops) for s in seeds]
     runs.update({name: [values] for name, values in classical_features(crops, **classical).items()})
     return runs

@@ -84,7 +84,8 @@ def verdicts(table: pd.DataFrame, reference: str = "trained") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(VERDICT_COLUMNS))
 
 
-METHOD_NAMES = {"trained": "the trained encoder", "untrained": "the untrained network", "pca": "PCA",
+METHOD_NAMES = {"trained": "the trained encoder", "trained_at_rate": "the encoder trained further at this photon rate",
+                "untrained": "the untrained network", "pca": "PCA",
                 "pixels": "the raw pixels", "relaxation_time": "the relaxation time", "chance": "chance"}
 """How a sentence names each method."""
 
