@@ -180,3 +180,37 @@ def test_static_labels_are_checked():
     gap[gap == 3] = 5
     with pytest.raises(ValueError, match="static_labels"):
         corr.two_time(frames, labels, static_labels=gap)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bin_frames", [1, 3])
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_static_bins_both_chunk_paths_match_float64_loops(dtype, bin_frames, contiguous):
+    """ROIs that are each one run of pixels take the fused read-divide kernel; others are
+    gathered and divided in place.  Both against the loops on the time-binned frames,
+    in several chunks (7 pixels) and in one; static bins finer than the ROIs, in stripes
+    that cut each image row into several runs."""
+    frames, labels = _stack(seed=6, n_frames=31), _labels()
+    if contiguous:
+        labels = np.where(np.arange(10)[:, None] < 4, 1, 2) * np.ones((10, 12), dtype=np.int32)
+    static = 1 + (np.arange(12)[None, :] // 3) % 2 + 2 * (np.arange(10)[:, None] % 2)
+    binned = frames[: 30 if bin_frames == 3 else 31]
+    binned = binned.reshape(-1, bin_frames, 10, 12).sum(axis=1)
+    ref = _reference(binned, labels, "ratio", static)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    for chunk in (None, 7):
+        got = corr.two_time(frames, labels, form="ratio", dtype=dtype, bin_frames=bin_frames,
+                            static_labels=static, chunk_pixels=chunk)
+        np.testing.assert_allclose(got, ref, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("bad, message", [(np.nan, "NaN"), (-1.0, "negative")])
+def test_static_bins_check_the_frames_of_every_bin_pixel(bad, message):
+    """A bad value in a static bin's pixel is an error, even outside every ROI (it would
+    enter the bin's mean); float frames take the same kernels as counts."""
+    frames, labels = _stack().astype(np.float32), _labels()
+    assert labels[0, 0] == 0
+    frames[4, 0, 0] = bad
+    assert np.all(np.isfinite(corr.two_time(frames, labels, form="ratio")))  # not read without static bins
+    with pytest.raises(ValueError, match=message):
+        corr.two_time(frames, labels, form="ratio", static_labels=_static())

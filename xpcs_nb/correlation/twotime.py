@@ -273,20 +273,23 @@ def two_time(
             raise ValueError('static_labels has no meaning for form="paper_per_pixel" (each pixel is its own bin)')
         static = _static_bins(frames2d, rois, static_labels, frames.shape[1:], n_out * bin_frames, bin_frames,
                               dtype, chunk_pixels, form)
-        rois = static.rois  # each ROI's pixels grouped by static bin: a chunk holds a few runs of one bin each
 
     out = np.empty((len(rois), n_out, n_out), dtype=dtype)
     gemm = None if device is None else _TorchGram(device, dtype, n_out)
     syrk = _blas.ssyrk if dtype == np.float32 else _blas.dsyrk
     n_pix = 0
     frame_sum = np.zeros(n_out, dtype=np.float64)
-    chunks = _roi_chunks(frames2d, rois, n_out * bin_frames, bin_frames, dtype, chunk_pixels)
+    if static is None:
+        chunks = _roi_chunks(frames2d, rois, n_out * bin_frames, bin_frames, dtype, chunk_pixels)
+    else:  # chunks divided by their static-bin means, their frame sums in chunk_sum
+        chunk_sum = np.zeros(n_out, dtype=np.float64)
+        chunks = static.chunks(frames2d, n_out * bin_frames, bin_frames, dtype, chunk_pixels, chunk_sum)
     for r, x, last in chunks:
         if form == "paper_per_pixel":
             x = _paper_deviations(x)
+        elif static is not None:
+            frame_sum += chunk_sum
         else:
-            if static is not None:
-                x = static.divide(r, n_pix, x)
             # per-frame sums; einsum's loop is ~5x faster than sum(dtype=float64)
             # and exact for counts (integers below 2^24 in float32)
             frame_sum += np.einsum("ij->i", x)
