@@ -29,9 +29,10 @@
 # 2. give every pixel its scattering vector $q$ and azimuth, and cut the detector into
 #    the regions of interest (ROIs) of the AI-NERD paper: a $q$-ring split into 18
 #    sectors of 20° {cite:p}`horwath2024`;
-# 3. compute the one-time correlation $g_2(\tau)$ of a sample in equilibrium and check
-#    it against the Siegert relation, recovering the contrast and the relaxation rate
-#    the movie was made with;
+# 3. compute the one-time correlation $g_2(\tau)$ of a sample in equilibrium with a
+#    multi-tau correlator (its ladder of lags, and what it gives up), fit it with the
+#    KWW form and check it against the Siegert relation, recovering the contrast and
+#    the relaxation rate the movie was made with;
 # 4. compute the two-time correlation $C_2(t_1, t_2)$ as the paper defines it and as
 #    beamline software does, see how they relate, and choose what to divide by;
 # 5. read the $C_2$ of samples out of equilibrium: aging, relaxing after shear,
@@ -68,8 +69,11 @@ from myst_nb import glue
 
 from xpcs_nb import correlation as corr
 from xpcs_nb import simulate as sim
+from xpcs_nb.chapter import start_chapter
+from xpcs_nb.checks import check_answer
 from xpcs_nb.geometry import Detector
 from xpcs_nb.plotting import PAGE_WIDTH, show_c2, show_frame, show_roi_map
+from xpcs_nb.plotting.lag_ladder import lag_ladder, pair_averaging
 from xpcs_nb.presets import get_preset
 
 # The multi-tau fits below have no error bars to weigh by: fit_kww says (once per
@@ -80,6 +84,9 @@ warnings.filterwarnings("ignore", category=corr.UnweightedFitWarning)
 P = get_preset(PRESET)
 print(f"preset {P.name!r}: {P.detector_side}x{P.detector_side} pixels, {P.n_frames} frames of {FRAME_TIME} s")
 
+# %%
+FRAME = start_chapter(1, PRESET)
+
 # %% [markdown]
 # ## The detector and its regions of interest
 #
@@ -89,15 +96,21 @@ print(f"preset {P.name!r}: {P.detector_side}x{P.detector_side} pixels, {P.n_fram
 #
 # $$ q = \frac{4\pi}{\lambda} \sin\theta . $$
 #
-# In a dense suspension the particles sit at a typical nearest-neighbour distance $d$,
-# and the structure factor $S(q)$, the interference between particles, peaks near
-# $q \approx 2\pi/d$ (the shape of each particle, its form factor, only modulates
-# this). The paper analyses the ring $0.019 < q < 0.029$ nm$^{-1}$, "within the
-# vicinity of the first peak in the structure factor". Because shear makes the
-# dynamics depend on direction, the ring is cut into 18 azimuthal sectors of 20° each:
-# 18 ROIs, each with its own correlation function. Our simulated detector is a square
-# patch of the real one, centred on the beam, big enough to hold that ring. The
-# photon energy is the paper's 11 keV (Methods V B), so $\lambda$ = 0.1127 nm.
+# The intensity scattered by a suspension is a product of two factors,
+# $I(q) \propto P(q)\,S(q)$. The *form factor* $P(q)$ is what one particle scatters on
+# its own; it depends only on the particle's shape and size. The *structure factor*
+# $S(q)$ is the interference between particles: in a dense suspension they sit at a
+# typical nearest-neighbour distance $d$, and $S(q)$ has its first peak near
+# $q \approx 2\pi/d$. That is a peak of $S$, set by where the particles sit, not of
+# $P$. The paper analyses the ring $0.019 < q < 0.029$ nm$^{-1}$, "within the vicinity
+# of the first peak in the structure factor". The ring's middle corresponds to
+# $2\pi/q$ = {glue:text}`ring_spacing:.0f` nm, about the size of the paper's silica
+# particles (200-300 nm, Methods V A): in a glass this dense, neighbours nearly touch.
+# Because shear makes the dynamics depend on direction, the ring is cut into 18
+# azimuthal sectors of 20° each: 18 ROIs, each with its own correlation function. Our
+# simulated detector is a square patch of the real one, centred on the beam, big
+# enough to hold that ring. The photon energy is the paper's 11 keV (Methods V B), so
+# $\lambda = hc/E$ = 0.1127 nm.
 
 # %%
 detector = Detector(shape=(P.detector_side, P.detector_side), pixel_size=55e-6, distance=8.0,
@@ -109,6 +122,7 @@ PAPER_Q_RING = (0.019, 0.029)  # nm^-1
 labels = corr.roi_partition(q_map, azimuth_map, q_edges=PAPER_Q_RING, n_sectors=18)
 pixels_per_roi = np.bincount(labels.ravel())[1:]
 print(f"{labels.max()} ROIs, {pixels_per_roi.min()} to {pixels_per_roi.max()} pixels each")
+glue("ring_spacing", 2 * np.pi / np.mean(PAPER_Q_RING), display=False)  # nm, the spacing the ring's middle probes
 
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
 image = axes[0].imshow(q_map, cmap="cividis")
@@ -190,12 +204,122 @@ plt.show()
 #
 # $$ g_2(\tau) = 1 + \beta\, |g_1(\tau)|^2 = 1 + \beta\, e^{-2\Gamma\tau} , $$
 #
-# which lets us read $\beta$ and $\Gamma$ off a fit. The *multi-tau* correlator
-# computes $g_2$ on lags spaced nearly logarithmically, averaging neighbouring frames
-# at long lags, which is how beamline software does it.
+# which lets us read $\beta$ and $\Gamma$ off a fit, once we have measured $g_2$ and
+# have a model to fit.
+#
+# ### Multi-tau: a ladder of lags
+#
+# A movie of $T$ frames has $T - 1$ lags. Correlating every pair of frames costs
+# $T^2/2$ products per pixel, and it samples a decay that spans decades very
+# unevenly: a handful of lags where $g_2$ changes fastest, thousands where it is flat.
+# Beamline software computes $g_2$ with a **multi-tau** correlator instead
+# (`corr.multi_tau_g2`, with the lags and normalisation of scikit-beam):
+#
+# - level 0 takes the raw frames and the lags $0, 1, \dots, m - 1$ frames ($m$ is
+#   `num_bufs`, 8 in this chapter);
+# - level $L + 1$ averages the frames of level $L$ in pairs, so each of its frames
+#   spans $2^{L+1}$ raw frames, and takes the lags $m/2, \dots, m - 1$ of *its*
+#   frames: $2^{L+1} m/2, \dots, 2^{L+1}(m-1)$ raw frames;
+# - so the lags double from level to level and, within a level, are $2^L$ frames
+#   apart: about $m/2$ lags per doubling, nearly evenly spaced on a log axis.
+#
+# The figure draws this chapter's correlator (6 levels of 8 buffers) from the
+# package's own lag function, `corr.multi_tau_lags`, with the lags of the two-time
+# map of the same movie below for comparison.
 
 # %%
-lags, g2 = corr.multi_tau_g2(frames, labels, num_levels=6, num_bufs=8)  # g2 (n_roi, n_lags)
+MT_LEVELS, MT_BUFS = 6, 8  # the multi-tau correlator of this chapter
+mt_lags, mt_level = corr.multi_tau_lags(MT_LEVELS, MT_BUFS)  # lags in frames, level of each
+fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), constrained_layout=True,
+                         gridspec_kw={"width_ratios": [1, 1.4]})
+pair_averaging(4, 16, ax=axes[0])
+lag_ladder(MT_LEVELS, MT_BUFS, dt=FRAME_TIME, two_time_frames=P.n_frames, ax=axes[1])
+plt.show()
+
+# pairs of frames multiplied per pixel: level L has T // 2^L frames, and its lag k
+# (in level-L frames) pairs n_L - k of them; the two-time map pairs all T (T + 1) / 2
+mt_pairs = sum(P.n_frames // 2**level - lag // 2**level for lag, level in zip(mt_lags, mt_level))
+c2_pairs = P.n_frames * (P.n_frames + 1) // 2
+print(f"multi-tau: {len(mt_lags) - 1} lags up to {mt_lags[-1]} frames, {mt_pairs} pairs of frames per pixel; "
+      f"two-time: {P.n_frames - 1} lags, {c2_pairs} pairs")
+glue("mt_n_lags", len(mt_lags) - 1, display=False)
+glue("mt_max_lag", float(mt_lags[-1] * FRAME_TIME), display=False)
+glue("mt_last_step", int(2 ** mt_level[-1]), display=False)
+glue("mt_pairs", f"{mt_pairs:,}", display=False)
+glue("c2_pairs", f"{c2_pairs:,}", display=False)
+glue("pair_ratio", c2_pairs / mt_pairs, display=False)
+glue("c2_megabytes", P.n_frames**2 * 4 / 1e6, display=False)
+glue("n_frames", P.n_frames, display=False)
+
+# %% [markdown]
+# What multi-tau gains, and what it gives up, against the two-time correlation
+# $C_2(t_1, t_2)$ of the next section, which correlates every pair of frames:
+#
+# - **Time and memory.** Its {glue:text}`mt_n_lags` lags multiply
+#   {glue:text}`mt_pairs` pairs of frames per pixel in this movie of
+#   {glue:text}`n_frames` frames; every pair, as $C_2$ needs, is
+#   {glue:text}`c2_pairs`, {glue:text}`pair_ratio:.0f` times more, and the ratio
+#   grows with $T$. A beamline's multi-tau correlator runs while the frames arrive and
+#   keeps only $m$ frames per level; $C_2$ is $T^2$ numbers per ROI,
+#   {glue:text}`c2_megabytes:.1f` MB in float32 for each ROI of this movie.
+# - **Lag resolution at long lags.** Level $L$ measures only every $2^L$-th lag, on
+#   frames averaged over $2^L$: at its longest lag, {glue:text}`mt_max_lag:.2f` s, the
+#   step is {glue:text}`mt_last_step` frames, and anything faster than that is
+#   averaged away. $C_2$ has every lag up to $T - 1$ frames at one frame's resolution.
+# - **Time dependence.** Like any $g_2$, it averages over the start time $t$: a
+#   change of the dynamics during the movie is blended into one curve. $C_2$ keeps
+#   both times; that is why the rest of this book works with it.
+#
+# ### Fitting $g_2$: the KWW form
+#
+# The model fitted to $g_2$ throughout XPCS is the **Kohlrausch-Williams-Watts
+# (KWW)** form, a stretched or compressed exponential. In this package's notation
+# (`corr.kww`, `corr.fit_kww`):
+#
+# $$ g_2(\tau) = b + \beta \exp\!\left[-2\,(\Gamma\tau)^{\alpha}\right] , $$
+#
+# with the baseline $b$ (1 for the ratio-form $g_2$ of this chapter), the contrast
+# $\beta$, the rate $\Gamma$ and the exponent $\alpha$. Many papers write the same
+# curve with the relaxation time $\tau_0 = 1/\Gamma$, as
+# $\exp[-2(\tau/\tau_0)^{\alpha}]$, and call the exponent $\gamma$ (or $\beta$, which
+# here is the contrast).
+#
+# - $\alpha = 1$: a simple exponential, the Siegert relation above for Brownian
+#   particles.
+# - $\alpha < 1$, *stretched*: slower than exponential at long lags, the mark of a
+#   spread of relaxation rates, each region of the sample relaxing at its own.
+# - $\alpha > 1$, *compressed*: sharper than exponential. Colloidal gels and glasses
+#   often show it, with $\alpha$ near 1.5 and $\Gamma \propto q$ instead of $q^2$:
+#   internal stresses move the particles ballistically, not by diffusion.
+#
+# The AI-NERD paper writes no formula for $g_2$. Its introduction says only that,
+# under steady-state conditions, "analytical models describing the dynamic
+# decorrelation can be assumed, and experimental data is fit to the model to extract
+# physical parameters", and that "the dynamics of relaxation are often strongly
+# outside of equilibrium conditions", which is why it turns to $C_2$. The KWW form is the usual such model (Madsen et al. 2010,
+# the paper's ref. 78, discuss correlation functions beyond a simple exponential). The
+# simulated sample of this chapter is Brownian, so the fits below hold $\alpha$ at 1
+# (`fix_alpha=1.0`); one of them leaves it free to see whether the data agree.
+
+# %%
+kww_tau = np.geomspace(1e-2, 10, 200)  # s
+fig, ax = plt.subplots(figsize=(5.5, 3.4), constrained_layout=True)
+for alpha, name in ((0.5, "stretched"), (1.0, "simple exponential"), (1.5, "compressed")):
+    ax.semilogx(kww_tau, corr.kww(kww_tau, baseline=1.0, beta=0.25, rate=1.0, alpha=alpha),
+                label=f"$\\alpha$ = {alpha}: {name}")
+ax.axvline(1.0, color="0.6", lw=0.8, ls=":")  # tau = 1 / Gamma: every curve passes 1 + beta e^-2 there
+ax.set_xlabel("lag $\\tau$ (s), $\\Gamma$ = 1/s")
+ax.set_ylabel("$g_2$")
+ax.set_title("the KWW form, $\\beta$ = 0.25", fontsize=9)
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# Now the measurement: the multi-tau $g_2$ of every sector of the equilibrium movie,
+# and a KWW fit of sector 1, with $\alpha$ held at 1 and then free.
+
+# %%
+lags, g2 = corr.multi_tau_g2(frames, labels, num_levels=MT_LEVELS, num_bufs=MT_BUFS)  # g2 (n_roi, n_lags)
 # lag 0 is <I^2>/<I>^2, which also holds the Poisson shot noise: leave it out
 lags, g2 = lags[1:], g2[:, 1:]
 tau = lags * FRAME_TIME  # s
@@ -209,31 +333,60 @@ rate_range = equilibrium.relaxation_rate(sector_pixel_q.min())[0], equilibrium.r
 
 fit = corr.fit_kww(tau, g2[0], fix_alpha=1.0)  # a single exponential: g2 = baseline + beta exp(-2 Gamma tau)
 fit_truth = corr.fit_kww(tau, g2_truth, fix_alpha=1.0)  # the same fit applied to the exact curve
+free = corr.fit_kww(tau, g2[0])  # alpha free
+free_truth = corr.fit_kww(tau, g2_truth)
 print(f"sector 1: beta = {fit.beta:.3f} ± {fit.beta_err:.3f} (true {equilibrium.contrast})")
 print(f"          Gamma = {fit.rate:.2f} ± {fit.rate_err:.2f} 1/s; the same fit on the exact curve: "
       f"{fit_truth.rate:.2f} 1/s; pixel rates span {rate_range[0]:.2f} .. {rate_range[1]:.2f} 1/s")
+print(f"          alpha free: {free.alpha:.3f} ± {free.alpha_err:.3f}; on the exact curve {free_truth.alpha:.3f}")
 
 fig, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
 ax.semilogx(tau, g2[0], "o", label="sector 1, multi-tau")
 ax.semilogx(tau, g2_truth, "k-", label="Siegert, averaged over the sector's pixels (truth)")
-ax.semilogx(tau, fit.model(tau), "r--", label="fit, one exponential")
+ax.semilogx(tau, fit.model(tau), "r--", label="KWW fit, $\\alpha$ = 1")
 ax.set_xlabel("lag $\\tau$ (s)")
 ax.set_ylabel("$g_2$")
 ax.legend()
 plt.show()
 
+rate_gap = abs(fit.rate - fit_truth.rate) / fit.rate_err  # the gap to the exact curve's fit, in quoted errors
+glue("beta_fit", fit.beta, display=False)
+glue("rate_fit", fit.rate, display=False)
+glue("rate_fit_err", fit.rate_err, display=False)
+glue("rate_exact_fit", fit_truth.rate, display=False)
+glue("rate_spread", rate_range[1] / rate_range[0], display=False)
+glue("rate_gap_phrase",
+     f"they differ by {rate_gap:.0f} times the ±, a first sign that it is too small"
+     if rate_gap > 2 else "they agree within twice the ±", display=False)
+glue("alpha_free", free.alpha, display=False)
+glue("alpha_free_err", free.alpha_err, display=False)
+glue("alpha_exact", free_truth.alpha, display=False)
+glue("alpha_phrase",
+     "within its error of 1: the data alone cannot tell the slight stretching from a simple exponential"
+     if abs(free.alpha - 1) < 2 * free.alpha_err else
+     "measurably below 1: the data show the stretching that the blend of rates causes"
+     if free.alpha < 1 else "above 1, which the blend of rates cannot cause: read it as noise", display=False)
+
 # %% [markdown]
-# The fit recovers the contrast the movie was made with. For the rate there is a
-# subtlety worth meeting early: a sector is wide in $q$, its pixels relax at rates
-# that differ by a factor of 2.3 from the inner to the outer edge, and $g_2$ is the
-# average of their exponentials. One exponential fitted to that blend gives a
-# weighted mean rate, which is what the same fit of the exact blended curve gives
-# too. The error bars come from the finite number of independent speckle
+# The fit gives the contrast $\beta$ = {glue:text}`beta_fit:.3f`; the movie was made
+# with 0.25. For the rate there is a subtlety worth meeting early: a sector is wide in
+# $q$, its pixels relax at rates that differ by a factor of
+# {glue:text}`rate_spread:.1f` from the inner to the outer edge, and $g_2$ is the
+# average of their exponentials. One exponential fitted to that blend gives a weighted
+# mean rate: $\Gamma$ = {glue:text}`rate_fit:.2f` ± {glue:text}`rate_fit_err:.2f` s$^{-1}$
+# from the data, {glue:text}`rate_exact_fit:.2f` s$^{-1}$ from the same fit of the exact
+# blended curve; {glue:text}`rate_gap_phrase`. A blend of exponentials is also a
+# slightly *stretched* decay: the free-$\alpha$ fit of the exact curve gives
+# $\alpha$ = {glue:text}`alpha_exact:.3f`, and of the data
+# {glue:text}`alpha_free:.3f` ± {glue:text}`alpha_free_err:.3f`,
+# {glue:text}`alpha_phrase`.
+#
+# The real uncertainty comes from the finite number of independent speckle
 # measurements: about (pixels in the ROI) × (recording time / relaxation time). The
-# ± printed above are least-squares errors of an unweighted fit, and they are too
-# small: neighbouring multi-tau points share frames, so their errors are correlated,
-# which least squares does not know. The section "From $C_2$ back to $g_2$" measures
-# by how much.
+# ± above are least-squares errors of an unweighted fit, and they are too small:
+# neighbouring multi-tau points share frames, so their errors are correlated, which
+# least squares does not know. The section "From $C_2$ back to $g_2$" measures by how
+# much.
 #
 # ### Diffusion: $\Gamma \propto q^2$
 #
@@ -243,11 +396,12 @@ plt.show()
 # %%
 q_rings = np.linspace(*PAPER_Q_RING, 6)
 ring_labels = corr.roi_partition(q_map, azimuth_map, q_edges=q_rings, n_sectors=1)
-ring_lags, ring_g2 = corr.multi_tau_g2(frames, ring_labels, num_levels=6, num_bufs=8)
+ring_lags, ring_g2 = corr.multi_tau_g2(frames, ring_labels, num_levels=MT_LEVELS, num_bufs=MT_BUFS)
 ring_lags, ring_g2 = ring_lags[1:], ring_g2[:, 1:]
 ring_q = corr.roi_table(ring_labels, q_map, azimuth_map)["q_mean"]
 ring_rates = np.array([corr.fit_kww(ring_lags * FRAME_TIME, g, fix_alpha=1.0).rate for g in ring_g2])
 slope = np.polyfit(np.log(ring_q), np.log(ring_rates), 1)[0]
+glue("q_slope", slope, display=False)
 
 fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
 ax.loglog(ring_q, ring_rates, "o", label=f"fitted, slope {slope:.2f}")
@@ -258,6 +412,10 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
+# The fitted slope is {glue:text}`q_slope:.2f`, where diffusion predicts 2: the rate
+# of the speckle's decay measures how the particles move, length scale by length
+# scale. Ballistic motion would give a slope of 1.
+#
 # ## Two-time correlation
 #
 # Out of equilibrium the dynamics change while we watch, and averaging over the start
@@ -437,6 +595,8 @@ baseline = {name: float(corr.g2_from_c2(c2)[demo_frames // 4:].mean())
             for name, c2 in (("plain", c2_plain), ("static", c2_static))}
 glue("baseline_plain", float(baseline["plain"]), display=False)
 glue("baseline_static", float(baseline["static"]), display=False)
+levels_in_sector = two_levels[labels == 1]  # the mean-intensity level a of each pixel of the sector
+glue("baseline_theory", float(np.mean(levels_in_sector**2) / np.mean(levels_in_sector) ** 2), display=False)
 
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.0), constrained_layout=True)
 show_c2(axes[0], c2_plain, dt=FRAME_TIME, title="ratio form", vmin=0.95, vmax=1.7)
@@ -453,8 +613,9 @@ plt.show()
 
 # %% [markdown]
 # The plain ratio form settles at a baseline of {glue:text}`baseline_plain:.2f`
-# ($\langle a^2\rangle/\langle a\rangle^2$ = 17/12.5 = 1.36 for levels 4 and 1 over
-# equal halves), the form with static bins at {glue:text}`baseline_static:.3f`: only
+# (the spread of the means predicts $\langle a^2\rangle/\langle a\rangle^2$ =
+# {glue:text}`baseline_theory:.2f` for levels 4 and 1 over the two halves), the form
+# with static bins at {glue:text}`baseline_static:.3f`: only
 # the second one says that the sample has fully decorrelated. The drift itself does no
 # harm to either, since both divide frame by frame. Where the static bins are the ROI,
 # as in the rest of this book's synthetic data (every pixel of a sector has the same
@@ -495,17 +656,25 @@ print(f"18 sectors (the same truth): Gamma scatters by {sector_rates.std(ddof=1)
 glue("chi2_sector1", float(weighted[0].chi2_red), display=False)
 glue("chi2_mean", float(np.mean([f.chi2_red for f in weighted])), display=False)
 glue("understated", float(understated), display=False)
+# the per-lag errors, checked the same way: the scatter of each lag's g2 over the 18
+# sectors against the standard error the sectors quote for it (1 if they are right)
+per_lag = g2_diag.g2.std(axis=0, ddof=1) / np.nanmean(g2_diag.stderr, axis=0)
+glue("per_lag_ratio", float(np.nanmedian(per_lag)), display=False)
+print(f"per lag: scatter over the sectors / quoted standard error, median {np.nanmedian(per_lag):.2f}")
 
 # %% [markdown]
 # The 18 sectors are 18 independent measurements of the same dynamics (the simulated
-# sample is isotropic, every sector spans the same $q$). Their fitted rates scatter
-# {glue:text}`understated:.1f` times more than the error each fit quotes, and the mean
-# $\chi^2_{\text{red}}$ is {glue:text}`chi2_mean:.2f`, not 1. Both have one cause: the
-# per-lag errors are right one lag at a time, but neighbouring lags average nearly the
-# same frames, so their errors are strongly correlated, and least squares treats them
-# as independent. (`tests/test_g2_errors.py` measures it over 30 seeds: per-lag errors
-# within 10 % of the scatter, parameter errors 2.5-5 times too small.) Trust the
-# scatter between independent ROIs or repeated runs more than a single fit's ±.
+# sample is isotropic, every sector spans the same $q$). Lag by lag, their $g_2$
+# scatter {glue:text}`per_lag_ratio:.2f` times the standard error they quote (median
+# over the lags; 1 means the per-lag errors are right). Their fitted rates, though,
+# scatter {glue:text}`understated:.1f` times more than the error each fit quotes, and
+# the mean $\chi^2_{\text{red}}$ is {glue:text}`chi2_mean:.2f`, not 1. One cause
+# explains both: neighbouring lags average nearly the same frames, so their errors are
+# strongly correlated, and least squares treats them as independent. The test
+# `tests/test_g2_errors.py` checks the same two facts over 30 seeds of a simulated
+# stack (`.venv/bin/pytest tests/test_g2_errors.py -q`; its docstring gives the
+# numbers it measured). Trust the scatter between independent ROIs or repeated runs
+# more than a single fit's ±.
 
 # %% [markdown]
 # ## Reading $C_2$ out of equilibrium
@@ -653,7 +822,44 @@ plt.show()
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1: contrast from grains.** Simulate the equilibrium movie again with 2 and
+# **Exercise 1 (fill in).** Write the ratio form of $C_2$ for one ROI in NumPy, as
+# `c2_paper_form` above does for the paper's form:
+# $C_2(t_1, t_2) = \langle I(p,t_1) I(p,t_2)\rangle_p / (\langle I(p,t_1)\rangle_p
+# \langle I(p,t_2)\rangle_p)$. The numerator is one matrix product; the denominator
+# is an outer product of the ROI's mean intensity in each frame with itself. Replace
+# each `...`, run the cell, then run the check below it.
+
+# %%
+def c2_ratio_form(roi_frames: np.ndarray) -> np.ndarray:
+    """Ratio-form C2 of one ROI; roi_frames (T, N pixels) -> c2 (T, T)."""
+    intensity = roi_frames.astype(np.float64)
+    numerator = ...  # <I(p, t1) I(p, t2)>_p for every pair of frames, (T, T)
+    frame_mean = ...  # <I(p, t)>_p, the ROI's mean in each frame, (T,)
+    return ...  # the numerator over the outer product of frame_mean with itself
+
+
+my_c2 = c2_ratio_form(roi_frames)  # sector 1, as in c2_paper_form above
+
+# %%
+check_answer("your ratio-form C2 of sector 1", my_c2, corr.two_time(frames, labels == 1, form="ratio")[0],
+             rtol=1e-4, atol=1e-5)
+
+# %% tags=["hide-cell"]
+# Solution: the pixel average of the products, divided by the product of the averages.
+def c2_ratio_form(roi_frames: np.ndarray) -> np.ndarray:
+    """Ratio-form C2 of one ROI; roi_frames (T, N pixels) -> c2 (T, T)."""
+    intensity = roi_frames.astype(np.float64)
+    numerator = intensity @ intensity.T / intensity.shape[1]
+    frame_mean = intensity.mean(axis=1)
+    return numerator / np.outer(frame_mean, frame_mean)
+
+
+my_c2 = c2_ratio_form(roi_frames)
+assert check_answer("your ratio-form C2 of sector 1", my_c2, corr.two_time(frames, labels == 1, form="ratio")[0],
+                    rtol=1e-4, atol=1e-5)
+
+# %% [markdown]
+# **Exercise 2: contrast from grains.** Simulate the equilibrium movie again with 2 and
 # then 8 grains per pixel. Fit $g_2$ of sector 1 each time. Which contrast do you
 # expect, and do you get it?
 
@@ -662,12 +868,12 @@ plt.show()
 for grains in (2, 8):
     movie = sim.simulate_movie(detector, sim.stationary(RATE), n_frames=P.n_frames, dt=FRAME_TIME,
                                seed=SEED, grains_per_pixel=grains, photons_per_pixel=2.0)
-    lags_m, g2_m = corr.multi_tau_g2(movie.frames, labels == 1, num_levels=6, num_bufs=8)
+    lags_m, g2_m = corr.multi_tau_g2(movie.frames, labels == 1, num_levels=MT_LEVELS, num_bufs=MT_BUFS)
     beta = corr.fit_kww(lags_m[1:] * FRAME_TIME, g2_m[0, 1:], fix_alpha=1.0).beta
     print(f"M = {grains}: fitted beta = {beta:.3f}, expected {1 / grains:.3f}")
 
 # %% [markdown]
-# **Exercise 2: read a rate off the band.** In the ratio-form $C_2$ of an equilibrium
+# **Exercise 3: read a rate off the band.** In the ratio-form $C_2$ of an equilibrium
 # movie, $C_2 - 1$ falls from $\beta$ next to the diagonal to $\beta/e$ at the lag
 # $\tau = 1/(2\Gamma)$. Take the middle one of the thin rings above (so that one
 # rate describes it well), compute its $C_2$, find the lag at which the mean of each
@@ -685,7 +891,7 @@ true_rate = equilibrium.relaxation_rate(ring_q[middle_ring - 1])[0]
 print(f"Gamma from the band width: {1 / (2 * lag_frames * FRAME_TIME):.2f} 1/s; true {true_rate:.2f} 1/s")
 
 # %% [markdown]
-# **Exercise 3: why the rows sum to zero.** Check numerically that every row of the
+# **Exercise 4: why the rows sum to zero.** Check numerically that every row of the
 # per-pixel variant `c2_per_pixel[0]` sums to zero (to float32 precision), and that the
 # rows of the paper's form `c2_paper[0]` do not. Explain both in one line from the
 # definitions of $D(p, t)$.
@@ -700,12 +906,80 @@ for name, c2 in (("per-pixel variant", c2_per_pixel[0]), ("paper form", c2_paper
     print(f"{name}: largest |row sum| {np.abs(row_sums).max():.2e} (row values of order {c2.max():.2f})")
 
 # %% [markdown]
+# ## Check your understanding
+#
+# **Question 1.** A multi-tau correlator and a two-time $C_2$ are computed from the
+# same movie of a sample in equilibrium. What does the multi-tau $g_2$ give up?
+#
+# - A. The short lags: its first level already averages frames in pairs.
+# - B. Resolution at long lags (level $L$ sees every $2^L$-th lag, on frames averaged
+#   over $2^L$) and any change of the dynamics during the movie.
+# - C. Accuracy: it is a different quantity, which agrees with the diagonal means of
+#   $C_2$ only for Brownian samples.
+#
+# <details><summary>Answer</summary>
+#
+# **B.** Each level averages the frames of the level before in pairs, so long lags
+# are measured coarsely, and like every $g_2$ it averages over the start time. A is
+# wrong: level 0 uses the raw frames and the lags $0 \dots m-1$, so the short lags are
+# at full resolution. C is wrong: in equilibrium both estimate the same $g_2(\tau)$,
+# whatever the dynamics; the figure in "From $C_2$ back to $g_2$" shows them on top of
+# each other.
+#
+# </details>
+
+# %% [markdown]
+# **Question 2.** A sample does not move at all during the movie (frozen speckle).
+# Off the diagonal, what does the paper's form of $C_2$, normalised by the ROI's
+# time-averaged SAXS intensity, show?
+#
+# - A. About 0, as for a sample that has fully decorrelated.
+# - B. About the contrast $\beta$: the static speckle stays correlated.
+# - C. About $1 + \beta$.
+#
+# <details><summary>Answer</summary>
+#
+# **B.** Each pixel keeps its speckle intensity, which differs from the ROI's mean, so
+# $D(p, t_1) D(p, t_2)$ averages to the speckle's variance over the mean squared, the
+# contrast. A is what the per-pixel variant gives: dividing each pixel by its own time
+# average removes exactly the static speckle, so a frozen sample looks decorrelated,
+# the pitfall shown above. C is the level of the *ratio* form, whose baseline is 1,
+# not of the paper's form, whose baseline is 0.
+#
+# </details>
+
+# %% [markdown]
+# **Question 3.** A KWW fit of an equilibrium $g_2$ gives an exponent $\alpha$
+# clearly above 1. What does that say about the sample?
+#
+# - A. The decay is compressed, sharper than an exponential: typical of stress-driven,
+#   ballistic rearrangements, where also $\Gamma \propto q$.
+# - B. The decay is stretched: the ROI mixes many relaxation rates.
+# - C. Nothing about the dynamics: $\alpha$ only rescales the contrast.
+#
+# <details><summary>Answer</summary>
+#
+# **A.** $\alpha > 1$ makes $\exp[-2(\Gamma\tau)^\alpha]$ fall faster than an exponential
+# around $\tau = 1/\Gamma$, the compressed shape of jammed and glassy samples. B is the
+# opposite case: a blend of rates gives $\alpha < 1$, as the sector's blend of rates
+# did, slightly, above. C is wrong: the contrast is $\beta$, the value at $\tau = 0$;
+# $\alpha$ changes only the shape of the decay, not its height.
+#
+# </details>
+
+# %% [markdown]
 # ## Summary
 #
 # - Every pixel has a $q$ and an azimuth; the paper's ROIs are 18 sectors of 20° of the
 #   ring $0.019 < q < 0.029$ nm$^{-1}$.
 # - In equilibrium, $g_2(\tau) = 1 + \beta e^{-2\Gamma\tau}$ (Siegert); a fit gives the
 #   contrast $\beta$ and the rate $\Gamma$, and diffusion shows as $\Gamma \propto q^2$.
+# - A multi-tau correlator measures $g_2$ on a ladder of lags that double from level to
+#   level, on frames averaged in pairs: cheap in time and memory, coarse at long lags,
+#   and blind to changes during the movie, which $C_2$ keeps at $T^2$ cost.
+# - The KWW form $g_2 = b + \beta\exp[-2(\Gamma\tau)^\alpha]$ fits $g_2$: $\alpha = 1$
+#   for Brownian motion, below 1 (stretched) for a spread of rates, above 1
+#   (compressed) for stress-driven, ballistic motion.
 # - $C_2(t_1, t_2)$ keeps both times. The paper's form correlates fluctuations
 #   normalised by the time-averaged SAXS intensity of a $q$ bin (baseline 0, frozen
 #   speckle stays at the contrast); dividing each pixel by its own mean instead is a
@@ -726,3 +1000,6 @@ for name, c2 in (("per-pixel variant", c2_per_pixel[0]), ("paper form", c2_paper
 # Chapter 2 builds a library of such dynamics with known ground truth, computes large
 # $C_2$ maps from them, and cuts them into the 256 × 256 crops that the paper trains
 # its autoencoder on.
+
+# %%
+FRAME.finish()

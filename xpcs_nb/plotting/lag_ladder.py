@@ -73,7 +73,8 @@ def lag_ladder(num_levels: int, num_bufs: int, *, dt: float | None = None, two_t
     ax.set_yticks(range(rows), [str(L) for L in range(int(num_levels))] + (["C2"] if rows > num_levels else []))
     ax.set_ylabel("level L")
     ax.set_xlabel("lag (s)" if dt is not None else "lag (frames)")
-    ax.set_title(f"multi-tau lags, {num_bufs} per level 0, {num_bufs // 2} per level after", fontsize=9)
+    ax.set_title(f"multi-tau lags: {num_bufs - 1} at level 0 (lag 0 left out), {num_bufs // 2} per level after",
+                 fontsize=8)
     return ax
 
 
