@@ -63,8 +63,11 @@ import h5py
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+from myst_nb import glue
 
 from xpcs_nb import aps, dataset, scenarios
+from xpcs_nb.chapter import start_chapter
+from xpcs_nb.checks import check_answer
 from xpcs_nb.library import LibraryMaps, LibrarySpec, library_store
 from xpcs_nb.plotting import PAGE_WIDTH, class_gallery, crop_grid, show_c2
 from xpcs_nb.presets import get_preset
@@ -74,6 +77,22 @@ spec = LibrarySpec.from_preset(P, seed=SEED)
 print(f"preset {P.name!r}: {spec.n_per_class} C2 per class x {len(scenarios.CLASS_NAMES)} classes, "
       f"{spec.n_frames} frames each, {spec.crops_per_c2} crops of {spec.crop_size} per C2")
 
+# %%
+FRAME = start_chapter(2, PRESET)
+
+# what the paper preset builds, for the table below (a spec only: nothing is made)
+paper_spec = LibrarySpec.from_preset(get_preset("paper"), seed=SEED)
+paper_crops = paper_spec.n_c2 * paper_spec.crops_per_c2
+glue("paper_n_c2", f"{paper_spec.n_c2:,}", display=False)
+glue("paper_per_class", paper_spec.n_per_class, display=False)
+glue("paper_frames", paper_spec.n_frames, display=False)
+glue("paper_crops_per_c2", paper_spec.crops_per_c2, display=False)
+glue("paper_crops", f"{paper_crops:,}", display=False)
+glue("paper_factor", get_preset("paper").augment_factor, display=False)
+glue("paper_images", f"{paper_crops * get_preset('paper').augment_factor:,}", display=False)
+glue("n_labels", len(scenarios.CLASS_NAMES), display=False)
+glue("sector_pixels", scenarios.SectorROI(sector=0).n_pixels, display=False)
+
 # %% [markdown]
 # ## The paper's recipe, in numbers
 #
@@ -81,15 +100,16 @@ print(f"preset {P.name!r}: {spec.n_per_class} C2 per class x {len(scenarios.CLAS
 #
 # | step | the paper | this book at `paper` |
 # | --- | --- | --- |
-# | large $C_2$, randomly chosen | 2000, from silica suspensions at several volume fractions and shear protocols | 2002 (286 per class, 7 classes) |
-# | frames per $C_2$ | 5000 (so each map is 5000 × 5000) | 5000 |
-# | crops per $C_2$ | 2 random 256 × 256 crops along the diagonal | 2 |
-# | base set | 4000 crops | 4004 |
-# | augmentation | × 100 by shifting along the diagonal | × 100, done lazily |
-# | training set | 400,000 images | 400,400 images, never stored |
+# | large $C_2$, randomly chosen | 2000, from silica suspensions at differing volume fractions and rheological conditions | {glue:text}`paper_n_c2` ({glue:text}`paper_per_class` per class, {glue:text}`n_labels` classes) |
+# | frames per $C_2$ | 5000 (so each map is 5000 × 5000) | {glue:text}`paper_frames` |
+# | crops per $C_2$ | 2 random 256 × 256 crops along the diagonal | {glue:text}`paper_crops_per_c2` |
+# | base set | 4000 crops | {glue:text}`paper_crops` |
+# | augmentation | × 100 by shifting along the diagonal | × {glue:text}`paper_factor`, done lazily |
+# | training set | 400,000 images | {glue:text}`paper_images` images, never stored |
 #
 # The authors found that the model reproduced off-diagonal features only after this
-# hundredfold augmentation; ×10 helped little.
+# hundredfold augmentation: with the 4000 base images it "was not able to accurately
+# represent off-diagonal features", and a factor of 10 "showed minimal improvement".
 
 # %% [markdown]
 # ## A library with known truth
@@ -108,7 +128,8 @@ print(f"preset {P.name!r}: {spec.n_per_class} C2 per class x {len(scenarios.CLAS
 #
 # The band widths grow by a factor of about four from class to class, so the classes
 # are ordered by relaxation rate as the paper's are. Each map is made the honest way:
-# the photons of the sector's ~570 pixels are simulated and correlated, so the noise
+# the photons of the sector's {glue:text}`sector_pixels` pixels are simulated and
+# correlated, so the noise
 # has the streaks real data has. The photon rate is 10 per pixel per frame: the
 # Poisson shot noise lifts the diagonal of a $C_2$ by 1/(mean counts), and at this
 # rate the lift matches what the paper's published real crop shows. Building the
@@ -119,15 +140,19 @@ print(f"preset {P.name!r}: {spec.n_per_class} C2 per class x {len(scenarios.CLAS
 store_path = library_store(P, seed=SEED)
 crops, metadata = dataset.load_crop_store(store_path)  # crops (N, 256, 256) in [0, 1]
 print(f"{store_path.name}: crops {crops.shape}, {len(metadata)} metadata rows")
-metadata[["experiment_id", "c2_index", "crop_offset", "label", "name", "rate_mean", "q", "sector"]].head()
+# sectors shown 1-18, as chapter 1's ROI labels and the paper's files number them (the store keeps 0-17)
+shown = metadata.assign(sector=metadata.sector + 1)
+shown[["experiment_id", "c2_index", "crop_offset", "label", "name", "rate_mean", "q", "sector"]].head()
 
 # %% [markdown]
 # Each row says where a crop came from: the map (`c2_index`), where along its
 # diagonal (`crop_offset`, in frames), and the truth of the dynamics: the label, the
 # relaxation rate $\Gamma$ at the ROI's mean $q$ (`rate_mean`, 1/s), the sector,
-# and more. The `sector` column is an index, 0-17; sector index $s$ is the ROI with
-# label $s + 1$, and the text and figures of this book number sectors 1-18, as the
-# ROI labels of chapter 1 do.
+# and more. Sectors are numbered 1-18 here, as everywhere in this book: they are the
+# ROI labels of chapter 1 (sector 1 starts at the +x direction, counter-clockwise)
+# and the sector numbers of the paper's published files (chapter 5). The store itself
+# keeps a Python index, 0-17 (`metadata.sector`, as `scenarios.SectorROI` takes it),
+# so the table adds 1.
 
 # %% [markdown]
 # ### Where the crops come from
@@ -162,8 +187,10 @@ plt.show()
 # %% [markdown]
 # ### Scaling to [0, 1]
 #
-# Each crop is scaled on its own: $x \mapsto (x - \min)/(\max - \min)$, as in the
-# paper. That throws away the absolute contrast (which depends on the beamline, the
+# Each crop is scaled on its own: $x \mapsto (x - \min)/(\max - \min)$. The paper
+# says only that "images were normalized such that the intensity distribution of each
+# images ranged from 0 to 1"; min-max scaling is the simplest way to do exactly
+# that. That throws away the absolute contrast (which depends on the beamline, the
 # detector and the sample), and keeps the shape, which is what the dynamics are
 # about. The store keeps `raw_min` and `raw_max` so the original values can be
 # recovered. A constant crop has no shape at all and $\max = \min$: it is stored as
@@ -198,15 +225,23 @@ with h5py.File(store_path, "r") as f:
 # landed in training and the other in testing, the test would reward memory, not
 # understanding. So the split deals out whole *experiments* (here, each large map is
 # its own experiment; in the rheology chapter, one experiment holds all 18 sectors
-# and 50 windows of a run). The shares are 80 / 10 / 10 %.
+# and every time window of a run). The shares asked for are 80 % of the maps for
+# training, 10 % for validation and 10 % for testing; whole maps cannot always meet
+# them exactly, so here the split gives {glue:text}`split_maps_train`,
+# {glue:text}`split_maps_validation` and {glue:text}`split_maps_test` of the
+# {glue:text}`split_maps_all` maps, and {glue:text}`split_shared_phrase`.
 
 # %%
 splits = dataset.split_by_experiment(metadata, fractions=(0.8, 0.1, 0.1), seed=SEED)
 experiments = {name: set(metadata.experiment_id.iloc[rows]) for name, rows in splits.items()}
 for name, rows in splits.items():
     print(f"{name:>10}: {len(rows):5d} crops from {len(experiments[name]):4d} maps")
+    glue(f"split_maps_{name}", len(experiments[name]), display=False)
 shared = (experiments["train"] & experiments["test"]) | (experiments["train"] & experiments["validation"])
 print("maps in more than one split:", len(shared))
+glue("split_maps_all", metadata.experiment_id.nunique(), display=False)
+glue("split_shared_phrase", "no map lands in more than one split" if not shared else
+     f"{len(shared)} maps land in more than one split, which must not happen", display=False)
 
 # %% [markdown]
 # ## Augmentation: a hundred copies that never exist
@@ -269,7 +304,44 @@ with tempfile.TemporaryDirectory() as folder:
 #
 # ## Exercises
 #
-# **Exercise 1: the paper's memory bill.** How many bytes would the paper's augmented
+# **Exercise 1 (fill in).** Cut a crop the way the library does: the square block of a
+# large map that sits on its diagonal from frame `offset`, scaled to [0, 1] on its
+# own. Replace each `...`, run the cell, then the check below it. (The check compares
+# with the package's `diagonal_crop` and `minmax_scale`, which built the store.)
+
+# %%
+map_index = int(metadata.c2_index.iloc[0])  # the map of the first crop in the store
+offset = int(metadata.crop_offset.iloc[0])  # where along its diagonal that crop starts, frames
+large = np.asarray(maps[map_index])  # (T, T)
+
+
+def diagonal_crop_scaled(c2: np.ndarray, offset: int, size: int) -> np.ndarray:
+    """The (size, size) block of c2 on its diagonal from frame offset, scaled to [0, 1]."""
+    block = ...  # frames offset .. offset + size - 1 against themselves
+    return ...  # (block - its minimum) / (its maximum - its minimum)
+
+
+my_crop = diagonal_crop_scaled(large, offset, spec.crop_size)
+
+# %%
+reference = dataset.minmax_scale(dataset.diagonal_crop(large, offset, spec.crop_size))[0]
+check_answer(f"your crop of map {map_index} at frame {offset}", my_crop, reference, rtol=1e-5, atol=1e-6)
+
+# %% tags=["hide-cell"]
+# Solution: a crop on the diagonal is itself a small C2 of frames offset .. offset + size - 1.
+def diagonal_crop_scaled(c2: np.ndarray, offset: int, size: int) -> np.ndarray:
+    """The (size, size) block of c2 on its diagonal from frame offset, scaled to [0, 1]."""
+    block = c2[offset:offset + size, offset:offset + size].astype(np.float64)
+    return (block - block.min()) / (block.max() - block.min())
+
+
+my_crop = diagonal_crop_scaled(large, offset, spec.crop_size)
+assert check_answer(f"your crop of map {map_index} at frame {offset}", my_crop,
+                    dataset.minmax_scale(dataset.diagonal_crop(large, offset, spec.crop_size))[0],
+                    rtol=1e-5, atol=1e-6)
+
+# %% [markdown]
+# **Exercise 2: the paper's memory bill.** How many bytes would the paper's augmented
 # training set take as float32, and as the 8-bit images you might be tempted to use?
 # How many bytes does this chapter's store take on disk?
 
@@ -280,7 +352,7 @@ print(f"float32: {n_images * side * side * 4 / 1e9:.0f} GB; uint8: {n_images * s
 print(f"this store: {store_path.stat().st_size / 1e6:.0f} MB for {len(metadata)} crops")
 
 # %% [markdown]
-# **Exercise 2: catch a leak.** Make a *bad* split that assigns crops at random,
+# **Exercise 3: catch a leak.** Make a *bad* split that assigns crops at random,
 # ignoring the experiments, and count the maps that end up with one crop in training
 # and the other in testing.
 
@@ -293,7 +365,7 @@ print(f"maps split between train and test by a random split: {len(bad['train'] &
       f"of {metadata.experiment_id.nunique()}")
 
 # %% [markdown]
-# **Exercise 3: what the augmentation does to the physics.** A band width is a
+# **Exercise 4: what the augmentation does to the physics.** A band width is a
 # relaxation time. Does a wrap-around shift change the band width of a crop? Compare
 # the mean of the first off-diagonal of a crop and of a shifted copy, and explain
 # where they differ.
@@ -307,6 +379,68 @@ first_off_diagonal = lambda image: np.diagonal(np.asarray(image), offset=1)
 print(f"shift {shift}: mean first off-diagonal {first_off_diagonal(original).mean():.4f} (original) vs "
       f"{first_off_diagonal(shifted[0]).mean():.4f} (shifted); the copies differ only at the seam, "
       f"where frame 255 meets frame 0")
+
+# %% [markdown]
+# ## Check your understanding
+#
+# **Question 1.** Why does the split deal out whole maps (experiments) rather than
+# single crops?
+#
+# - A. To keep the seven labels equally represented in every split.
+# - B. Because two crops of one map show the same sample at nearly the same moment: a
+#   crop in training would let the model "recognise" its sibling in testing, and the
+#   test score would reward memory.
+# - C. Because the HDF5 store can only be read map by map.
+#
+# <details><summary>Answer</summary>
+#
+# **B.** Crops of one map are near copies, so a split by crop leaks information from
+# training into testing (Exercise 3 counts how often a random split does it). A is
+# not the reason: balancing labels would be a *stratified* split, a different concern,
+# and the split by experiment does not promise it. C is wrong: the store holds the
+# crops as one array that can be read crop by crop in any order.
+#
+# </details>
+
+# %% [markdown]
+# **Question 2.** Every crop is min-max scaled to [0, 1] on its own. Two crops differ
+# only in their speckle contrast $\beta$ (one 0.2, one 0.1), everything else equal and
+# noise-free. What does the autoencoder see?
+#
+# - A. Two different images: the one with the larger contrast is brighter.
+# - B. The same image: scaling removes the baseline and the contrast and keeps the
+#   shape of the decay.
+# - C. The same image, but only if both crops have the same baseline.
+#
+# <details><summary>Answer</summary>
+#
+# **B.** $x \mapsto (x - \min)/(\max - \min)$ undoes any change $x \mapsto a + b x$ with
+# $b > 0$; a different contrast (and a different baseline) is exactly such a change,
+# so the dynamics, the shape, is all that is left. A is what an unscaled crop would
+# show. C is wrong: the baseline is removed as well; the store's `raw_min` and
+# `raw_max` keep both, should you need them.
+#
+# </details>
+
+# %% [markdown]
+# **Question 3.** The augmentation rolls a crop by the same number of frames along
+# both axes (`np.roll`). What does that do to a crop?
+#
+# - A. Its diagonal stays on the diagonal and it stays symmetric, but a seam appears
+#   where the last frames meet the first.
+# - B. It shifts the diagonal band off the main diagonal, so the network learns to
+#   find it anywhere.
+# - C. It changes the band's width, so the augmented set covers more relaxation rates.
+#
+# <details><summary>Answer</summary>
+#
+# **A.** Rolling rows and columns together maps the pair $(t_1, t_2)$ to
+# $(t_1 + s, t_2 + s)$, which keeps $t_1 = t_2$ on the diagonal and keeps the map
+# symmetric; the wrap-around glues frame 255 to frame 0, and that block is the seam.
+# B would need rolling along one axis only. C is wrong: the lag $t_2 - t_1$ of every
+# pair is unchanged, so the band width, the relaxation time, is too (Exercise 4).
+#
+# </details>
 
 # %% [markdown]
 # ## Summary
@@ -324,3 +458,6 @@ print(f"shift {shift}: mean first off-diagonal {first_off_diagonal(original).mea
 #
 # Chapter 3 trains the paper's convolutional autoencoder on these crops, loads the
 # published weights, and looks at what 64 numbers can keep of a $C_2$.
+
+# %%
+FRAME.finish()
