@@ -2,7 +2,8 @@
 
 Drawn from the tidy table of :func:`xpcs_nb.evaluation.by_label.precision_by_label`:
 one group of bars per label (and one for all crops), one bar per method with its
-mean and a ± std error bar, chance as a short dashed grey line across each group.
+mean and a ± std error bar (cut at 0 and 1, the range a precision can take), chance
+as a short dashed grey line across each group.
 
 >>> import matplotlib.pyplot as plt
 >>> import pandas as pd
@@ -58,12 +59,14 @@ def precision_bars(table: pd.DataFrame, *, label_names: Mapping[int, str] | None
     labels = list(dict.fromkeys(table["label"]))
     label_names, method_names = dict(label_names or {}), dict(method_names or {})
     if ax is None:
-        _, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.2), layout="constrained")
+        _, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.6), layout="constrained")
     width = 0.8 / len(methods)
     x = np.arange(len(labels))
     for i, method in enumerate(methods):
         mine = table[table["method"] == method].set_index("label").reindex(labels)
-        ax.bar(x + (i - (len(methods) - 1) / 2) * width, mine["mean"], width, yerr=mine["std"], capsize=2,
+        means = mine["mean"].to_numpy()
+        spread = np.stack([np.minimum(mine["std"], means), np.minimum(mine["std"], 1 - means)])  # inside [0, 1]
+        ax.bar(x + (i - (len(methods) - 1) / 2) * width, means, width, yerr=spread, capsize=2,
                error_kw=dict(lw=0.8), label=method_names.get(method, method))
     chance = table[table["method"] == "chance"].set_index("label").reindex(labels)["mean"]
     for position, level in zip(x, chance):
@@ -74,10 +77,12 @@ def precision_bars(table: pd.DataFrame, *, label_names: Mapping[int, str] | None
                   rotation_mode="anchor", fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(ylabel)
+    handles, names = ax.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda i: names[i] == "chance")  # chance after the methods
+    ax.legend([handles[i] for i in order], [names[i] for i in order], fontsize=7, ncols=3, loc="lower left",
+              bbox_to_anchor=(0, 1.0), frameon=False)
     if title:
-        ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, ncols=min(len(methods) + 1, 6), loc="lower left", bbox_to_anchor=(0, 1.0),
-              frameon=False)
+        ax.set_title(title, fontsize=9, pad=32)  # above the legend's two rows
     return ax
 
 
