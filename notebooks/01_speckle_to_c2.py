@@ -216,7 +216,7 @@ plt.show()
 # (`corr.multi_tau_g2`, with the lags and normalisation of scikit-beam):
 #
 # - level 0 takes the raw frames and the lags $0, 1, \dots, m - 1$ frames ($m$ is
-#   `num_bufs`, 8 in this chapter);
+#   `num_bufs`, `MT_BUFS` = 8 in this chapter);
 # - level $L + 1$ averages the frames of level $L$ in pairs, so each of its frames
 #   spans $2^{L+1}$ raw frames, and takes the lags $m/2, \dots, m - 1$ of *its*
 #   frames: $2^{L+1} m/2, \dots, 2^{L+1}(m-1)$ raw frames;
@@ -259,8 +259,8 @@ glue("n_frames", P.n_frames, display=False)
 #   {glue:text}`mt_pairs` pairs of frames per pixel in this movie of
 #   {glue:text}`n_frames` frames; every pair, as $C_2$ needs, is
 #   {glue:text}`c2_pairs`, {glue:text}`pair_ratio:.0f` times more, and the ratio
-#   grows with $T$. A beamline's multi-tau correlator runs while the frames arrive and
-#   keeps only $m$ frames per level; $C_2$ is $T^2$ numbers per ROI,
+#   grows with $T$. A multi-tau correlator can run while the frames arrive, keeping
+#   only $m$ frames per level; $C_2$ is $T^2$ numbers per ROI,
 #   {glue:text}`c2_megabytes:.1f` MB in float32 for each ROI of this movie.
 # - **Lag resolution at long lags.** Level $L$ measures only every $2^L$-th lag, on
 #   frames averaged over $2^L$: at its longest lag, {glue:text}`mt_max_lag:.2f` s, the
@@ -296,10 +296,11 @@ glue("n_frames", P.n_frames, display=False)
 # under steady-state conditions, "analytical models describing the dynamic
 # decorrelation can be assumed, and experimental data is fit to the model to extract
 # physical parameters", and that "the dynamics of relaxation are often strongly
-# outside of equilibrium conditions", which is why it turns to $C_2$. The KWW form is the usual such model (Madsen et al. 2010,
-# the paper's ref. 78, discuss correlation functions beyond a simple exponential). The
-# simulated sample of this chapter is Brownian, so the fits below hold $\alpha$ at 1
-# (`fix_alpha=1.0`); one of them leaves it free to see whether the data agree.
+# outside of equilibrium conditions", which is why it turns to $C_2$. The KWW form is
+# the usual such model (Madsen et al. 2010, the paper's ref. 78, discuss correlation
+# functions beyond a simple exponential). The simulated sample of this chapter is
+# Brownian, so the fits below hold $\alpha$ at 1 (`fix_alpha=1.0`); one of them
+# leaves it free to see whether the data agree.
 
 # %%
 kww_tau = np.geomspace(1e-2, 10, 200)  # s
@@ -668,9 +669,10 @@ print(f"per lag: scatter over the sectors / quoted standard error, median {np.na
 # scatter {glue:text}`per_lag_ratio:.2f` times the standard error they quote (median
 # over the lags; 1 means the per-lag errors are right). Their fitted rates, though,
 # scatter {glue:text}`understated:.1f` times more than the error each fit quotes, and
-# the mean $\chi^2_{\text{red}}$ is {glue:text}`chi2_mean:.2f`, not 1. One cause
-# explains both: neighbouring lags average nearly the same frames, so their errors are
-# strongly correlated, and least squares treats them as independent. The test
+# the mean $\chi^2_{\text{red}}$ is {glue:text}`chi2_mean:.2f`, where independent
+# errors would give about 1. One cause explains both: neighbouring lags average
+# nearly the same frames, so their errors are strongly correlated, and least squares
+# treats them as independent. The test
 # `tests/test_g2_errors.py` checks the same two facts over 30 seeds of a simulated
 # stack (`.venv/bin/pytest tests/test_g2_errors.py -q`; its docstring gives the
 # numbers it measured). Trust the scatter between independent ROIs or repeated runs
