@@ -221,7 +221,7 @@ plt.show()
 # generator, the model in train mode (dropout on), and for every batch a forward
 # pass, the loss, `zero_grad`, `backward`, an optimiser step and a scheduler step.
 # It runs for a few steps only (the parameter `HAND_STEPS`: 30 batches at `fast`,
-# about half a minute on a 2-core CPU, 300 otherwise), with the learning rate rising
+# 300 otherwise; the cell prints how long they took), with the learning rate rising
 # from LR/10 to LR over the run. `runtime` holds what `xpcs_nb.train` decides for
 # this machine: bf16 autocast and the channels-last memory layout on a CPU or GPU
 # that computes bf16 natively, float32 elsewhere (an older GPU would get fp16, which
@@ -264,8 +264,12 @@ for images in loader:
     optimizer.step()                                     # Adam moves the weights
     scheduler.step()                                     # the learning rate moves on
     losses_by_hand.append(loss.item())
-print(f"by hand: {len(losses_by_hand)} steps in {time.perf_counter() - started:.0f} s, "
+hand_seconds = time.perf_counter() - started
+print(f"by hand: {len(losses_by_hand)} steps in {hand_seconds:.0f} s, "
       f"loss {losses_by_hand[0]:.4f} -> {losses_by_hand[-1]:.4f}")
+glue("hand_seconds", hand_seconds, display=False)
+glue("hand_loss_first", losses_by_hand[0], display=False)
+glue("hand_loss_last", losses_by_hand[-1], display=False)
 
 # %% [markdown]
 # Now the same steps through `xpcs_nb.train`: the same seed, the same images, one
@@ -297,8 +301,10 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The largest difference between the two curves is {glue:text}`hand_max_difference:.3g`
-# over {glue:text}`hand_steps` steps: {glue:text}`hand_same_phrase`. That needs every
+# By hand, the {glue:text}`hand_steps` steps ran in {glue:text}`hand_seconds:.0f` s here
+# and brought the training loss from {glue:text}`hand_loss_first:.4f` to
+# {glue:text}`hand_loss_last:.4f`. The largest difference between the two curves is
+# {glue:text}`hand_max_difference:.3g`: {glue:text}`hand_same_phrase`. That needs every
 # random draw in the same order: the initial weights from the seed, then the dropout
 # masks from the reseeded generator, and the batch order from the loader's own
 # generator, which nothing else touches; and the same precision and memory layout,
@@ -478,8 +484,9 @@ else:
 if n_beat == 0:  # the curve compares models that have not learned the crops: no trend is stated
     sweep_phrase = (
         f"no latent size beats the mean image: the sweep's models, at {summary['mean'].min():.4f} to "
-        f"{summary['mean'].max():.4f} per pixel, all stay above its {mean_mse:.4f}. {P.sweep_epochs} epoch(s) "
-        f"of {P.sweep_items or 'all'} images are too few to learn the crops from random weights, so here the "
+        f"{summary['mean'].max():.4f} per pixel, all stay above its {mean_mse:.4f}. Trained for "
+        f"{P.sweep_epochs} epoch(s) of {P.sweep_items or 'all'} images each, they have not yet learned the "
+        "crops from random weights, so here the "
         "curve says nothing about the latent size; the main model above, trained longer, shows what the network "
         "can do, and larger presets train every model of the sweep longer")
 else:
@@ -643,9 +650,11 @@ if asymmetry.max() < 0.05:
     worst = "and nowhere far from symmetric"
 else:
     edge = min(worst_row, worst_col, 255 - worst_row, 255 - worst_col) < 16
-    worst = ("but clearly not symmetric at its worst pixel, " + ("near the crop's edge, where the zero padding "
-             "of the convolutions and the 4 x 4 pooling grid treat rows and columns differently" if edge else
-             "where the 64 numbers of the latent do not pin down the two triangles alike"))
+    worst = ("but clearly not symmetric at its worst pixel, " + (
+        "near the crop's edge: the learned 3 x 3 kernels are not symmetric (k != k^T), and the zero padding cuts "
+        "a row of every kernel at the top and bottom edges but a column at the left and right ones" if edge else
+        "away from the edges: the learned 3 x 3 kernels are not symmetric (k != k^T), and the bottleneck's "
+        "linear layers mix all positions with no symmetry imposed"))
 print(f"The reconstruction is {on_average}, {worst}.")
 
 # %% [markdown]
@@ -688,7 +697,7 @@ print(f"test MSE: fine-tuned {tuned_errors['model_mse']:.4f} after {8 * P.batch_
 #   rate, the architecture's test error is {glue:text}`test_mse:.4f` per pixel,
 #   {glue:text}`mse_verdict` the mean training image's
 #   {glue:text}`mean_image_mse:.4f` (ratio {glue:text}`mse_ratio:.2f`).
-# - The latent-size sweep, over {glue:text}`sweep_seeds` seeds per size:
+# - The latent-size sweep ({glue:text}`sweep_seeds` training seeds per size):
 #   {glue:text}`sweep_phrase`. The paper, with far longer training, saw the error
 #   level off at 16 latent dimensions and chose 64.
 # - A ReLU on the latent leaves dead dimensions: {glue:text}`dead_published` of 64 in
