@@ -122,7 +122,7 @@ PAPER_Q_RING = (0.019, 0.029)  # nm^-1
 labels = corr.roi_partition(q_map, azimuth_map, q_edges=PAPER_Q_RING, n_sectors=18)
 pixels_per_roi = np.bincount(labels.ravel())[1:]
 print(f"{labels.max()} ROIs, {pixels_per_roi.min()} to {pixels_per_roi.max()} pixels each")
-glue("ring_spacing", 2 * np.pi / np.mean(PAPER_Q_RING), display=False)  # nm, the spacing the ring's middle probes
+glue("ring_spacing", float(2 * np.pi / np.mean(PAPER_Q_RING)), display=False)  # nm, the spacing the ring's middle probes
 
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
 image = axes[0].imshow(q_map, cmap="cividis")
@@ -242,14 +242,14 @@ mt_pairs = sum(P.n_frames // 2**level - lag // 2**level for lag, level in zip(mt
 c2_pairs = P.n_frames * (P.n_frames + 1) // 2
 print(f"multi-tau: {len(mt_lags) - 1} lags up to {mt_lags[-1]} frames, {mt_pairs} pairs of frames per pixel; "
       f"two-time: {P.n_frames - 1} lags, {c2_pairs} pairs")
-glue("mt_n_lags", len(mt_lags) - 1, display=False)
+glue("mt_n_lags", int(len(mt_lags) - 1), display=False)
 glue("mt_max_lag", float(mt_lags[-1] * FRAME_TIME), display=False)
 glue("mt_last_step", int(2 ** mt_level[-1]), display=False)
 glue("mt_pairs", f"{mt_pairs:,}", display=False)
 glue("c2_pairs", f"{c2_pairs:,}", display=False)
-glue("pair_ratio", c2_pairs / mt_pairs, display=False)
-glue("c2_megabytes", P.n_frames**2 * 4 / 1e6, display=False)
-glue("n_frames", P.n_frames, display=False)
+glue("pair_ratio", float(c2_pairs / mt_pairs), display=False)
+glue("c2_megabytes", float(P.n_frames**2 * 4 / 1e6), display=False)
+glue("n_frames", int(P.n_frames), display=False)
 
 # %% [markdown]
 # What multi-tau gains, and what it gives up, against the two-time correlation
@@ -351,17 +351,17 @@ ax.legend()
 plt.show()
 
 rate_gap = abs(fit.rate - fit_truth.rate) / fit.rate_err  # the gap to the exact curve's fit, in quoted errors
-glue("beta_fit", fit.beta, display=False)
-glue("rate_fit", fit.rate, display=False)
-glue("rate_fit_err", fit.rate_err, display=False)
-glue("rate_exact_fit", fit_truth.rate, display=False)
-glue("rate_spread", rate_range[1] / rate_range[0], display=False)
+glue("beta_fit", float(fit.beta), display=False)
+glue("rate_fit", float(fit.rate), display=False)
+glue("rate_fit_err", float(fit.rate_err), display=False)
+glue("rate_exact_fit", float(fit_truth.rate), display=False)
+glue("rate_spread", float(rate_range[1] / rate_range[0]), display=False)
 glue("rate_gap_phrase",
      f"they differ by {rate_gap:.0f} times the ±, a first sign that it is too small"
      if rate_gap > 2 else "they agree within twice the ±", display=False)
-glue("alpha_free", free.alpha, display=False)
-glue("alpha_free_err", free.alpha_err, display=False)
-glue("alpha_exact", free_truth.alpha, display=False)
+glue("alpha_free", float(free.alpha), display=False)
+glue("alpha_free_err", float(free.alpha_err), display=False)
+glue("alpha_exact", float(free_truth.alpha), display=False)
 glue("alpha_phrase",
      "within its error of 1: the data alone cannot tell the slight stretching from a simple exponential"
      if abs(free.alpha - 1) < 2 * free.alpha_err else
@@ -402,7 +402,7 @@ ring_lags, ring_g2 = ring_lags[1:], ring_g2[:, 1:]
 ring_q = corr.roi_table(ring_labels, q_map, azimuth_map)["q_mean"]
 ring_rates = np.array([corr.fit_kww(ring_lags * FRAME_TIME, g, fix_alpha=1.0).rate for g in ring_g2])
 slope = np.polyfit(np.log(ring_q), np.log(ring_rates), 1)[0]
-glue("q_slope", slope, display=False)
+glue("q_slope", float(slope), display=False)
 
 fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
 ax.loglog(ring_q, ring_rates, "o", label=f"fitted, slope {slope:.2f}")

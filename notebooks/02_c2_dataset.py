@@ -84,14 +84,14 @@ FRAME = start_chapter(2, PRESET)
 paper_spec = LibrarySpec.from_preset(get_preset("paper"), seed=SEED)
 paper_crops = paper_spec.n_c2 * paper_spec.crops_per_c2
 glue("paper_n_c2", f"{paper_spec.n_c2:,}", display=False)
-glue("paper_per_class", paper_spec.n_per_class, display=False)
-glue("paper_frames", paper_spec.n_frames, display=False)
-glue("paper_crops_per_c2", paper_spec.crops_per_c2, display=False)
+glue("paper_per_class", int(paper_spec.n_per_class), display=False)
+glue("paper_frames", int(paper_spec.n_frames), display=False)
+glue("paper_crops_per_c2", int(paper_spec.crops_per_c2), display=False)
 glue("paper_crops", f"{paper_crops:,}", display=False)
-glue("paper_factor", get_preset("paper").augment_factor, display=False)
+glue("paper_factor", int(get_preset("paper").augment_factor), display=False)
 glue("paper_images", f"{paper_crops * get_preset('paper').augment_factor:,}", display=False)
 glue("n_labels", len(scenarios.CLASS_NAMES), display=False)
-glue("sector_pixels", scenarios.SectorROI(sector=0).n_pixels, display=False)
+glue("sector_pixels", int(scenarios.SectorROI(sector=0).n_pixels), display=False)
 
 # %% [markdown]
 # ## The paper's recipe, in numbers
@@ -239,7 +239,7 @@ for name, rows in splits.items():
     glue(f"split_maps_{name}", len(experiments[name]), display=False)
 shared = (experiments["train"] & experiments["test"]) | (experiments["train"] & experiments["validation"])
 print("maps in more than one split:", len(shared))
-glue("split_maps_all", metadata.experiment_id.nunique(), display=False)
+glue("split_maps_all", int(metadata.experiment_id.nunique()), display=False)
 glue("split_shared_phrase", "no map lands in more than one split" if not shared else
      f"{len(shared)} maps land in more than one split, which must not happen", display=False)
 
