@@ -81,6 +81,7 @@ from xpcs_nb import aps, evaluation, latent, paper, scenarios, widgets
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
 from xpcs_nb.evaluation.by_label import ALL_LABELS, precision_by_label
+from xpcs_nb.evaluation.by_label_words import names_list, search_verdicts
 from xpcs_nb.library import LibraryMaps, LibrarySpec
 from xpcs_nb.pipeline import crop_splits, trained_autoencoder
 from xpcs_nb.plotting import PAGE_WIDTH, crop_grid, umap_scatter
@@ -391,57 +392,18 @@ ax = precision_bars(baselines, label_names=dict(enumerate(NAMES)), method_names=
 plt.show()
 
 # %%
-overall = baselines[baselines.label == ALL_LABELS].set_index("method")
-others = [method for method in runs if method != "trained"]
-
-
-def score_text(method):
-    return f"{evaluation.METHOD_NAMES[method]} {overall.loc[method, 'mean']:.2f} ± {overall.loc[method, 'std']:.2f}"
-
-
-def verdict_of(method):
-    """Chapter 4's rule: a difference of means counts when it exceeds the two spreads combined."""
-    mine, theirs = overall.loc["trained"], overall.loc[method]
-    return evaluation.verdict(mine["mean"], mine["std"], theirs["mean"], theirs["std"])
-
-
-by_verdict = {word: [evaluation.METHOD_NAMES[m] for m in others if verdict_of(m) == word]
-              for word in evaluation.VERDICTS}
-means = baselines[baselines.method != "chance"].pivot(index="label", columns="method", values="mean")
-best = {label: means.columns[np.isclose(means.loc[label], means.loc[label].max())].tolist() for label in means.index}
-trained_top = [label for label, methods in best.items() if label != ALL_LABELS and "trained" in methods]
-ranking = overall.drop("chance")["mean"].sort_values(ascending=False)
-
-
-def names_list(names):
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-if not by_verdict["no better than"] and not by_verdict["worse than"]:
-    conclusion = ("At this preset the trained latent space earns its place: its precision exceeds every "
-                  "baseline's by more than the spread.")
-elif by_verdict["worse than"]:
-    conclusion = (f"At this preset the trained latent space loses to {names_list(by_verdict['worse than'])} "
-                  "by more than the spread.")
-elif ranking.index[0] == "trained":
-    conclusion = ("At this preset the trained encoder has the highest mean, but its lead does not stand out of "
-                  "the scatter of single queries.")
-else:
-    ahead = [evaluation.METHOD_NAMES[m] for m in ranking.index[:list(ranking.index).index("trained")]]
-    conclusion = (f"At this preset the trained encoder's mean is below that of {names_list(ahead)}, and no "
-                  "difference stands out of the scatter of single queries: on this library the search does not "
-                  "need a trained encoder to find crops of the query's label.")
-glue("baseline_scores", "; ".join(score_text(m) for m in ranking.index), display=False)
-glue("baseline_chance", f"{overall.loc['chance', 'mean']:.2f}", display=False)
+words = search_verdicts(baselines, reference="trained")  # chapter 4's rule, over all crops
+best_text = [f"{NAMES[label]} ({label}): {names_list([evaluation.METHOD_NAMES[m] for m in methods])}"
+             for label, methods in words.best.items()]
+glue("baseline_scores", words.scores, display=False)
+chance_all = baselines[(baselines.method == "chance") & (baselines.label == ALL_LABELS)]["mean"].iloc[0]
+glue("baseline_chance", f"{chance_all:.2f}", display=False)
 glue("untrained_draws", len(untrained_seeds), display=False)
-glue("baseline_verdicts", "; ".join(f"{word} {names_list(names)}" for word, names in by_verdict.items() if names),
-     display=False)
-glue("baseline_conclusion", conclusion, display=False)
-glue("trained_top", f"{len(trained_top)} of the {len(means.index) - 1}", display=False)
-best_text = [f"{NAMES[label]} ({label}): {names_list([evaluation.METHOD_NAMES[m] for m in best[label]])}"
-             for label in np.unique(labels)]
+glue("baseline_verdicts", words.verdicts, display=False)
+glue("baseline_conclusion", words.conclusion, display=False)
+glue("trained_top", f"{len(words.reference_best)} of the {len(words.best)}", display=False)
 glue("best_by_label", "; ".join(best_text), display=False)
-print(conclusion)
+print(words.conclusion)
 
 # %% [markdown]
 # Over all crops, ranked by their mean precision@4 (± the spread over the query
