@@ -155,11 +155,11 @@ print(f"knee at k = {sweep.knee.value}; the library was built with {len(scenario
 # on its diagonal: each frame correlated with itself picks up its own shot noise,
 # $1/\bar n$ above its neighbours ($\bar n$ the photons per pixel per frame; the
 # section on the diagonal below works it out). The spike says nothing about the
-# dynamics, but for a slow crop it is larger than the whole decay the crop holds. A
-# half level measured from the diagonal down is then crossed between lag 0 and lag 1,
-# and a slow crop gets a band width under one frame: the slowest crops would be ranked
-# among the fastest. Here is that measurement beside the real one, on the library's
-# rate labels:
+# dynamics, but for a slow crop it can be larger than the whole decay the crop
+# holds. A half level measured from the diagonal down is then crossed between lag 0
+# and lag 1, and a slow crop gets a band width under one frame: the slowest crops
+# would be ranked among the fastest. Here is that measurement beside the real one, on
+# the library's rate labels:
 
 # %%
 widths = latent.band_width(crops)  # (N,) frames, measured from lag 1
