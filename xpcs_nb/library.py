@@ -12,6 +12,17 @@ any chapter finds it instead of rebuilding it::
 Each large C2 comes from :func:`xpcs_nb.scenarios.scenario_c2` for one of the seven
 labels (rate classes 0-4, heterodyne, avalanche), seen through a random one of the
 paper's 18 sectors; the store keeps its truth beside every crop.
+
+Not every decay is a simple exponential with Gamma ∝ q^2 (Brownian motion).  In each
+label, ``compressed_fraction`` of the C2 (rounded to a whole number of C2, chosen at
+random from the seed) decay as a compressed exponential, g1 = exp(-(Gamma tau) **
+alpha) with alpha drawn per C2 from :data:`COMPRESSED_EXPONENTS` (labels 0-5; the
+simulator cannot combine it with avalanches), and, chosen independently,
+``ballistic_fraction`` relax at a rate proportional to q instead of q^2 (all
+labels).  Both are the signature of stress-driven rearrangements in colloidal
+glasses and gels.  The truth columns ``kww_exponent`` (1 for a simple exponential)
+and ``q_exponent`` (2 diffusive, 1 ballistic) say which C2 are which; the label keeps
+its meaning (the rate at the sector's mean q is drawn as for any other C2).
 """
 
 from __future__ import annotations
@@ -29,9 +40,25 @@ from .paths import generated_dir
 from .presets import Preset, get_preset
 from .validation import check_bool, check_choice, check_int, check_real, check_seed
 
-__all__ = ["LibrarySpec", "LibraryMaps", "truth_record", "build_library", "library_store"]
+__all__ = ["LibrarySpec", "LibraryMaps", "truth_record", "build_library", "library_store", "LIBRARY_VERSION",
+           "COMPRESSED_EXPONENTS", "COMPRESSED_LABELS", "BALLISTIC_LABELS"]
 
 N_LABELS = len(scenarios.CLASS_NAMES)
+
+LIBRARY_VERSION = 2
+"""Part of every store's file name: a change to what a spec generates bumps it, so a
+cache built by an older version is rebuilt, never read as this one's (2: compressed and
+ballistic C2, the ``kww_exponent`` and ``q_exponent`` truth columns)."""
+
+COMPRESSED_EXPONENTS = (1.3, 1.7)
+"""Range of the KWW exponent alpha of a compressed C2 (uniform); about 1.5 is what
+colloidal gels and glasses usually show."""
+
+COMPRESSED_LABELS = tuple(range(scenarios.AVALANCHE))
+"""Labels that take a compressed decay: the rate classes and heterodyne (not avalanche)."""
+
+BALLISTIC_LABELS = tuple(range(N_LABELS))
+"""Labels that take ballistic (Gamma ∝ q) dynamics: all."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +84,13 @@ class LibrarySpec:
         contrast (0.25), about what the paper's published real crop shows (its
         diagonal stands 1.4 times as far above the baseline as its first
         off-diagonal). At 1 photon the diagonal would dominate every scaled crop.
+    compressed_fraction : float
+        Share in [0, 1] of each label's C2 (labels :data:`COMPRESSED_LABELS`) with a
+        compressed decay, KWW exponent drawn from :data:`COMPRESSED_EXPONENTS`;
+        ``round(compressed_fraction * n_per_class)`` C2 per label.
+    ballistic_fraction : float
+        Share in [0, 1] of each label's C2 with ballistic dynamics (Gamma ∝ q),
+        chosen independently of the compressed ones; rounded the same way.
     seed : int
         Fixes the labels' order, the sectors, the dynamics, the noise and the crops.
     """
@@ -68,6 +102,8 @@ class LibrarySpec:
     method: str = "movie"
     photons_per_pixel: float = 10.0
     seed: int = 0
+    compressed_fraction: float = 0.25
+    ballistic_fraction: float = 0.25
 
     def __post_init__(self) -> None:
         # A frozen dataclass: the checked values (numpy integers made ints) are set
@@ -80,6 +116,8 @@ class LibrarySpec:
         checked["photons_per_pixel"] = check_real(self.photons_per_pixel, "photons_per_pixel",
                                                   minimum=0, include_min=False)
         checked["seed"] = check_seed(self.seed)
+        for name in ("compressed_fraction", "ballistic_fraction"):
+            checked[name] = check_real(getattr(self, name), name, minimum=0.0, maximum=1.0)
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
@@ -98,8 +136,9 @@ class LibrarySpec:
     @property
     def file_name(self) -> str:
         """The store's file name; it spells out the spec, so another spec gets another file."""
-        return (f"library_{self.method}_{self.n_per_class}x{N_LABELS}_T{self.n_frames}"
-                f"_S{self.crop_size}x{self.crops_per_c2}_ph{self.photons_per_pixel:g}_seed{self.seed}.h5")
+        return (f"library_v{LIBRARY_VERSION}_{self.method}_{self.n_per_class}x{N_LABELS}_T{self.n_frames}"
+                f"_S{self.crop_size}x{self.crops_per_c2}_ph{self.photons_per_pixel:g}"
+                f"_kww{self.compressed_fraction:g}_bal{self.ballistic_fraction:g}_seed{self.seed}.h5")
 
 
 class LibraryMaps(Sequence):
@@ -108,7 +147,9 @@ class LibraryMaps(Sequence):
     ``maps[i]`` is ``c2 (T, T)`` float32 in the ratio form; ``maps.truth(i)`` its
     :class:`~xpcs_nb.scenarios.C2Truth`, known without making the map. Nothing is
     kept in memory, so a library of thousands of 5000-frame maps can be streamed
-    into a crop store.
+    into a crop store.  ``kww_exponents (n_c2,)`` and ``q_exponents (n_c2,)`` say
+    which maps are compressed and which ballistic (drawn from a stream of the seed
+    of their own: the labels, sectors and item seeds are those of version 1).
     """
 
     def __init__(self, spec: LibrarySpec):
@@ -117,6 +158,11 @@ class LibraryMaps(Sequence):
         self.labels = rng.permutation(np.repeat(np.arange(N_LABELS), spec.n_per_class))
         self.sectors = rng.integers(0, 18, size=spec.n_c2)
         self.item_seeds = np.random.SeedSequence(spec.seed).generate_state(spec.n_c2).tolist()
+        shapes = np.random.default_rng(np.random.SeedSequence(spec.seed).spawn(1)[0])
+        self.kww_exponents = _drawn_per_label(shapes, self.labels, COMPRESSED_LABELS, spec.compressed_fraction,
+                                              COMPRESSED_EXPONENTS, plain=1.0)
+        self.q_exponents = _drawn_per_label(shapes, self.labels, BALLISTIC_LABELS, spec.ballistic_fraction,
+                                            (1.0, 1.0), plain=2.0)
 
     def __len__(self) -> int:
         return self.spec.n_c2
@@ -127,7 +173,8 @@ class LibraryMaps(Sequence):
             raise IndexError(f"index must be in [0, {len(self)}), got {index}")
         return dict(label=int(self.labels[index]), n_frames=self.spec.n_frames, seed=self.item_seeds[index],
                     method=self.spec.method, roi=scenarios.SectorROI(sector=int(self.sectors[index])),
-                    photons_per_pixel=self.spec.photons_per_pixel)
+                    photons_per_pixel=self.spec.photons_per_pixel,
+                    kww_exponent=float(self.kww_exponents[index]), q_exponent=float(self.q_exponents[index]))
 
     def __getitem__(self, index: int) -> np.ndarray:
         c2, _ = scenarios.scenario_c2(**self._arguments(index))
@@ -136,6 +183,18 @@ class LibraryMaps(Sequence):
     def truth(self, index: int) -> scenarios.C2Truth:
         """What map ``index`` is made from (label, rates, q, sector, seed, ...); cheap."""
         return scenarios.scenario_truth(**self._arguments(index))
+
+
+def _drawn_per_label(rng: np.random.Generator, labels: np.ndarray, eligible, fraction: float, value_range,
+                     plain: float) -> np.ndarray:
+    """(n_c2,) float: ``plain`` except for ``round(fraction * n)`` random C2 of each eligible label
+    (``n`` its C2), which get a value uniform in ``value_range``."""
+    values = np.full(labels.size, plain)
+    for label in eligible:
+        members = np.flatnonzero(labels == label)
+        chosen = rng.choice(members, size=int(np.floor(fraction * members.size + 0.5)), replace=False)
+        values[np.sort(chosen)] = rng.uniform(*value_range, size=chosen.size)
+    return values
 
 
 def truth_record(truth: scenarios.C2Truth) -> dict:

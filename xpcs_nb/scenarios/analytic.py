@@ -37,7 +37,9 @@ def expected_c2(dynamics: Dynamics, roi: SectorROI, times: np.ndarray, contrast:
     A constant rate makes C2 depend on ``t2 - t1`` only: one pixel average per lag,
     then a Toeplitz matrix.  A varying rate (homodyne only) makes it depend on the
     decay accumulated between the frames, ``x = integral Gamma(q_ref) dt``: the pixel
-    average ``h(x) = <exp(-2 (q/q_ref)^n x)>_p`` is tabulated and interpolated.
+    average ``h(x) = <exp(-2 ((q/q_ref)^n x)^alpha)>_p`` is tabulated and interpolated.
+    ``n`` is :attr:`Dynamics.q_exponent` (2 diffusive, 1 ballistic) and ``alpha`` its
+    :attr:`~Dynamics.kww_exponent` (1 exponential, > 1 compressed).
 
     Parameters
     ----------
@@ -63,17 +65,18 @@ def _expected_c2(dynamics: Dynamics, roi: SectorROI, times: np.ndarray, contrast
                  photons_per_pixel: float | None) -> np.ndarray:
     q_factor = dynamics.q_factor(roi.q)  # (N,)
     r = dynamics.reference_fraction
+    alpha = dynamics.kww_exponent
     rate = dynamics.rate_at(times)
     decay = np.concatenate([[0.0], np.cumsum(rate[:-1] * np.diff(times))])  # at q_ref, (T,)
     if np.all(rate == rate[0]):
         lag_times = times - times[0]
-        g1 = np.exp(-np.outer(decay, q_factor))  # (T, N): decay at each lag, per pixel
+        g1 = np.exp(-np.outer(decay, q_factor) ** alpha)  # (T, N): decay at each lag, per pixel
         beat = np.cos(np.outer(lag_times, dynamics.doppler_frequency(roi.q, roi.azimuth)))
         moving = toeplitz(np.mean((1 - r) ** 2 * g1**2 + 2 * r * (1 - r) * g1 * beat, axis=1))
     elif r == 0:
         separation = np.abs(decay[:, None] - decay[None, :])
         grid = np.concatenate([[0.0], np.geomspace(1e-6, max(separation.max(), 1e-6), 2048)])
-        table = np.mean(np.exp(-2.0 * np.outer(grid, q_factor)), axis=1)
+        table = np.mean(np.exp(-2.0 * np.outer(grid, q_factor) ** alpha), axis=1)
         moving = np.interp(separation, grid, table)
     else:
         raise ValueError("expected_c2 handles a heterodyne reference only with a constant rate")

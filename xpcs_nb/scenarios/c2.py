@@ -58,6 +58,8 @@ class C2Truth:
     n_pixels: int
     seed: int
     method: str
+    kww_exponent: float = 1.0  # g1 = exp(-(Gamma tau) ** kww_exponent): 1 exponential, > 1 compressed
+    q_exponent: float = 2.0  # Gamma ∝ q ** q_exponent: 2 diffusive, 1 ballistic
     fringe_period: float | None = None  # s, heterodyne at the ROI's mean q.v
     avalanche_times: tuple[float, ...] = ()  # inside the window
     avalanche_fraction: float = 0.0
@@ -71,7 +73,8 @@ class C2Truth:
 
 def scenario_c2(label: int, n_frames: int = 256, *, seed: int, method: str = "analytic", dt: float = 0.1,
                 roi: SectorROI | None = None, window_start: float = 0.0, grains_per_pixel: int = 4,
-                photons_per_pixel: float = 1.0) -> tuple[np.ndarray, C2Truth]:
+                photons_per_pixel: float = 1.0, kww_exponent: float = 1.0,
+                q_exponent: float = 2.0) -> tuple[np.ndarray, C2Truth]:
     """One labelled C2 (T, T) of ``label`` and its truth.
 
     Parameters
@@ -93,6 +96,11 @@ def scenario_c2(label: int, n_frames: int = 256, *, seed: int, method: str = "an
     grains_per_pixel, photons_per_pixel
         As in :func:`xpcs_nb.simulate.simulate_movie`; contrast = 1 / grains_per_pixel;
         photons_per_pixel > 0.
+    kww_exponent : float
+        KWW exponent of the decay in (0, 2]: 1 exponential, > 1 compressed (labels
+        0-5; a rate class then keeps a constant rate), see :func:`.scenario_dynamics`.
+    q_exponent : float
+        ``Gamma ∝ q ** q_exponent`` across the ROI's pixels: 2 diffusive, 1 ballistic.
 
     Returns
     -------
@@ -100,7 +108,8 @@ def scenario_c2(label: int, n_frames: int = 256, *, seed: int, method: str = "an
     truth : C2Truth
     """
     truth = scenario_truth(label, n_frames, seed=seed, method=method, dt=dt, roi=roi, window_start=window_start,
-                           grains_per_pixel=grains_per_pixel, photons_per_pixel=photons_per_pixel)
+                           grains_per_pixel=grains_per_pixel, photons_per_pixel=photons_per_pixel,
+                           kww_exponent=kww_exponent, q_exponent=q_exponent)
     noise_seed = np.random.SeedSequence(truth.seed).spawn(2)[1]
     roi = SectorROI() if roi is None else roi
     c2 = _c2_for_dynamics(truth.dynamics, roi, truth.n_frames, truth.dt, _as_int_seed(noise_seed), truth.method,
@@ -110,7 +119,7 @@ def scenario_c2(label: int, n_frames: int = 256, *, seed: int, method: str = "an
 
 def scenario_truth(label: int, n_frames: int = 256, *, seed: int, method: str = "analytic", dt: float = 0.1,
                    roi: SectorROI | None = None, window_start: float = 0.0, grains_per_pixel: int = 4,
-                   photons_per_pixel: float = 1.0) -> C2Truth:
+                   photons_per_pixel: float = 1.0, kww_exponent: float = 1.0, q_exponent: float = 2.0) -> C2Truth:
     """The truth :func:`scenario_c2` reports for the same arguments, without making the C2.
 
     Cheap (it only draws the dynamics), so a dataset can list what it will hold
@@ -126,7 +135,8 @@ def scenario_truth(label: int, n_frames: int = 256, *, seed: int, method: str = 
         roi, method, n_frames, dt, window_start, grains_per_pixel, photons_per_pixel)
     dynamics_seed = np.random.SeedSequence(seed).spawn(2)[0]
     dynamics = scenario_dynamics(label, np.random.default_rng(dynamics_seed), dt=dt, n_frames=n_frames,
-                                 roi=roi, window_start=window_start)
+                                 roi=roi, window_start=window_start, kww_exponent=kww_exponent,
+                                 q_exponent=q_exponent)
     return truth_record(label, dynamics, roi, n_frames, dt, window_start, grains_per_pixel, photons_per_pixel,
                         seed, method)
 
@@ -172,7 +182,7 @@ def truth_record(label, dynamics, roi, n_frames, dt, window_start, grains_per_pi
         rate_start=float(rate[0]), rate_end=float(rate[-1]), rate_mean=rate_mean, q=roi.q_mean,
         sector=int(roi.sector), window_start=float(window_start), dt=float(dt), n_frames=int(n_frames),
         contrast=1.0 / grains_per_pixel, photons_per_pixel=float(photons_per_pixel), n_pixels=roi.n_pixels,
-        seed=int(seed), method=method,
+        seed=int(seed), method=method, kww_exponent=dynamics.kww_exponent, q_exponent=dynamics.q_exponent,
         fringe_period=(2 * np.pi / omega if dynamics.reference_fraction > 0 and omega > 0 else None),
         avalanche_times=inside, avalanche_fraction=dynamics.avalanche_fraction if inside else 0.0,
         dynamics=dynamics, **extra,

@@ -51,17 +51,26 @@ def checked_label(label) -> int:
 
 
 def scenario_dynamics(label: int, rng: np.random.Generator, *, dt: float, n_frames: int,
-                      roi: SectorROI, window_start: float = 0.0, max_drift: float = 0.5) -> Dynamics:
+                      roi: SectorROI, window_start: float = 0.0, max_drift: float = 0.5,
+                      kww_exponent: float = 1.0, q_exponent: float = 2.0) -> Dynamics:
     """Random dynamics of one label, drawn with ``rng``; rates quoted at the ROI's mean q.
 
     * 0-4: ``Gamma dt`` log-uniform within a factor sqrt(2) of the class centre,
       drifting exponentially over the window by a factor ``exp(u)``, ``|u| <
-      max_drift`` (aging when u < 0, speeding up when u > 0).
+      max_drift`` (aging when u < 0, speeding up when u > 0).  With a KWW exponent
+      other than 1 the rate stays at its start value (the drift is drawn, not
+      applied): the simulator draws a compressed decay as a stationary process.
     * 5 heterodyne: constant rate of class 1-3, a static reference carrying 20-50 %
       of the intensity, and a flow along the sector centre with a fringe period of
       12-50 frames.
     * 6 avalanche: constant rate of class 0-1 and 1-3 avalanches inside the window,
-      each resetting 40-90 % of the grains.
+      each resetting 40-90 % of the grains (KWW exponent 1 only).
+
+    ``kww_exponent`` (the field correlation ``exp(-(Gamma tau) ** alpha)``; > 1
+    compressed) and ``q_exponent`` (``Gamma ∝ q ** n``: 2 diffusive, 1 ballistic)
+    change the shape and the q scaling of the decay, not the label: the rate at the
+    ROI's mean q, which sets the class, is drawn the same way, from the same ``rng``
+    draws.
 
     >>> dynamics = scenario_dynamics(AVALANCHE, np.random.default_rng(0), dt=0.1, n_frames=64, roi=SectorROI())
     >>> 1 <= len(dynamics.avalanche_times) <= 3
@@ -76,27 +85,36 @@ def scenario_dynamics(label: int, rng: np.random.Generator, *, dt: float, n_fram
     n_frames = check_int(n_frames, "n_frames", minimum=2)
     window_start = check_real(window_start, "window_start")
     max_drift = check_real(max_drift, "max_drift", minimum=0.0)
-    return _draw_dynamics(label, rng, dt, n_frames, roi, window_start, max_drift)
+    kww_exponent = check_real(kww_exponent, "kww_exponent", minimum=0.0, maximum=2.0, include_min=False,
+                              context=" (1 exponential, > 1 compressed, < 1 stretched)")
+    q_exponent = check_real(q_exponent, "q_exponent", minimum=0.0, context=" (2 diffusive, 1 ballistic)")
+    if label == AVALANCHE and kww_exponent != 1.0:
+        raise ValueError(f"kww_exponent={kww_exponent} with label {AVALANCHE} (avalanche): the simulator draws "
+                         "a KWW exponent other than 1 only without avalanches")
+    return _draw_dynamics(label, rng, dt, n_frames, roi, window_start, max_drift, kww_exponent, q_exponent)
 
 
-def _draw_dynamics(label, rng, dt, n_frames, roi, window_start, max_drift) -> Dynamics:
+def _draw_dynamics(label, rng, dt, n_frames, roi, window_start, max_drift, kww_exponent=1.0,
+                   q_exponent=2.0) -> Dynamics:
     t_end = window_start + dt * (n_frames - 1)
-    q_ref = roi.q_mean
+    shape = dict(q_ref=roi.q_mean, kww_exponent=kww_exponent, q_exponent=q_exponent)
     if label < N_RATE_CLASSES:
         start = _draw_decay(rng, label) / dt
         drift = rng.uniform(-max_drift, max_drift)
+        if kww_exponent != 1.0:
+            return Dynamics(rate=start, **shape)
         rate = start * np.exp(drift * np.arange(n_frames) / (n_frames - 1))
-        return Dynamics(rate=rate, q_ref=q_ref)
+        return Dynamics(rate=rate, **shape)
     if label == HETERODYNE:
         rate = _draw_decay(rng, int(rng.integers(1, 4))) / dt
         period = rng.uniform(12, 50) * dt
-        speed = 2 * np.pi / period / q_ref
+        speed = 2 * np.pi / period / roi.q_mean
         phi = np.radians(roi.azimuth_center)
-        return Dynamics(rate=rate, q_ref=q_ref, reference_fraction=rng.uniform(0.2, 0.5),
-                        flow_velocity=(speed * np.cos(phi), speed * np.sin(phi)))
+        return Dynamics(rate=rate, reference_fraction=rng.uniform(0.2, 0.5),
+                        flow_velocity=(speed * np.cos(phi), speed * np.sin(phi)), **shape)
     rate = _draw_decay(rng, int(rng.integers(0, 2))) / dt
     times = np.sort(rng.uniform(window_start + 0.1 * (t_end - window_start), t_end, size=rng.integers(1, 4)))
-    return Dynamics(rate=rate, q_ref=q_ref, avalanche_times=tuple(times), avalanche_fraction=rng.uniform(0.4, 0.9))
+    return Dynamics(rate=rate, avalanche_times=tuple(times), avalanche_fraction=rng.uniform(0.4, 0.9), **shape)
 
 
 def _draw_decay(rng: np.random.Generator, rate_class_index: int) -> float:
