@@ -43,6 +43,9 @@
 #    over training seeds;
 # 7. find the latent dimensions that a ReLU switches off for good.
 #
+# Three short questions along the way and five exercises at the end, one of them code
+# for you to complete and check, test what you have understood.
+#
 # ## Prerequisites
 #
 # | you need | where |
@@ -201,8 +204,9 @@ plt.show()
 # - **optimiser**: Adam;
 # - **learning rate**: `CyclicLR` in `triangular2` mode, rising from LR/10 to LR and
 #   back over two half cycles, the amplitude halving every cycle, stepped after
-#   every batch (the paper's half cycle is six epochs; the small presets use shorter
-#   ones so a cycle fits);
+#   every batch (the authors' script's half cycle is six epochs; the paper's text
+#   says only "a cyclic learning rate"; the small presets use shorter half cycles so
+#   a cycle fits);
 # - **data**: the augmented training images, validated on the separate validation
 #   split in `eval()` mode (dropout off); the weights of the best validation epoch
 #   are kept.
