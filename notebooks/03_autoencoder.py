@@ -330,10 +330,10 @@ plt.show()
 #
 # **B.** PyTorch *accumulates* gradients: `backward()` adds to each weight's `.grad`
 # (useful for gradient accumulation over several small batches), so without zeroing,
-# step $n$ would use the sum of $n$ batches' gradients, old ones included. A is the
-# misconception that B corrects. C: dropout is switched by `net.train()` and
-# `net.eval()`, not by the optimiser. D: the schedule moves with `scheduler.step()`,
-# whatever the gradients hold.
+# step $n$ would use the sum of $n$ batches' gradients, old ones included. A: that
+# `backward()` adds rather than overwrites is exactly why `zero_grad()` is there. C:
+# dropout is switched by `net.train()` and `net.eval()`, not by the optimiser. D: the
+# schedule moves with `scheduler.step()`, whatever the gradients hold.
 #
 # </details>
 
