@@ -39,3 +39,13 @@ def test_intro_links_and_figure_resolve():
         assert (ROOT / "book" / target).with_suffix(".py").exists(), target
     for image in re.findall(r"```\{figure\} (\S+)", INTRO):
         assert (ROOT / "book" / image).exists(), image
+
+
+def test_pasted_results_are_glued_by_their_chapters():
+    pasted = re.findall(r"\{glue:text\}`\.\./notebooks/([\w]+)\.ipynb::(\w+)(?::[^`]*)?`", INTRO)
+    assert pasted, "the intro pastes no result from the chapters"
+    for chapter, key in pasted:
+        source = (ROOT / "notebooks" / f"{chapter}.py").read_text(encoding="utf-8")
+        assert re.search(rf"glue\(\s*[\"']{key}[\"']", source), f"{chapter} glues no {key!r}"
+    assert all(re.search(r"::\w+:[a-z]`", m) for m in re.findall(r"::\w+(?::[^`]*)?`", INTRO)), (
+        "a pasted key needs a format spec (key:s): myst-nb reads the text after the last ':' as the format")
