@@ -77,8 +77,9 @@ import h5py
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Image, Markdown, display
+from IPython.display import Markdown, display
 from matplotlib.colors import ListedColormap
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from myst_nb import glue
 
 from xpcs_nb import LatentSpace, aps, correlation, encode, latent, parallel, prepare_crops, rheology, scenarios, simulate
@@ -229,21 +230,16 @@ xpcs_nb_command("similar", *c2_files, "--model", "published", "--k", K_PUBLISHED
                 "--neighbours", 4, "--out", WORK / "published")
 
 # %% [markdown]
-# The tables are plain CSV, for pandas or a spreadsheet. One row per crop: the file,
-# the ROI, where the crop was cut, its class and its distance to every class centre
-# (latent units):
+# The tables are plain CSV, for pandas or a spreadsheet (the figures, `classes.png`
+# and `neighbours.png`, show the first crops). One row per crop: the file, the ROI,
+# where the crop was cut, its class and its distance to every class centre (latent
+# units):
 
 # %%
 published_classes = pd.read_csv(WORK / "published" / "classes.csv")
 published_neighbours = pd.read_csv(WORK / "published" / "neighbours.csv")
 published_classes["sample"] = [Path(file).stem.removesuffix("_results") for file in published_classes.file]
 published_classes[["sample", "roi", "crop_offset", "class", "distance", "distance_0", "distance_1"]].head(4)
-
-# %% [markdown]
-# and the figure the command drew, the first crops with their classes:
-
-# %%
-display(Image(filename=str(WORK / "published" / "classes.png"), width=560))
 
 # %% [markdown]
 # The neighbours table names, for every crop, the reference maps nearest to it: here
@@ -304,24 +300,25 @@ summary
 # The table gives the most common value of each column over the 18 sectors of a
 # ring. The figure below gives every ROI: each sample's detector with every sector
 # painted in its class, under each model (dark: slow, yellow: fast; the two models'
-# classes are numbered separately, so compare colours within a column only).
+# classes are numbered separately, so compare colours within a row only).
 
-# %% mystnb={"figure": {"caption": "Every ROI of the three measurements, painted with its class: the published model (left, the paper's 900 real maps as reference) and chapter 3's model (right, the synthetic library as reference). Rows: the three samples; inner ring: lower q than the paper's ring. Look at whether the samples separate, and at the inner ring, whose dynamics are slower at lower q.", "name": "fig-own-data-classes"}}
+# %% mystnb={"figure": {"caption": "Every ROI of the three measurements, painted with its class: the published model (top, the paper's 900 real maps as reference) and chapter 3's model (bottom, the synthetic library as reference). Columns: the three samples; the inner ring lies at lower q than the paper's ring. Look at whether the samples separate, and at the inner ring, where the same dynamics are slower.", "name": "fig-own-data-classes"}}
 labels = correlation.roi_partition(detector.q_map(), detector.azimuth_map(), Q_EDGES, n_sectors=N_SECTORS)
 assert labels.max() == len(rois), "every ROI holds pixels, so the command numbered them as roi_partition does"
-fig, axes = plt.subplots(len(SAMPLES), 2, figsize=(0.62 * PAGE_WIDTH, 3.0 * len(SAMPLES)), constrained_layout=True)
-for column, (model_name, k) in enumerate((("published", K_PUBLISHED), ("chapter3", own_space.k))):
+inside_ring = np.flatnonzero(labels.any(axis=0))  # the columns (and rows) the ROIs cover
+fig, axes = plt.subplots(2, len(SAMPLES), figsize=(PAGE_WIDTH, 5.0), constrained_layout=True)
+for row, (model_name, k) in enumerate((("published", K_PUBLISHED), ("chapter3", own_space.k))):
     cmap = ListedColormap(class_colours(k))
-    for row, name in enumerate(SAMPLES):
+    for column, name in enumerate(SAMPLES):
         rows = results[results["sample"] == name].sort_values("roi")
         painted = np.full(len(rois) + 1, np.nan)
         painted[rows.roi.to_numpy()] = rows[f"class_{model_name}"].to_numpy()
-        image = axes[row, column].imshow(np.where(labels > 0, painted[labels], np.nan), cmap=cmap,
-                                         vmin=-0.5, vmax=k - 0.5)
-        axes[row, column].set_title(f"{name}\n{model_name} model", fontsize=9)
+        view = np.where(labels > 0, painted[labels], np.nan)[np.ix_(inside_ring, inside_ring)]
+        image = axes[row, column].imshow(view, cmap=cmap, vmin=-0.5, vmax=k - 0.5)
+        axes[row, column].set_title(f"{name}, {model_name} model", fontsize=9)
         axes[row, column].set_xticks([])
         axes[row, column].set_yticks([])
-    fig.colorbar(image, ax=axes[:, column], ticks=range(k), shrink=0.5, label="class (0 slowest)")
+    fig.colorbar(image, ax=axes[row, :], ticks=range(k), shrink=0.8, label="class (0 slowest)")
 plt.show()
 
 # %%
@@ -564,13 +561,14 @@ print(f"class as measured: {class_as_measured}; binned by {binned_table.bin_fram
 #
 # Diffusive dynamics relax at a rate $\Gamma = D q^2$, so one sample gives different
 # bands at different q. A model's classes are only comparable with its training data
-# at the q its reference maps were taken at: for the library, the sectors of the
-# paper's ring. The inner ring of our files lies below it:
+# at the q its reference maps were taken at: for the library, sectors of the paper's
+# ring, whose mean q spans the narrow range in the table's last row. The inner ring
+# of our files lies below it:
 
 # %%
 q_table = rois.groupby("ring").agg(q_min=("q", "min"), q_max=("q", "max"), rois=("roi", "size"))
 q_table.loc["library (reference)"] = [library_table.q.min(), library_table.q.max(), library_table.c2_index.nunique()]
-outside = ~rois.q.between(library_table.q.min(), library_table.q.max())
+outside = ~rois.q.between(*scenarios.PAPER_Q_EDGES)  # the ring the library's sectors were cut from
 rate_ratio = (rois.q[rois.ring == "inner"].mean() / rois.q[rois.ring == "paper"].mean()) ** 2
 by_sector = results.assign(sector=(results.roi - 1) % N_SECTORS).pivot_table(
     index=["sample", "sector"], columns="ring", values="class_chapter3")
@@ -582,7 +580,7 @@ q_table.round(4)
 
 # %% [markdown]
 # {glue:text}`q_outside` of the {glue:text}`n_rois` ROIs of each file lie outside the
-# library's q range. Under $\Gamma = D q^2$ the inner ring relaxes at
+# ring the library's maps were taken in. Under $\Gamma = D q^2$ the inner ring relaxes at
 # {glue:text}`q_rate_ratio` times the rate of the paper's ring, and for
 # {glue:text}`q_sector_changes` of the sectors (of all three samples) the inner ROI
 # gets another class from chapter 3's model than the outer ROI of the same sector. A
@@ -652,18 +650,27 @@ glue("gap_apart", (f"The {' and the '.join(name.replace('_', ' ') for name in ap
      "No sample lies more than twice the typical spacing from both reference sets.", display=False)
 
 fig, (ax_contrast, ax_gap) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), constrained_layout=True)
-ax_contrast.hist(reference_contrast, bins=12, alpha=0.6, label="library maps (reference)", color="gray")
-ax_contrast.hist(results.contrast, bins=24, alpha=0.6, label="our ROIs", color="tab:blue")
-ax_contrast.set_xlabel(r"contrast $\beta$ (C2 at lag 1, minus 1)")
-ax_contrast.set_ylabel("maps")
+bins = np.histogram_bin_edges(np.concatenate([reference_contrast, results.contrast]), bins=20)
+ax_contrast.hist(reference_contrast, bins=bins, density=True, alpha=0.6, label="library maps (reference)",
+                 color="gray")
+ax_contrast.hist(results.contrast, bins=bins, density=True, alpha=0.6, label="our maps", color="tab:blue")
+ax_contrast.set_xlabel(r"contrast $\beta$ ($C_2$ at lag 1, minus 1)")
+ax_contrast.set_ylabel("density")
 ax_contrast.legend(fontsize=8)
+sample_colours = dict(zip(SAMPLES, ["tab:blue", "tab:orange", "tab:green"]))
 for position, space_name in enumerate(gaps):
-    ax_gap.scatter(np.full(len(results), position) + np.linspace(-0.2, 0.2, len(results)), results[f"gap_{space_name}"],
-                   s=10, c=[list(SAMPLES).index(s) for s in results["sample"]], cmap="viridis")
+    for name, colour in sample_colours.items():
+        ratio = results.loc[results["sample"] == name, f"gap_{space_name}"]
+        ax_gap.scatter(position + np.linspace(-0.25, 0.25, len(ratio)), ratio, s=8, color=colour,
+                       label=name if position == 0 else None)
 ax_gap.axhline(1, color="k", ls=":", lw=1)
 ax_gap.set_xticks(range(len(gaps)), [f"{name} model" for name in gaps])
 ax_gap.set_yscale("log")
-ax_gap.set_ylabel("distance to nearest reference\n/ typical reference spacing")
+ax_gap.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+ax_gap.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+ax_gap.yaxis.set_minor_formatter(NullFormatter())
+ax_gap.set_ylabel("nearest reference distance\n/ typical reference spacing")
+ax_gap.legend(fontsize=8)
 plt.show()
 gap_table.round(2)
 
@@ -762,7 +769,7 @@ assert check_answer("the class shares of the last window", class_shares(last_win
 
 # %% [markdown]
 # **Exercise 2: several crops per map.** The commands cut one crop per map. Classify
-# the three files again with three crops per ROI (`--crops-per-map 3`, or the
+# the fast fluid and the avalanching glass again with three crops per ROI (`--crops-per-map 3`, or the
 # `crops_per_map` of a `LatentSpace`) and count the ROIs whose crops disagree. What
 # does a disagreement say about the map?
 
@@ -775,7 +782,7 @@ assert check_answer("the class shares of the last window", class_shares(last_win
 # best read as the share of its crops in each class.
 three_crops = LatentSpace.load(WORK / "chapter3_space")
 three_crops.crops_per_map = 3
-for path in c2_files:
+for path in (c2_files[1], c2_files[2]):  # the fast fluid, the avalanching glass
     table = three_crops.classify(path)
     disagree = table.groupby("roi")["class"].nunique() > 1
     print(f"{path.stem}: {int(disagree.sum())} of {disagree.size} ROIs have crops in more than one class")
