@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.fft as _fft
 
 from ..geometry import Detector
 from ..validation import ArgumentTypeError, check_array, check_int, check_real, check_seed, describe
@@ -270,26 +271,29 @@ def _kww_fields(rng: np.random.Generator, decay: np.ndarray, alpha: float, n_fra
 
     ``decay = Gamma dt`` per pixel (H, W).  Circulant embedding: the correlation
     c(k), k = 0 .. N/2, mirrored to length N >= 2T, has the eigenvalues
-    ``lam = FFT(c)`` (real); ``E = sqrt(N) IFFT(sqrt(lam) Z)`` with Z complex normal
-    has exactly that correlation, and its first T samples are kept.  exp(-|x| ** alpha)
+    ``lam = FFT(c)`` (real: a DCT-I of c(0 .. N/2)); ``E = sqrt(N) IFFT(sqrt(lam) Z)``
+    with Z complex normal has exactly that correlation, and its first T samples are
+    kept.  The transform runs in single precision (complex64, as the fields are kept).  exp(-|x| ** alpha)
     with 0 < alpha <= 2 is positive definite, so lam >= 0 up to rounding, except where
     c has not decayed by N/2 frames (very slow pixels): negative eigenvalues are then
     set to 0 and the series renormalised to unit variance, an approximation.
     """
     n_fft = 1 << int(np.ceil(np.log2(2 * n_frames)))
-    half = np.arange(n_fft // 2 + 1, dtype=np.float64)
-    lags = np.concatenate([half, half[-2:0:-1]])  # 0 .. N/2, N/2 - 1 .. 1
+    half = np.arange(n_fft // 2 + 1, dtype=np.float64)  # lags 0 .. N/2
     flat = decay.astype(np.float64).ravel()
     out = np.empty((n_frames, grains, flat.size), dtype=np.complex64)
     per_chunk = max(1, (1 << 24) // (n_fft * grains))
     for p0 in range(0, flat.size, per_chunk):
         d = flat[p0:p0 + per_chunk]
-        c = np.exp(-((lags[:, None] * d[None, :]) ** alpha))  # (N, P)
-        lam = np.clip(np.fft.fft(c, axis=0).real, 0.0, None)
+        c = np.exp(-((half[:, None] * d[None, :]) ** alpha))  # (N/2 + 1, P)
+        # the FFT of c mirrored to length N (0 .. N/2, N/2 - 1 .. 1) is real: a DCT-I of its half
+        lam_half = _fft.dct(c, type=1, axis=0)
+        lam = np.clip(np.concatenate([lam_half, lam_half[-2:0:-1]]), 0.0, None)
         lam *= n_fft / lam.sum(axis=0)  # c(0) = mean(lam) = 1 after clipping too
-        z = complex_normal(rng, (n_fft, grains, d.size)).astype(np.complex128)
-        e = np.fft.ifft(np.sqrt(lam)[:, None, :] * z, axis=0) * np.sqrt(n_fft)
-        out[:, :, p0:p0 + d.size] = e[:n_frames]
+        weight = np.sqrt(lam * n_fft).astype(np.float32)
+        z = complex_normal(rng, (n_fft, grains, d.size))
+        z *= weight[:, None, :]
+        out[:, :, p0:p0 + d.size] = _fft.ifft(z, axis=0, overwrite_x=True)[:n_frames]
     return out.reshape(n_frames, grains, *decay.shape)
 
 
