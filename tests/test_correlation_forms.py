@@ -214,3 +214,14 @@ def test_static_bins_check_the_frames_of_every_bin_pixel(bad, message):
     assert np.all(np.isfinite(corr.two_time(frames, labels, form="ratio")))  # not read without static bins
     with pytest.raises(ValueError, match=message):
         corr.two_time(frames, labels, form="ratio", static_labels=_static())
+
+
+@pytest.mark.parametrize("kind", [np.bool_, np.float16])
+def test_static_bins_take_bool_and_half_precision_frames(kind):
+    """dtypes numba does not read directly (bool, float16) give the C2 of their uint8 / float32 values."""
+    frames, labels = _stack(seed=7), _labels()
+    frames = (frames > 3) if kind is np.bool_ else frames.astype(np.float16)
+    wide = frames.astype(np.uint8 if kind is np.bool_ else np.float32)
+    for lab in (labels, np.ones_like(labels)):  # gathered and one-run ROIs
+        got = corr.two_time(frames, lab, dtype=np.float64, static_labels=_static())
+        np.testing.assert_array_equal(got, corr.two_time(wide, lab, dtype=np.float64, static_labels=_static()))

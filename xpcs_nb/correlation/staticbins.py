@@ -74,6 +74,7 @@ class _StaticBins:
     def _fused_chunks(self, frames2d, n_out, bin_frames, dtype, chunk_pixels, row_sums):
         """Chunks of ROIs that are one run of pixels each: read, bin, convert, divide, sum at once."""
         fused = _kernels()[2]
+        frames2d = _for_numba(frames2d)
         buf = np.empty(n_out * min(chunk_pixels, max(idx.size for idx in self.rois)), dtype=dtype)
         factors = np.empty(buf.size // n_out, dtype=dtype)
         for r, idx in enumerate(self.rois):
@@ -130,14 +131,21 @@ def _bin_sums(frames2d, flat, n_used, bin_frames, n_bins) -> np.ndarray:
     run_bin = bin_of[starts].astype(np.int64)
     sums = np.zeros((n_used // bin_frames, n_bins), dtype=np.float64)
     check = not (frames2d.dtype == np.bool_ or np.issubdtype(frames2d.dtype, np.unsignedinteger))
-    if frames2d.dtype == np.bool_:
-        frames2d = frames2d.view(np.uint8)
-    lowest = _kernels()[0](frames2d, bin_frames, run_start, run_end, run_bin, sums, check)
+    lowest = _kernels()[0](_for_numba(frames2d), bin_frames, run_start, run_end, run_bin, sums, check)
     if check and not np.all(np.isfinite(sums)):
         raise ValueError("frames hold NaN or inf in a labelled pixel")
     if check and lowest < 0:
         raise ValueError(f"frames hold negative counts (min {lowest}) in a labelled pixel")
     return sums
+
+
+def _for_numba(frames2d: np.ndarray) -> np.ndarray:
+    """The frames in a dtype numba reads: bool as uint8 (a view), float16 as float32 (a copy)."""
+    if frames2d.dtype == np.bool_:
+        return frames2d.view(np.uint8)
+    if frames2d.dtype == np.float16:
+        return frames2d.astype(np.float32)
+    return frames2d
 
 
 def _is_run(idx: np.ndarray) -> bool:
