@@ -36,8 +36,8 @@
 #    optimiser and scheduler steps) and see that `xpcs_nb.train` gives the same loss,
 #    step for step, on the same seed;
 # 4. train the architecture from random weights on the synthetic library of chapter
-#    2, with the paper's optimiser and learning-rate schedule, and set its test error
-#    beside that of the mean training image;
+#    2, with the optimiser and learning-rate schedule of the authors' code, and set
+#    its test error beside that of the mean training image;
 # 5. compare reconstructions of every label with their inputs;
 # 6. sweep the size of the latent vector (the paper's Supp. Fig. 2), with error bars
 #    over training seeds;
