@@ -115,9 +115,10 @@ print(f"preset {P.name!r}: movies of {P.n_frames} frames of {P.detector_side}x{P
 # chapter-2 library so that we know what the answer should be (a slow gel in
 # equilibrium, a fast fluid, and a slow glass whose speckle is reset by an avalanche
 # every 200 frames), filmed on the paper's geometry (55 µm pixels, 8 m, 11 keV) at
-# the library's frame time and photon rate. The rates are set at the centre of the
-# library's rate classes 1 and 3 (chapter 2), in 1/s, so the same sample can be
-# filmed at another frame time later on.
+# the library's frame time and photon rate. Their rates sit at the centres of the
+# library's rate classes (1 for the gel, 3 for the fluid, 0 for the glass between
+# avalanches; chapter 2) and are given in 1/s, so the same sample can be filmed at
+# another frame time later on.
 # Each movie goes to an HDF5 file laid out as area detectors lay it out: the frame
 # stack `(T, H, W)` of photon counts at `/entry/data/data`, compressed frame by frame,
 # and the geometry under `/entry/instrument/detector`. The file is written whole or
