@@ -82,8 +82,10 @@ class Preset:
     eval_untrained_seeds: int = 3  # random networks (the untrained baseline), seeds 0 .. n-1
     eval_train_seeds: int = 3  # trained encoders, seeds 0 .. n-1 (seed 0 is chapter 3's model)
     eval_matched_epochs: int = 1  # further training of each trained encoder at each evaluated photon rate
-    # chapter 7: the synthetic rheo-XPCS run streamed window by window "during the beamtime"
+    # chapter 7: the synthetic rheo-XPCS run streamed window by window "during the beamtime",
+    # and the detector movies that stand in for a reader's own measurement
     stream_windows: int = 50  # windows of 18 sectors (the paper's run E031: 50)
+    own_data_frames: int = 2048  # frames of each of the three movies (36 C2 of T x T per movie)
 
     def __post_init__(self) -> None:
         # Frozen: checked values (numpy integers made ints) go in through object.__setattr__.
@@ -117,7 +119,8 @@ PRESETS: dict[str, Preset] = {
                    library_per_class=6, train_items=1536, val_items=128, epochs=4, batch_size=32,
                    half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=320, sweep_epochs=2, sweep_seeds=2,
                    start_from="scratch", rheo_c2_method="analytic",
-                   eval_photons=(10.0, 1.0, 0.3), eval_per_class=8, eval_train_seeds=1, stream_windows=24),
+                   eval_photons=(10.0, 1.0, 0.3), eval_per_class=8, eval_train_seeds=1, stream_windows=24,
+                   own_data_frames=600),
     "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,
                     library_per_class=40, train_items=20_000, val_items=2_000, epochs=12, half_cycle_epochs=3,
                     sweep_items=5_000, sweep_epochs=3),
