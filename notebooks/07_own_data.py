@@ -104,7 +104,7 @@ PHOTONS = LibrarySpec.from_preset(P, seed=SEED).photons_per_pixel  # per pixel p
 Q_EDGES = (0.010, *scenarios.PAPER_Q_EDGES)  # nm^-1: an inner ring, then the paper's ring
 N_SECTORS = 18
 NAMES = scenarios.CLASS_NAMES  # the library's seven behaviours, label -> name
-print(f"preset {P.name!r}: movies of {P.n_frames} frames of {P.detector_side}x{P.detector_side} pixels; "
+print(f"preset {P.name!r}: movies of {P.own_data_frames} frames of {P.detector_side}x{P.detector_side} pixels; "
       f"files go to {WORK}")
 
 # %% [markdown]
@@ -127,7 +127,7 @@ print(f"preset {P.name!r}: movies of {P.n_frames} frames of {P.detector_side}x{P
 # %%
 SAMPLES = {"slow_gel": 1, "fast_fluid": 3, "avalanching_glass": scenarios.AVALANCHE}  # name -> true behaviour
 RATE = {c: scenarios.CLASS_DECAY_PER_FRAME[c] / FRAME_TIME for c in range(5)}  # 1/s at q = 0.024 nm^-1, per class
-duration = P.n_frames * FRAME_TIME  # s
+duration = P.own_data_frames * FRAME_TIME  # s
 dynamics_of = {"slow_gel": simulate.stationary(RATE[1]),
                "fast_fluid": simulate.stationary(RATE[3]),
                "avalanching_glass": simulate.avalanches(RATE[0], times=np.arange(20.0, duration, 20.0), fraction=0.7)}
@@ -149,7 +149,7 @@ detector = Detector(shape=(P.detector_side, P.detector_side))  # the paper's geo
 (WORK / "raw").mkdir()
 movies = []
 for number, (name, label) in enumerate(SAMPLES.items()):
-    movie = simulate.simulate_movie(detector, dynamics_of[name], P.n_frames, FRAME_TIME, seed=SEED + number,
+    movie = simulate.simulate_movie(detector, dynamics_of[name], P.own_data_frames, FRAME_TIME, seed=SEED + number,
                                     photons_per_pixel=PHOTONS)
     movies.append(WORK / "raw" / f"{name}.h5")
     write_detector_file(movies[-1], movie.frames, detector, FRAME_TIME)
@@ -370,7 +370,9 @@ agreement.rename("share of ROIs whose neighbours carry the true behaviour").to_f
 # as a dask-jobqueue one on an HPC system), and shuts it down after the block.
 #
 # 1. `two_time_files`: the $C_2$ of every movie, with the same ROI map the command
-#    built (`correlation.roi_partition` on the same geometry);
+#    built (`correlation.roi_partition` on the same geometry); with `out_dir` each
+#    worker writes its maps to a `.npy` file and returns the path, so the maps never
+#    pass through this process all at once;
 # 2. `prepare_crops` on each file's maps, as the commands cut them, saved as `.npy`;
 # 3. `encode_files`: the latent vectors of every crop file, both models, each sent
 #    to the workers once;
@@ -383,12 +385,14 @@ logging.getLogger("distributed").setLevel(logging.ERROR)  # the workers' start a
 started = time.perf_counter()
 with parallel.dask_client(n_workers=N_WORKERS) as client:
     print(f"{len(client.scheduler_info()['workers'])} workers")
-    c2_dask = parallel.two_time_files(movies, labels, dataset="/entry/data/data", form="ratio", scheduler=client)
+    c2_paths = parallel.two_time_files(movies, labels, dataset="/entry/data/data", form="ratio",
+                                       out_dir=WORK / "dask", scheduler=client)  # one (n_roi, T, T) .npy per movie
     crop_files = []
-    for path, c2 in zip(movies, c2_dask):
+    for path, c2_path in zip(movies, c2_paths):
+        c2 = np.load(c2_path)
         c2 = (c2 + np.swapaxes(c2, 1, 2)) / 2  # exactly symmetric, as the c2 command writes it
         crops, _ = prepare_crops(c2, seed=SEED)
-        crop_files.append(WORK / "c2" / f"{path.stem}.crops.npy")
+        crop_files.append(WORK / "dask" / f"{path.stem}.crops.npy")
         np.save(crop_files[-1], crops)
     latents_dask = {space_name: np.concatenate(parallel.encode_files(space.model, crop_files, scheduler=client))
                     for space_name, space in (("published", published_space), ("chapter3", own_space))}
@@ -400,9 +404,13 @@ print(f"cluster started, used and stopped in {dask_seconds:.0f} s")
 # classes in the two `classes.csv`.
 
 # %%
-c2_serial = np.concatenate([aps.read_c2(path, roi=roi)[None] for path in c2_files for roi in rois.roi])
-c2_parallel = np.concatenate([(c2 + np.swapaxes(c2, 1, 2)) / 2 for c2 in c2_dask])
-c2_difference = float(np.max(np.abs(np.triu(c2_serial) - np.triu(c2_parallel))))
+c2_difference = 0.0
+for result_file, c2_path in zip(c2_files, c2_paths):  # one movie at a time
+    c2_parallel = np.load(c2_path)
+    c2_parallel = (c2_parallel + np.swapaxes(c2_parallel, 1, 2)) / 2
+    for index, roi in enumerate(rois.roi):
+        c2_serial = aps.read_c2(result_file, roi=roi)  # (T, T), upper triangle as stored
+        c2_difference = max(c2_difference, float(np.max(np.abs(np.triu(c2_serial) - np.triu(c2_parallel[index])))))
 same_classes = {}
 for space_name, space, table in (("published", published_space, published_classes),
                                  ("chapter3", own_space, own_classes)):
