@@ -288,6 +288,7 @@ results = (published_classes[["file", "sample", "roi", "class"]].rename(columns=
            .merge(looks_like, on=["file", "roi"])
            .merge(rois[["roi", "q", "ring"]], on="roi"))
 results["truth"] = [NAMES[SAMPLES[sample]] for sample in results["sample"]]
+assert results.roi.tolist() == rois.roi.tolist() * len(c2_files), "rows go file by file, ROI by ROI"
 with atomic_path(WORK / "results.csv") as tmp:
     results.drop(columns="file").to_csv(tmp, index=False)
 summary = (results.groupby(["sample", "ring"])
@@ -625,8 +626,8 @@ def contrast_at_lag_one(c2):
 library_maps = LibraryMaps(LibrarySpec.from_preset(P, seed=SEED))
 sampled = library_table.drop_duplicates("c2_index").groupby("label").head(2).c2_index
 reference_contrast = np.array([contrast_at_lag_one(library_maps[int(i)]) for i in sampled])
-results["contrast"] = np.concatenate([contrast_at_lag_one(np.stack([aps.read_c2(path, roi=roi) for roi in rois.roi]))
-                                      for path in c2_files])
+results["contrast"] = [float(contrast_at_lag_one(aps.read_c2(path, roi=roi)))  # same order as results
+                       for path in c2_files for roi in rois.roi]
 low, high = reference_contrast.min(), reference_contrast.max()
 glue("contrast_reference", f"{np.median(reference_contrast):.3f}", display=False)
 glue("contrast_files", f"{results.contrast.median():.3f}", display=False)
