@@ -52,10 +52,11 @@
 # | class fractions per window beside the stress | chapter 5 |
 # | nearest neighbours in latent space, the gap between real and synthetic | chapter 6 |
 #
-# Time to run: about two minutes at `fast` on 2 CPU cores (the commands start a Python
-# process each, and the Dask cluster two more); a few minutes at `class` and `paper`,
-# whose movies are longer and whose library is larger. The autoencoder comes from
-# chapter 3's cache, the published files from chapter 2's.
+# Time to run: about a minute and a half at `fast` on 2 CPU cores, most of it in the
+# five commands (each starts a Python process that loads PyTorch) and the Dask
+# cluster's two worker processes; a few minutes at `class` and `paper`, whose movies
+# are longer and whose library is larger. The autoencoder comes from chapter 3's
+# cache, the published files from chapter 2's.
 
 # %% tags=["parameters"]
 import os
