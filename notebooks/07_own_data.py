@@ -369,7 +369,10 @@ agreement.rename("share of ROIs whose neighbours carry the true behaviour").to_f
 # (`xpcs_nb.parallel`): one task per file, which the worker reads itself, so nothing
 # large travels. `dask_client` starts a `LocalCluster` of worker processes on this
 # machine (or, given a scheduler address, uses a cluster that is already running, such
-# as a dask-jobqueue one on an HPC system), and shuts it down after the block.
+# as a dask-jobqueue one on an HPC system), and shuts it down after the block. It
+# also gives `os.environ` back as it was: Dask's nanny writes its workers' settings
+# (one BLAS thread each) into the parent's environment, where they would slow every
+# process started later.
 #
 # 1. `two_time_files`: the $C_2$ of every movie, with the same ROI map the command
 #    built (`correlation.roi_partition` on the same geometry); with `out_dir` each
@@ -384,8 +387,9 @@ agreement.rename("share of ROIs whose neighbours carry the true behaviour").to_f
 # %%
 published_space = LatentSpace.published(k=K_PUBLISHED, seed=SEED)  # what --model published --k 5 builds
 logging.getLogger("distributed").setLevel(logging.ERROR)  # the workers' start and shutdown messages
+environment = dict(os.environ)
 started = time.perf_counter()
-with parallel.dask_client(n_workers=N_WORKERS) as client:
+with parallel.dask_client(n_workers=N_WORKERS) as client:  # processes=True, one thread each
     print(f"{len(client.scheduler_info()['workers'])} workers")
     c2_paths = parallel.two_time_files(movies, labels, dataset="/entry/data/data", form="ratio",
                                        out_dir=WORK / "dask", scheduler=client)  # one (n_roi, T, T) .npy per movie
@@ -399,6 +403,7 @@ with parallel.dask_client(n_workers=N_WORKERS) as client:
     latents_dask = {space_name: np.concatenate(parallel.encode_files(space.model, crop_files, scheduler=client))
                     for space_name, space in (("published", published_space), ("chapter3", own_space))}
 dask_seconds = time.perf_counter() - started
+assert dict(os.environ) == environment, "dask_client gives back the environment its workers' nanny changed"
 print(f"cluster started, used and stopped in {dask_seconds:.0f} s")
 
 # %% [markdown]
