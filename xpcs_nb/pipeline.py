@@ -13,6 +13,7 @@ A chapter that runs on its own calls these; each result is cached under
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from .train import History, TrainConfig, load_best, mean_image_mse, reconstructi
 from .validation import ArgumentTypeError, check_int, check_real, check_seed, describe
 
 __all__ = ["crop_splits", "augmented_sets", "trained_autoencoder", "noise_matched_autoencoder",
-           "copy_published_weights", "checkpoint_dir", "errors_on_test_split"]
+           "copy_published_weights", "checkpoint_dir", "library_key", "errors_on_test_split"]
 
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 # A tag becomes part of a folder name: letters, digits, "-" and "_", dots only between them.
@@ -138,10 +139,13 @@ def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, t
                    train_seed: int | None = None) -> Path:
     """Where :func:`trained_autoencoder` keeps ``last.pt`` and ``best.pt``.
 
-    ``generated_dir(preset)/autoencoder_<tag>_<start_from>_latent<latent_size>_seed<seed>``,
-    e.g. ``autoencoder_sweep_scratch_latent16_seed1``, with ``_train<train_seed>`` added
-    when a training seed other than ``seed`` is given. ``tag`` names the run inside the
-    preset's folder; it must be a plain name, so no tag can lead outside it:
+    ``generated_dir(preset)/autoencoder_<tag>_<start_from>_latent<latent_size>_seed<seed>_lib<key>``,
+    e.g. ``autoencoder_sweep_scratch_latent16_seed1_lib3f0a9c2e``, with
+    ``_train<train_seed>`` added when a training seed other than ``seed`` is given.
+    ``<key>`` is :func:`library_key` of the library the model trains on, so a model
+    trained on an earlier version of the library is not loaded as if it were this
+    one's. ``tag`` names the run inside the preset's folder; it must be a plain name,
+    so no tag can lead outside it:
 
     >>> checkpoint_dir("fast", tag="../../elsewhere")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -154,7 +158,18 @@ def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, t
     tag = _check_tag(tag)
     train_seed = seed if train_seed is None else check_seed(train_seed)
     suffix = "" if train_seed == seed else f"_train{train_seed}"
-    return generated_dir(p.name) / f"autoencoder_{tag}_{p.start_from}_latent{latent_size}_seed{seed}{suffix}"
+    return generated_dir(p.name) / (f"autoencoder_{tag}_{p.start_from}_latent{latent_size}_seed{seed}"
+                                    f"_lib{library_key(p, seed)}{suffix}")
+
+
+def library_key(preset: Preset | str, seed: int = 0) -> str:
+    """Eight hex digits naming the preset's library (its store's file name, which spells its spec).
+
+    >>> len(library_key("fast")), library_key("fast") == library_key("fast", 1)
+    (8, False)
+    """
+    name = LibrarySpec.from_preset(_preset(preset), seed=check_seed(seed)).file_name
+    return hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
 def trained_autoencoder(preset: Preset | str, seed: int = 0, latent_size: int = 64, *, epochs: int | None = None,
