@@ -155,3 +155,15 @@ def test_ballistic_library_dynamics_in_a_movie_scale_as_q():
     (inner, roi_in), (outer, roi_out) = (_ring_fit(steady, edges, seed=2, fix_alpha=1.0, n_frames=800)
                                          for edges in RINGS)
     assert outer.rate / inner.rate == pytest.approx(roi_out.q_mean / roi_in.q_mean, rel=0.12)
+
+
+@pytest.mark.parametrize("field, value", [("compressed_fraction", 1.5), ("ballistic_fraction", -0.1),
+                                          ("compressed_fraction", "a quarter")])
+def test_bad_fractions_name_the_field(field, value):
+    with pytest.raises((ValueError, TypeError), match=field):
+        LibrarySpec(**{**SPEC.__dict__, field: value})
+
+
+def test_avalanche_takes_no_kww_exponent():
+    with pytest.raises(ValueError, match="kww_exponent"):
+        scenarios.scenario_truth(scenarios.AVALANCHE, 64, seed=0, kww_exponent=1.5)
