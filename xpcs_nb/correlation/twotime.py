@@ -219,8 +219,11 @@ def two_time(
     and one chunk of ``T' x chunk_pixels`` values; with ``static_labels`` also
     the per-frame bin sums (T' x m float64).  The CPU path runs at the speed of a
     plain SSYRK on the same frames x pixels (``benchmarks/bench_correlation.py``);
-    ``static_labels`` adds one read of the frames (measured 0.76 of a plain SSYRK at
-    2,000 frames, one thread, on a shared machine; the read's share falls as 1/T').
+    ``static_labels`` adds one read of the frames for the bin sums and a division of
+    each chunk, both numba kernels (:mod:`.staticbins`; compiled on first use): at
+    5,000 frames x 100,000 pixels and 10 static bins, 0.95 of a plain SSYRK (median
+    of 5 runs on a shared 2-core machine, 0.93-0.96 but 0.75 under a load of 7;
+    ``bench_correlation.py --cases "1 ROI"``); the extra share falls as 1/T'.
 
     From a FrameSource: the output maps, two gathered blocks of ``block_frames`` x
     labelled pixels and one raw block (measured 1.05x that bound, 2.3x less than
