@@ -140,7 +140,8 @@ glue("sector_pixels", int(scenarios.SectorROI(sector=0).n_pixels), display=False
 # rate growing as $q^2$. Colloidal gels and glasses often decay as a *compressed*
 # exponential, $g_1 = \exp[-(\Gamma\tau)^\alpha]$ with $\alpha > 1$ (chapter 1's KWW
 # form), and relax at a rate proportional to $q$: the *ballistic* motion of stress-driven
-# rearrangements. So in every label, {glue:text}`compressed_share` of the maps decay as
+# rearrangements (general XPCS experience; the AI-NERD paper does not discuss either).
+# So in every label, {glue:text}`compressed_share` of the maps decay as
 # compressed exponentials (exponent drawn between {glue:text}`kww_range`; avalanche maps
 # excepted, which the simulator cannot combine with it), and, drawn independently,
 # {glue:text}`ballistic_share` relax ballistically. The label keeps its meaning (the rate
