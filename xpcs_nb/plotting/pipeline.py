@@ -103,7 +103,7 @@ def pipeline_strip(highlight: tuple[str, ...] | None = None, *, ax=None, width: 
     for step in PIPELINE_STEPS:
         _draw_box(ax, step, boxes[step.name], on=step.name in lit)
     for start, end in _ARROWS:
-        (x0, y0, w0, h0), (x1, y1, w1, h1) = boxes[start], boxes[end]
+        (x0, y0, w0, h0), (x1, y1, _, h1) = boxes[start], boxes[end]  # from the right edge to the left edge
         ax.add_patch(FancyArrowPatch((x0 + w0, y0 + h0 / 2), (x1, y1 + h1 / 2), arrowstyle="-|>",
                                      mutation_scale=7, color=_INK, linewidth=0.7, shrinkA=1, shrinkB=1))
     ax.set_xlim(0, max(step.column for step in PIPELINE_STEPS) + 1)
