@@ -5,7 +5,7 @@
     python3 tasks.py test   # set up .venv, unit tests, notebooks (fast preset), book build, browser check
 
 and, with the network, ``python3 tasks.py linkcheck`` (external links, nothing executed);
-on a machine with a GPU, ``python3 tasks.py gpu-check`` (training speed, chapters 3-6 on
+on a machine with a GPU, ``python3 tasks.py gpu-check`` (training speed, chapters 3-7 on
 the GPU, the evaluation table; see ``tools/gpu_check.py``).
 
 Both create the virtual environment ``.venv`` on first use (pinned packages from
@@ -189,7 +189,7 @@ def main() -> int:
     test = commands.add_parser("test", help="unit tests, notebooks at the fast preset, book build, browser check")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments passed to pytest")
     commands.add_parser("linkcheck", help="check external links with execution off (needs the network)")
-    gpu = commands.add_parser("gpu-check", help="one GPU, one command: training speed, chapters 3-6, evaluation")
+    gpu = commands.add_parser("gpu-check", help="one GPU, one command: training speed, chapters 3-7, evaluation")
     add_gpu_check_arguments(gpu)
     args = parser.parse_args()
     if not in_venv() and not (args.command == "gpu-check" and interpreter_sees_cuda()):

@@ -263,7 +263,7 @@ published_neighbours[["roi", "rank", "neighbour", "neighbour_distance", "neighbo
 
 # %%
 library_crops, library_table, _ = crop_splits(P, SEED)  # (N, 256, 256) in [0, 1], and what each crop is
-model, _ = trained_autoencoder(P, SEED, device="cpu", progress=False)
+model, _ = trained_autoencoder(P, SEED, device="auto", progress=False)
 own_space = LatentSpace(model, seed=SEED).fit(library_crops, library_table[["label", "name", "q"]])
 own_space.save(WORK / "chapter3_space")
 print(own_space, "->", sorted(p.name for p in (WORK / "chapter3_space").iterdir()))

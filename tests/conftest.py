@@ -42,8 +42,9 @@ def environment_left_as_found():
     assert not changed, f"the test left the environment changed: {changed}"
 
 
-# set by pytest itself, or by torch the first time its compiler stack is imported (harmless)
-_IGNORED = {"PYTEST_CURRENT_TEST", "TORCHINDUCTOR_CACHE_DIR"}
+# set by pytest itself, by torch the first time its compiler stack is imported, or by
+# scikit-learn the first time it is imported (setdefault, for Intel's OpenMP; harmless)
+_IGNORED = {"PYTEST_CURRENT_TEST", "TORCHINDUCTOR_CACHE_DIR", "KMP_DUPLICATE_LIB_OK", "KMP_INIT_AT_FORK"}
 
 
 def _environment() -> dict[str, str]:

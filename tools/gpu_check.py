@@ -12,7 +12,7 @@ stopped and the next one still runs:
    implied time of the paper's training (400,000 crops x 50 epochs).
 3. ``correlation``: :func:`xpcs_nb.correlation.two_time` on the GPU (torch GEMM)
    against the CPU (BLAS SYRK), one size, time ratio and agreement.
-4. ``chapters``: chapters 3 to 6 (those that use the model) executed with papermill
+4. ``chapters``: chapters 3 to 7 (those that use the model) executed with papermill
    (``tools/book/build.py``'s ``execute_chapter``) into ``<out>/executed/``. The
    preset runs only if its estimate (library, training at step 2's rate, a fixed
    allowance per chapter) fits what is left; otherwise ``fast``, and the summary
@@ -42,7 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ("environment", "training", "correlation", "chapters", "evaluation")
-MODEL_CHAPTERS = ("03", "04", "05", "06")  # the chapters that train or load the autoencoder
+MODEL_CHAPTERS = ("03", "04", "05", "06", "07")  # the chapters that train or load the autoencoder
 PAPER_IMAGES = 400_000 * 50  # the paper's training: 400,000 augmented crops x 50 epochs
 # Shares of the budget each step may use; "chapters" gets what the others leave.
 SHARES = {"environment": 0.06, "training": 0.15, "correlation": 0.08, "evaluation": 0.15}
@@ -288,7 +288,7 @@ def choose_preset(requested: str, rate: float | None, available_s: float, smoke:
 
 
 def estimate_chapters_s(preset: str, rate: float | None) -> dict:
-    """Seconds chapters 3-6 need at ``preset``: libraries not yet cached, training at ``rate``, allowance.
+    """Seconds chapters 3-7 need at ``preset``: libraries not yet cached, training at ``rate``, allowance.
 
     Reads the preset's evaluation fields (``eval_photons``, ``eval_per_class``,
     ``eval_train_seeds``, ``sweep_seeds``) where the preset has them.
@@ -308,26 +308,38 @@ def estimate_chapters_s(preset: str, rate: float | None) -> dict:
 
 
 def missing_libraries(p) -> list[int]:
-    """C2 per label of each library chapters 3-6 would build: the preset's, and chapter 4's evaluation sets."""
+    """C2 per label of each library chapters 3-7 would build: the preset's, chapter 4's evaluation
+    sets, and the preset's library at each other evaluated rate (chapter 4's training at that rate)."""
+    from dataclasses import replace
+
     from xpcs_nb import evaluation
     from xpcs_nb.library import LibrarySpec
     from xpcs_nb.paths import generated_dir
 
     folder = generated_dir(p.name)
-    specs = [LibrarySpec.from_preset(p)]
+    own = LibrarySpec.from_preset(p)
+    specs = [own]
     for rate in getattr(p, "eval_photons", ()):
         specs.append(evaluation.evaluation_spec(p, rate))
+        if rate != own.photons_per_pixel:
+            specs.append(replace(own, photons_per_pixel=rate))
     return [spec.n_per_class for spec in specs if not (folder / spec.file_name).exists()]
 
 
 def training_images(p) -> int:
     """Training-step equivalents of chapters 3-4 (validation images count a third: no backward pass).
 
-    The main model once per training seed of the evaluation, the latent sweep once per sweep seed.
+    The main model once per training seed of the evaluation, then trained further at each
+    evaluated photon rate but the library's; the latent sweep once per sweep seed.
     """
     n_train = p.train_items or 400_000
     n_val = p.val_items or 40_000
-    main = getattr(p, "eval_train_seeds", 1) * p.epochs * (n_train + n_val / 3)
+    seeds = getattr(p, "eval_train_seeds", 1)
+    from xpcs_nb.library import LibrarySpec
+
+    own_rate = LibrarySpec.from_preset(p).photons_per_pixel
+    other_rates = len([rate for rate in getattr(p, "eval_photons", ()) if rate != own_rate])
+    main = seeds * (p.epochs + other_rates * getattr(p, "eval_matched_epochs", 0)) * (n_train + n_val / 3)
     sweep = (len(p.latent_sweep) * getattr(p, "sweep_seeds", 1) * p.sweep_epochs
              * ((p.sweep_items or n_train) + n_val / 3))
     return int(main + sweep)
