@@ -512,9 +512,9 @@ parts = []
 for word in evaluation.VERDICTS:  # "better than", "no better than", "worse than"
     rates = [f"{n:g}" for n in vs_untrained.loc[vs_untrained["verdict"] == word, "photons"]]
     if rates:
-        listed = rates[0] if len(rates) == 1 else ", ".join(rates[:-1]) + " and " + rates[-1]
         unit = "photon" if rates == ["1"] else "photons"
-        parts.append(f"{word} {'it' if parts else 'the untrained network'} at {listed} {unit} per pixel")
+        parts.append(f"{word} {'it' if parts else 'the untrained network'} at {evaluation.names_list(rates)} "
+                     f"{unit} per pixel")
 glue("vs_untrained", "; ".join(parts), display=False)
 print(rate_sentences(sweep_table))
 

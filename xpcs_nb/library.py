@@ -40,7 +40,7 @@ from .paths import generated_dir
 from .presets import Preset, get_preset
 from .validation import check_bool, check_choice, check_int, check_real, check_seed
 
-__all__ = ["LibrarySpec", "LibraryMaps", "truth_record", "build_library", "library_store", "LIBRARY_VERSION",
+__all__ = ["LibrarySpec", "LibraryMaps", "truth_record", "build_library", "library_store", "spec_store", "LIBRARY_VERSION",
            "COMPRESSED_EXPONENTS", "COMPRESSED_LABELS", "BALLISTIC_LABELS"]
 
 N_LABELS = len(scenarios.CLASS_NAMES)
@@ -222,10 +222,16 @@ def build_library(spec: LibrarySpec, path) -> pd.DataFrame:
 
 def library_store(preset: Preset | str, seed: int = 0, *, rebuild: bool = False, verbose: bool = True) -> Path:
     """Path of the preset's library store, building it when missing (or ``rebuild``)."""
-    rebuild, verbose = check_bool(rebuild, "rebuild"), check_bool(verbose, "verbose")
     p = _preset(preset)
-    spec = LibrarySpec.from_preset(p, seed=seed)
-    path = generated_dir(p.name) / spec.file_name
+    return spec_store(LibrarySpec.from_preset(p, seed=seed), generated_dir(p.name), rebuild=rebuild, verbose=verbose)
+
+
+def spec_store(spec: LibrarySpec, directory, *, rebuild: bool = False, verbose: bool = False) -> Path:
+    """Path of the store of ``spec`` in ``directory`` (named :attr:`LibrarySpec.file_name`),
+    built atomically when missing (or ``rebuild``); ``verbose`` prints what was built and how long it took."""
+    spec = _checked_spec(spec)
+    rebuild, verbose = check_bool(rebuild, "rebuild"), check_bool(verbose, "verbose")
+    path = Path(directory) / spec.file_name
     if rebuild or not path.exists():
         started = time.perf_counter()
         metadata = build_library(spec, path)

@@ -24,7 +24,7 @@ import torch
 from torch.utils.data import Subset
 
 from . import dataset
-from .library import LibrarySpec, build_library, library_store
+from .library import LibrarySpec, library_store, spec_store
 from .model import Autoencoder
 from .paths import generated_dir
 from .presets import Preset, get_preset
@@ -83,10 +83,7 @@ def library_at_photons(preset: Preset | str, photons_per_pixel, seed: int = 0) -
     p = _preset(preset)
     photons = check_real(photons_per_pixel, "photons_per_pixel", minimum=0, include_min=False)
     spec = replace(LibrarySpec.from_preset(p, seed=check_seed(seed)), photons_per_pixel=photons)
-    path = generated_dir(p.name) / spec.file_name
-    if not path.exists():
-        build_library(spec, path)
-    return path
+    return spec_store(spec, generated_dir(p.name))
 
 
 def _subset(images: dataset.AugmentedCropDataset, n_items: int | None, seed: int):
@@ -231,7 +228,7 @@ def noise_matched_autoencoder(preset: Preset | str, photons_per_pixel, seed: int
                          seed=seed if train_seed is None else train_seed, device=device,
                          half_cycle_epochs=min(p.half_cycle_epochs, epochs), progress=progress,
                          checkpoint_dir=folder)
-    history = train(model.train(), train_images, val_images, config, resume=True)
+    history = train(model, train_images, val_images, config, resume=True)
     load_best(model, config.checkpoint_dir)
     return model.cpu().eval(), history
 

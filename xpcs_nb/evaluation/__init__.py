@@ -45,7 +45,7 @@ from .features import (METHODS, classical_features, feature_sets, method_feature
                        relaxation_time_features, untrained_copy)
 from .scores import chance_precision, family_retrieval, precision_at_k, rate_class_ari
 from .table import FAMILIES, RATE_METRIC, TABLE_COLUMNS, method_table, retrieval_metric, wide_table
-from .verdict import METHOD_NAMES, VERDICTS, verdict, verdict_sentence, verdicts
+from .verdict import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts
 
 __all__ = [
     "DIAGONAL_CHOICES", "diagonal_lift", "treat_diagonal",
@@ -56,5 +56,5 @@ __all__ = [
     "rate_class_ari", "precision_at_k", "chance_precision", "family_retrieval",
     "TABLE_COLUMNS", "FAMILIES", "RATE_METRIC", "retrieval_metric", "method_table", "wide_table",
     "SWEEP_PHOTONS", "compare_methods", "noise_sweep",
-    "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence",
+    "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence", "names_list",
 ]

@@ -27,21 +27,9 @@ import numpy as np
 import pandas as pd
 
 from .by_label import ALL_LABELS, BY_LABEL_COLUMNS
-from .verdict import METHOD_NAMES, VERDICTS, verdict
+from .verdict import METHOD_NAMES, VERDICTS, names_list, verdict
 
 __all__ = ["SearchVerdicts", "search_verdicts", "names_list"]
-
-
-def names_list(names) -> str:
-    """``"a"``, ``"a and b"``, ``"a, b and c"``.
-
-    >>> names_list(["PCA"]), names_list(["PCA", "the raw pixels", "chance"])
-    ('PCA', 'PCA, the raw pixels and chance')
-    """
-    names = list(names)
-    if not names:
-        raise ValueError("names must hold at least one name, got none")
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @dataclass(frozen=True)

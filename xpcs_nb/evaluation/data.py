@@ -124,13 +124,7 @@ def evaluation_spec(preset: Preset | str, photons_per_pixel, *, seed=EVALUATION_
 
 def evaluation_store(spec: library.LibrarySpec, directory) -> Path:
     """Path of the store of ``spec`` in ``directory``, built (atomically) when missing."""
-    if not isinstance(spec, library.LibrarySpec):
-        raise TypeError(f"spec must be a LibrarySpec, got {type(spec).__name__}")
-    path = Path(directory) / spec.file_name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        library.build_library(spec, path)
-    return path
+    return library.spec_store(spec, directory)
 
 
 def load_evaluation_set(spec: library.LibrarySpec, directory, *, diagonal: str) -> EvaluationSet:

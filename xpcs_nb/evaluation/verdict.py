@@ -18,7 +18,7 @@ import pandas as pd
 from ..validation import check_real
 from .table import TABLE_COLUMNS
 
-__all__ = ["VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence"]
+__all__ = ["VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence", "names_list"]
 
 VERDICTS = ("better than", "no better than", "worse than")
 VERDICT_COLUMNS = ("metric", "photons", "diagonal", "method", "difference", "spread", "verdict")
@@ -90,6 +90,18 @@ METHOD_NAMES = {"trained": "the trained encoder", "trained_at_rate": "the encode
 """How a sentence names each method."""
 
 
+def names_list(names) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``.
+
+    >>> names_list(["PCA"]), names_list(["PCA", "the raw pixels", "chance"])
+    ('PCA', 'PCA, the raw pixels and chance')
+    """
+    names = list(names)
+    if not names:
+        raise ValueError("names must hold at least one name, got none")
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _value(row, digits: int) -> str:
     return f"{row['mean']:.{digits}f} ± {row['std']:.{digits}f}"
 
@@ -122,5 +134,4 @@ def verdict_sentence(table: pd.DataFrame, metric: str, photons, *, reference: st
     ref = by_method.loc[reference]
     parts = [f"{verdict_text} {METHOD_NAMES.get(method, method)} ({_value(by_method.loc[method], digits)})"
              for method, verdict_text in zip(judged["method"], judged["verdict"])]
-    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"{METHOD_NAMES.get(reference, reference)} ({_value(ref, digits)}) is {joined}"
+    return f"{METHOD_NAMES.get(reference, reference)} ({_value(ref, digits)}) is {names_list(parts)}"

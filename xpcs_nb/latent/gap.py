@@ -11,9 +11,8 @@ how close the reference points lie to one another. So, for every new latent vect
 - ``gap_ratio``: the first over the second.
 
 A ratio near 1 says the new map sits among the reference maps as they sit among
-themselves; a ratio of several says it lies apart (chapter 6 finds the paper's real
-crop about three times farther from the synthetic library than the library's own
-crops are from each other). Distances are in latent units, in the full latent space,
+themselves; a ratio of several says it lies apart (chapter 6 measures it for the
+paper's real crop against the synthetic library). Distances are in latent units, in the full latent space,
 never in a UMAP plane; the measure is only meaningful when both sets come from the
 same model.
 
