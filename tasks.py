@@ -174,7 +174,7 @@ def interpreter_sees_cuda() -> bool:
 def add_gpu_check_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``gpu-check``, declared here so that tasks.py needs no venv to parse them."""
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "gpu-check", help="output folder")
-    parser.add_argument("--preset", choices=["fast", "class", "paper"], default="class",
+    parser.add_argument("--preset", choices=["fast", "class", "class_cpu", "paper"], default="class",
                         help="the chapters' preset (fast instead when it does not fit the budget)")
     parser.add_argument("--budget-s", type=float, default=480.0, help="deadline of the whole command, seconds")
     parser.add_argument("--allow-cpu", action="store_true", help="run without CUDA (a smoke run on a CPU)")
@@ -185,7 +185,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     book = commands.add_parser("book", help="execute every chapter and build the site into _build/html")
-    book.add_argument("--preset", choices=["fast", "class", "paper"], help="run size (default: see above)")
+    book.add_argument("--preset", choices=["fast", "class", "class_cpu", "paper"], help="run size (default: see above)")
     test = commands.add_parser("test", help="unit tests, notebooks at the fast preset, book build, browser check")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments passed to pytest")
     commands.add_parser("linkcheck", help="check external links with execution off (needs the network)")

@@ -54,7 +54,7 @@
 # %% tags=["parameters"]
 import os
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class" or "paper"
+PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
 SEED = 2024  # the same seed gives the same speckle movies
 FRAME_TIME = 0.01  # s per frame
 RATE = 2.0  # relaxation rate Gamma at q_ref = 0.024 nm^-1 in the equilibrium run, 1/s

@@ -63,9 +63,9 @@
 # %% tags=["parameters"]
 import os
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class" or "paper"
+PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
 SEED = 0  # fixes the library, the split, the initial weights and the batches
-HAND_STEPS = None  # steps of the training loop written by hand; None: 30 at fast, 300 otherwise
+HAND_STEPS = None  # steps of the training loop written by hand; None: 30 at fast and class_cpu, 300 otherwise
 
 # %%
 import time
@@ -92,7 +92,7 @@ from xpcs_nb.train.runtime import resolve_runtime
 
 P = get_preset(PRESET)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-HAND_STEPS = HAND_STEPS or (30 if P.name == "fast" else 300)
+HAND_STEPS = HAND_STEPS or (30 if P.name in ("fast", "class_cpu") else 300)
 print(f"preset {P.name!r} on {DEVICE}: {P.epochs} epochs of {P.train_items or 'all'} images, "
       f"latent sweep over {P.latent_sweep}")
 
@@ -224,8 +224,8 @@ plt.show()
 # `DataLoader` that shuffles the augmented training images with its own seeded
 # generator, the model in train mode (dropout on), and for every batch a forward
 # pass, the loss, `zero_grad`, `backward`, an optimiser step and a scheduler step.
-# It runs for a few steps only (the parameter `HAND_STEPS`: 30 batches at `fast`,
-# 300 otherwise; the cell prints how long they took), with the learning rate rising
+# It runs for a few steps only (the parameter `HAND_STEPS`: 30 batches at `fast`
+# and `class_cpu`, 300 otherwise; the cell prints how long they took), with the learning rate rising
 # from LR/10 to LR over the run. `runtime` holds what `xpcs_nb.train` decides for
 # this machine: bf16 autocast and the channels-last memory layout on a CPU or GPU
 # that computes bf16 natively, float32 elsewhere (an older GPU would get fp16, which

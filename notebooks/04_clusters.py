@@ -62,7 +62,7 @@
 # %% tags=["parameters"]
 import os
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class" or "paper"
+PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
 SEED = 0  # fixes the library, the model, k-means and UMAP
 
 # %%

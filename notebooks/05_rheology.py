@@ -65,7 +65,7 @@
 # %% tags=["parameters"]
 import os
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class" or "paper"
+PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
 SEED = 0  # fixes the synthetic experiment, the k-means starts and the permutations
 
 # %%

@@ -62,7 +62,7 @@
 # %% tags=["parameters"]
 import os
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class" or "paper"
+PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
 SEED = 0  # fixes the library and the model (as in chapters 2 and 3)
 K_NEIGHBOURS = 4  # neighbours per query, as in the paper's Fig. 4
 PIXEL_SIDE = 32  # the raw-pixel baseline averages each crop down to PIXEL_SIDE x PIXEL_SIDE

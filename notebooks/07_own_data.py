@@ -61,7 +61,7 @@
 # %% tags=["parameters"]
 import os
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class" or "paper"
+PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
 SEED = 0  # fixes the simulated measurements, the library and model of chapters 2-3, the k-means starts
 N_WORKERS = 2  # worker processes of the Dask cluster
 

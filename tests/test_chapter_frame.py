@@ -23,7 +23,7 @@ def close_figures():
     plt.close("all")
 
 
-@pytest.mark.parametrize("preset", ["fast", "class", "paper"])
+@pytest.mark.parametrize("preset", ["fast", "class", "class_cpu", "paper"])
 def test_banner_names_preset_hardware_and_results_page(preset):
     frame = chapter.ChapterFrame(4, preset, hardware="2 CPU cores (test), no GPU")
     text = frame.banner()

@@ -283,6 +283,17 @@ def test_presets_size_the_evaluation_class_above_fast():
         assert preset.eval_kmeans_seeds >= 5 and preset.eval_untrained_seeds >= 3
 
 
+def test_class_cpu_keeps_class_evaluation_and_trains_less():
+    class_, cpu = get_preset("class"), get_preset("class_cpu")
+    same = ("detector_side", "n_frames", "c2_frames", "library_per_class", "eval_per_class", "eval_kmeans_seeds",
+            "eval_untrained_seeds", "eval_train_seeds", "rheo_c2_method", "start_from")
+    assert {f: getattr(cpu, f) for f in same} == {f: getattr(class_, f) for f in same}
+    assert set(cpu.eval_photons) < set(class_.eval_photons)
+    assert cpu.epochs * cpu.train_items < class_.epochs * class_.train_items
+    for rate in cpu.eval_photons:  # the same evaluation sets, so the two columns compare like with like
+        assert evaluation.evaluation_spec(cpu, rate).file_name == evaluation.evaluation_spec(class_, rate).file_name
+
+
 def test_noise_sweep_defaults_to_the_preset_rates(monkeypatch):
     asked = []
     monkeypatch.setattr(evaluation.compare, "evaluation_set",

@@ -38,12 +38,14 @@ _PRESET_MEANING = {
     "fast": "the smallest size, what CI and Binder run on a 2-core CPU in minutes; small libraries "
             "and a short training, so its numbers show the method's behaviour, not its best",
     "class": "the size for one GPU on a JupyterHub: larger libraries, longer training, three training seeds",
+    "class_cpu": "class's libraries and evaluation sets with a training cut to about 90 minutes on a "
+                 "2-core CPU: its numbers show class-sized statistics of a short training",
     "paper": "the AI-NERD paper's scale: 5000-frame C2, 400,000 augmented crops, 50 epochs; hours on a GPU",
 }
 
 
 def describe_preset(preset: str) -> str:
-    """One sentence on what ``preset`` (``fast``, ``class`` or ``paper``) runs."""
+    """One sentence on what ``preset`` (``fast``, ``class``, ``class_cpu`` or ``paper``) runs."""
     preset = check_choice(preset, "preset", tuple(PRESETS))
     return f"{preset}: {_PRESET_MEANING[preset]}"
 

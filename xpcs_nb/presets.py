@@ -1,6 +1,6 @@
 """The run sizes of the book, in one place.
 
-Three presets:
+Four presets:
 
 * ``fast``  -- what CI runs on a 2-core CPU; every chapter in a few minutes. Chapter 3
   trains the paper's network from random weights on 6,144 crops (4 epochs of 1,536,
@@ -14,6 +14,10 @@ Three presets:
   with chapter 3's one trained encoder: 2-4 minutes on 2 shared cores, libraries built.
 * ``class`` -- the default for a reader with one GPU on a JupyterHub; chapter 4
   evaluates at four photon rates on 40 C2 per label, with three training seeds.
+* ``class_cpu`` -- ``class``'s libraries and evaluation sets (40 C2 per label, three
+  training seeds) on a CPU: 4 epochs of 4,000 images per seed, a 3-size sweep of
+  5,000 images per model, three photon rates; about 90 minutes on 2 cores, for a reader
+  (or a results page) without a GPU.
 * ``paper`` -- the AI-NERD paper's scale (5000-frame C2, 400,000 augmented crops,
   50 epochs); hours, and a GPU. Chapter 4 evaluates one trained encoder (each more
   would be hours of training): set ``eval_train_seeds`` to 3 for the spread over seeds.
@@ -128,6 +132,11 @@ PRESETS: dict[str, Preset] = {
                     library_per_class=286, epochs=50, half_cycle_epochs=6, sweep_items=40_000, sweep_epochs=10,
                     eval_train_seeds=1),
 }
+# class's libraries, evaluation sets and three training seeds, with the training cut to what
+# a 2-core CPU does in about 90 minutes (class itself would train about 6 hours there).
+PRESETS["class_cpu"] = PRESETS["class"].with_(
+    name="class_cpu", train_items=4_000, val_items=500, epochs=4, half_cycle_epochs=2,
+    latent_sweep=(4, 16, 64), sweep_items=5_000, sweep_epochs=1, sweep_seeds=2, eval_photons=(10.0, 1.0, 0.3))
 
 
 def get_preset(name: str | None = None) -> Preset:
