@@ -96,6 +96,19 @@ def test_a_preset_that_does_not_fit_falls_back_to_fast_and_says_why():
     assert gpu_check.choose_preset("class", 1e9, 1e9)["chosen"] == "class"
 
 
+def test_a_preset_that_does_not_fit_tries_the_smaller_ones_first():
+    class_cpu = gpu_check.estimate_chapters_s("class_cpu", 1000.0)["total"]
+    class_ = gpu_check.estimate_chapters_s("class", 1000.0)["total"]
+    assert class_cpu < class_
+    between = gpu_check.choose_preset("class", 1000.0, (class_cpu + class_) / 2)
+    assert between["chosen"] == "class_cpu" and between["fallback"]
+    assert "'class' estimated at" in between["why"] and "running 'class_cpu' instead" in between["why"]
+    from_paper = gpu_check.choose_preset("paper", 1000.0, (class_cpu + class_) / 2)
+    assert from_paper["chosen"] == "class_cpu" and "'paper' estimated" in from_paper["why"]
+    neither = gpu_check.choose_preset("class", 1000.0, class_cpu / 2)
+    assert neither["chosen"] == "fast" and "'class_cpu' estimated at" in neither["why"]
+
+
 def test_glued_values_and_the_glued_table_are_read_from_an_executed_notebook():
     table = ("<table><thead><tr><th>method</th><th>ARI</th></tr></thead>"
              "<tbody><tr><td>pca</td><td>0.5</td></tr></tbody></table>")

@@ -269,22 +269,45 @@ def run_chapters(spec: dict, choice: dict, budget: Budget, work: Path) -> dict:
     return {**step, "reason": reason} if reason else step
 
 
+# Smaller presets tried, in order, when the requested one does not fit; 'fast' always comes last.
+SMALLER = {"paper": ("class", "class_cpu"), "class": ("class_cpu",)}
+
+
 def choose_preset(requested: str, rate: float | None, available_s: float, smoke: bool = False) -> dict:
-    """Run the chapters at ``requested`` if its estimate fits ``available_s``, else at ``fast``."""
+    """Run the chapters at ``requested`` if its estimate fits ``available_s``, else at the
+    largest smaller preset that fits (``SMALLER``), else at ``fast``."""
     if smoke:
         return {"requested": requested, "chosen": requested, "why": "--smoke: a two-cell notebook, no chapter"}
     estimate = estimate_chapters_s(requested, rate)
     choice = {"requested": requested, "estimate_s": estimate, "available_s": round(available_s, 1)}
-    total = "an unknown time (no training rate)" if estimate["total"] is None else f"{estimate['total']:.0f} s"
-    if estimate["total"] is not None and estimate["total"] <= available_s:
-        return {**choice, "chosen": requested, "why": f"estimated {total}, fits the {available_s:.0f} s left"}
+    if fits(estimate, available_s):
+        return {**choice, "chosen": requested, "why": f"estimated {total_text(estimate)}, fits the "
+                f"{available_s:.0f} s left"}
     if requested == "fast":
-        return {**choice, "chosen": "fast", "why": f"estimated {total}, more than the "
+        return {**choice, "chosen": "fast", "why": f"estimated {total_text(estimate)}, more than the "
                 f"{available_s:.0f} s left, but 'fast' is the smallest preset: run, each chapter stopped at the limit"}
+    refused = [too_long(requested, estimate, available_s)]
+    for smaller in SMALLER.get(requested, ()):
+        smaller_estimate = estimate_chapters_s(smaller, rate)
+        if fits(smaller_estimate, available_s):
+            return {**choice, "chosen": smaller, "why": "; ".join(refused) + f"; running {smaller!r} instead "
+                    f"(estimated {total_text(smaller_estimate)})", "fallback": True}
+        refused.append(too_long(smaller, smaller_estimate, available_s))
+    return {**choice, "chosen": "fast", "why": "; ".join(refused) + "; running 'fast' instead", "fallback": True}
+
+
+def fits(estimate: dict, available_s: float) -> bool:
+    return estimate["total"] is not None and estimate["total"] <= available_s
+
+
+def total_text(estimate: dict) -> str:
+    return "an unknown time (no training rate)" if estimate["total"] is None else f"{estimate['total']:.0f} s"
+
+
+def too_long(preset: str, estimate: dict, available_s: float) -> str:
     training = "not measured" if estimate["training"] is None else f"{estimate['training']:.0f}"
-    why = (f"{requested!r} estimated at {total} (library {estimate['library']:.0f}, training {training}, "
-           f"other work {estimate['other']:.0f}) does not fit the {available_s:.0f} s left; running 'fast' instead")
-    return {**choice, "chosen": "fast", "why": why, "fallback": True}
+    return (f"{preset!r} estimated at {total_text(estimate)} (library {estimate['library']:.0f}, training "
+            f"{training}, other work {estimate['other']:.0f}) does not fit the {available_s:.0f} s left")
 
 
 def estimate_chapters_s(preset: str, rate: float | None) -> dict:
