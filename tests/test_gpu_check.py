@@ -141,3 +141,20 @@ def test_the_table_a_wide_table_cell_displayed_is_read_when_none_was_glued():
     text = displayed_table(nbformat.v4.new_notebook(cells=[other, cell]))
     assert "trained" in text and "0.90 ± 0.01" in text and text.startswith("|")
     assert displayed_table(nbformat.v4.new_notebook(cells=[other])) is None
+
+
+def test_the_estimate_counts_a_library_per_training_seed_and_rate(monkeypatch, tmp_path):
+    from xpcs_nb import paths
+    from xpcs_nb.library import LibrarySpec
+    from xpcs_nb.presets import get_preset
+
+    monkeypatch.setenv(paths.DATA_DIR_ENV, str(tmp_path))  # nothing cached
+    p = get_preset("class")
+    assert LibrarySpec.from_preset(p).photons_per_pixel in p.eval_photons
+    # the evaluation sets, then per training seed its own library at every evaluated rate
+    expected = len(p.eval_photons) + p.eval_train_seeds * len(p.eval_photons)
+    assert gpu_check.missing_libraries(p) == [p.eval_per_class] * len(p.eval_photons) + [
+        p.library_per_class] * (expected - len(p.eval_photons))
+    cached = tmp_path / "generated" / "class" / LibrarySpec.from_preset(p, seed=1).file_name
+    cached.touch()
+    assert len(gpu_check.missing_libraries(p)) == expected - 1

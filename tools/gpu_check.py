@@ -331,8 +331,13 @@ def estimate_chapters_s(preset: str, rate: float | None) -> dict:
 
 
 def missing_libraries(p) -> list[int]:
-    """C2 per label of each library chapters 3-7 would build: the preset's, chapter 4's evaluation
-    sets, and the preset's library at each other evaluated rate (chapter 4's training at that rate)."""
+    """C2 per label of each library chapters 3-7 would build and that is not cached yet.
+
+    Chapter 4's evaluation sets (one per photon rate), and for every training seed of
+    the evaluation the preset's library drawn with that seed (``pipeline.trained_autoencoder``:
+    the seed fixes the data too) and that library at each other evaluated rate (its
+    training at that rate).
+    """
     from dataclasses import replace
 
     from xpcs_nb import evaluation
@@ -340,12 +345,12 @@ def missing_libraries(p) -> list[int]:
     from xpcs_nb.paths import generated_dir
 
     folder = generated_dir(p.name)
-    own = LibrarySpec.from_preset(p)
-    specs = [own]
-    for rate in getattr(p, "eval_photons", ()):
-        specs.append(evaluation.evaluation_spec(p, rate))
-        if rate != own.photons_per_pixel:
-            specs.append(replace(own, photons_per_pixel=rate))
+    specs = [evaluation.evaluation_spec(p, rate) for rate in getattr(p, "eval_photons", ())]
+    for seed in range(getattr(p, "eval_train_seeds", 1)):
+        own = LibrarySpec.from_preset(p, seed=seed)
+        specs.append(own)
+        specs += [replace(own, photons_per_pixel=rate) for rate in getattr(p, "eval_photons", ())
+                  if rate != own.photons_per_pixel]
     return [spec.n_per_class for spec in specs if not (folder / spec.file_name).exists()]
 
 
