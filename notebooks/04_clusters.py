@@ -581,10 +581,13 @@ glue("diag_neighbours_sentence", evaluation.verdict_sentence(neighbours_table, R
 # The `class` preset runs the sweep at {glue:text}`class_rates` photons per pixel,
 # on {glue:text}`class_per_class` large $C_2$ per label, with
 # {glue:text}`class_train_seeds` training seeds, and trains each encoder further at
-# each rate for longer. Two questions this chapter leaves open: does training *across*
-# rates (one library mixing them) give one encoder that holds everywhere, and does the
-# untrained network's lead at low rates survive a longer training at the rate? Both
-# are a `LibrarySpec(photons_per_pixel=...)` and a `trained_autoencoder` call away.
+# each rate for longer. The `class_cpu` preset keeps `class`'s evaluation sets and
+# three training seeds but trains each encoder for minutes on a CPU; the
+# [results page](../book/performance.md) sets its scores beside this build's, and
+# shows which verdicts above change with more data and training. One question this
+# chapter leaves open: does training *across* rates (one library mixing them) give one
+# encoder that holds everywhere? It is a `LibrarySpec(photons_per_pixel=...)` and a
+# `trained_autoencoder` call away.
 
 # %% [markdown]
 # ## The paper's 900 real latent vectors
