@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -43,8 +44,11 @@ def test_mode_follows_umask_not_0600(tmp_path):
 
 
 WRITER = textwrap.dedent("""
-    import sys, time, pathlib
+    import signal, sys, time, pathlib
     from xpcs_nb.atomic import atomic_path
+    # A writer as a shell starts it: SIGTERM at its default, whatever the test runner's is
+    # (an ignored disposition is inherited across exec, and atomic_path then leaves it alone).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     with atomic_path(sys.argv[1]) as tmp:
         tmp.write_text("partial")
         print("writing", flush=True)
@@ -59,11 +63,29 @@ def _start_writer(target):
     return process
 
 
+def signal_status(pid: int) -> str:
+    """The State and Sig* lines of /proc/<pid>/status: why a signal was not acted on."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError as error:
+        return f"no /proc status ({error})"
+    return "; ".join(line for line in lines if line.startswith(("State", "SigBlk", "SigIgn", "SigCgt", "SigPnd", "ShdPnd")))
+
+
 def test_sigterm_removes_the_temporary_file(tmp_path):
     target = tmp_path / "store.h5"
     process = _start_writer(target)
+    caught = signal_status(process.pid)  # SigCgt must hold SIGTERM (bit 15) once the writer is inside the block
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=20) != 0
+    try:
+        code = process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        after = signal_status(process.pid)
+        process.kill()
+        process.wait()
+        pytest.fail(f"the writer outlived SIGTERM by 20 s; before the signal: {caught}; after: {after}; "
+                    f"this process: {signal_status(os.getpid())}")
+    assert code != 0
     assert temporary_names(target) == [] and not target.exists()
 
 
