@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import gpu_check
+from tools import gpu_check, gpu_check_preset
 from tools.gpu_check_steps import displayed_table, glued_table, glued_values, printed_device
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,24 +88,24 @@ def test_the_budget_keeps_time_for_the_later_steps():
 
 
 def test_a_preset_that_does_not_fit_falls_back_to_fast_and_says_why():
-    choice = gpu_check.choose_preset("class", 1000.0, 300.0)
+    choice = gpu_check_preset.choose_preset("class", 1000.0, 300.0)
     assert choice["chosen"] == "fast" and choice["fallback"] and "does not fit" in choice["why"]
-    unknown = gpu_check.choose_preset("class", None, 1e9)  # no rate measured: cannot judge
+    unknown = gpu_check_preset.choose_preset("class", None, 1e9)  # no rate measured: cannot judge
     assert unknown["chosen"] == "fast" and unknown["estimate_s"]["total"] is None
-    assert gpu_check.choose_preset("fast", 1000.0, 1e9)["chosen"] == "fast"
-    assert gpu_check.choose_preset("class", 1e9, 1e9)["chosen"] == "class"
+    assert gpu_check_preset.choose_preset("fast", 1000.0, 1e9)["chosen"] == "fast"
+    assert gpu_check_preset.choose_preset("class", 1e9, 1e9)["chosen"] == "class"
 
 
 def test_a_preset_that_does_not_fit_tries_the_smaller_ones_first():
-    class_cpu = gpu_check.estimate_chapters_s("class_cpu", 1000.0)["total"]
-    class_ = gpu_check.estimate_chapters_s("class", 1000.0)["total"]
+    class_cpu = gpu_check_preset.estimate_chapters_s("class_cpu", 1000.0)["total"]
+    class_ = gpu_check_preset.estimate_chapters_s("class", 1000.0)["total"]
     assert class_cpu < class_
-    between = gpu_check.choose_preset("class", 1000.0, (class_cpu + class_) / 2)
+    between = gpu_check_preset.choose_preset("class", 1000.0, (class_cpu + class_) / 2)
     assert between["chosen"] == "class_cpu" and between["fallback"]
     assert "'class' estimated at" in between["why"] and "running 'class_cpu' instead" in between["why"]
-    from_paper = gpu_check.choose_preset("paper", 1000.0, (class_cpu + class_) / 2)
+    from_paper = gpu_check_preset.choose_preset("paper", 1000.0, (class_cpu + class_) / 2)
     assert from_paper["chosen"] == "class_cpu" and "'paper' estimated" in from_paper["why"]
-    neither = gpu_check.choose_preset("class", 1000.0, class_cpu / 2)
+    neither = gpu_check_preset.choose_preset("class", 1000.0, class_cpu / 2)
     assert neither["chosen"] == "fast" and "'class_cpu' estimated at" in neither["why"]
 
 
@@ -153,8 +153,8 @@ def test_the_estimate_counts_a_library_per_training_seed_and_rate(monkeypatch, t
     assert LibrarySpec.from_preset(p).photons_per_pixel in p.eval_photons
     # the evaluation sets, then per training seed its own library at every evaluated rate
     expected = len(p.eval_photons) + p.eval_train_seeds * len(p.eval_photons)
-    assert gpu_check.missing_libraries(p) == [p.eval_per_class] * len(p.eval_photons) + [
+    assert gpu_check_preset.missing_libraries(p) == [p.eval_per_class] * len(p.eval_photons) + [
         p.library_per_class] * (expected - len(p.eval_photons))
     cached = tmp_path / "generated" / "class" / LibrarySpec.from_preset(p, seed=1).file_name
     cached.touch()
-    assert len(gpu_check.missing_libraries(p)) == expected - 1
+    assert len(gpu_check_preset.missing_libraries(p)) == expected - 1
