@@ -225,8 +225,8 @@ plt.show()
 # generator, the model in train mode (dropout on), and for every batch a forward
 # pass, the loss, `zero_grad`, `backward`, an optimiser step and a scheduler step.
 # It runs for a few steps only (the parameter `HAND_STEPS`: 30 batches at `fast`
-# and `class_cpu`, 300 otherwise; the cell prints how long they took), with the learning rate rising
-# from LR/10 to LR over the run. `runtime` holds what `xpcs_nb.train` decides for
+# and `class_cpu`, 300 otherwise; the cell prints how long they took), with the
+# learning rate rising from LR/10 to LR over the run. `runtime` holds what `xpcs_nb.train` decides for
 # this machine: bf16 autocast and the channels-last memory layout on a CPU or GPU
 # that computes bf16 natively, float32 elsewhere (an older GPU would get fp16, which
 # needs a gradient scaler that these lines leave out, so there the demo runs in

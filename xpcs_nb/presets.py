@@ -133,7 +133,7 @@ PRESETS: dict[str, Preset] = {
                     eval_train_seeds=1),
 }
 # class's libraries, evaluation sets and three training seeds, with the training cut to what
-# a 2-core CPU does in about 90 minutes (class itself would train about 6 hours there).
+# a 2-core CPU does in about 90 minutes (class itself would take about 12 hours there).
 PRESETS["class_cpu"] = PRESETS["class"].with_(
     name="class_cpu", train_items=4_000, val_items=500, epochs=4, half_cycle_epochs=2,
     latent_sweep=(4, 16, 64), sweep_items=5_000, sweep_epochs=1, sweep_seeds=2, eval_photons=(10.0, 1.0, 0.3))
