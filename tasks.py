@@ -10,7 +10,7 @@ the GPU, the evaluation table; see ``tools/gpu_check.py``).
 
 Both create the virtual environment ``.venv`` on first use (pinned packages from
 requirements.txt, the package ``xpcs_nb`` in editable mode) and re-run themselves
-inside it.  ``book`` takes ``--preset fast|class|paper``; without it, the
+inside it.  ``book`` takes ``--preset fast|class_cpu|class|paper``; without it, the
 ``XPCS_PRESET`` environment variable, else ``class`` where a GPU is found and
 ``fast`` where none is.
 """
@@ -68,12 +68,11 @@ def reexec_in_venv() -> None:
 
 
 def default_preset() -> str:
-    """``$XPCS_PRESET`` if set, else ``class`` with a GPU and ``fast`` without."""
-    if os.environ.get("XPCS_PRESET"):
-        return os.environ["XPCS_PRESET"]
-    import torch
+    """The chapters' own rule (``xpcs_nb.presets.preset_for_this_machine``): ``$XPCS_PRESET``
+    if set, else ``class`` with a CUDA GPU and ``fast`` without."""
+    from xpcs_nb.presets import preset_for_this_machine
 
-    return "class" if torch.cuda.is_available() else "fast"
+    return preset_for_this_machine()
 
 
 def ensure_chromium() -> None:

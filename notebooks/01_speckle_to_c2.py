@@ -52,9 +52,9 @@
 # minutes at `class`, ten at `paper`.
 
 # %% tags=["parameters"]
-import os
+from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
+PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 SEED = 2024  # the same seed gives the same speckle movies
 FRAME_TIME = 0.01  # s per frame
 RATE = 2.0  # relaxation rate Gamma at q_ref = 0.024 nm^-1 in the equilibrium run, 1/s
@@ -65,7 +65,6 @@ import numpy as np
 
 import warnings
 
-from myst_nb import glue
 
 from xpcs_nb import correlation as corr
 from xpcs_nb import simulate as sim
@@ -104,7 +103,7 @@ FRAME = start_chapter(1, PRESET)
 # $q \approx 2\pi/d$. That is a peak of $S$, set by where the particles sit, not of
 # $P$. The paper analyses the ring $0.019 < q < 0.029$ nm$^{-1}$, "within the vicinity
 # of the first peak in the structure factor". The ring's middle corresponds to
-# $2\pi/q$ = {glue:text}`ring_spacing:.0f` nm, about the size of the paper's silica
+# $2\pi/q$ = {eval}`f"{ring_spacing:.0f}"` nm, about the size of the paper's silica
 # particles (200-300 nm, Methods V A): in a glass this dense, neighbours nearly touch.
 # Because shear makes the dynamics depend on direction, the ring is cut into 18
 # azimuthal sectors of 20° each: 18 ROIs, each with its own correlation function. Our
@@ -122,7 +121,7 @@ PAPER_Q_RING = (0.019, 0.029)  # nm^-1
 labels = corr.roi_partition(q_map, azimuth_map, q_edges=PAPER_Q_RING, n_sectors=18)
 pixels_per_roi = np.bincount(labels.ravel())[1:]
 print(f"{labels.max()} ROIs, {pixels_per_roi.min()} to {pixels_per_roi.max()} pixels each")
-glue("ring_spacing", float(2 * np.pi / np.mean(PAPER_Q_RING)), display=False)  # nm, the spacing the ring's middle probes
+ring_spacing = float(2 * np.pi / np.mean(PAPER_Q_RING))
 
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
 image = axes[0].imshow(q_map, cmap="cividis")
@@ -162,8 +161,8 @@ print(f"frames {frames.shape} {frames.dtype}, mean {frames.mean():.2f} photons p
       f"true contrast {equilibrium.contrast}")
 duration = P.n_frames * FRAME_TIME
 # how many relaxation times the movie lasts at the inner and outer edge of the ring
-glue("ring_decorrelations", float(equilibrium.relaxation_rate(PAPER_Q_RING[0])[0] * duration), display=False)
-glue("ring_decorrelations_max", float(equilibrium.relaxation_rate(PAPER_Q_RING[1])[0] * duration), display=False)
+ring_decorrelations = float(equilibrium.relaxation_rate(PAPER_Q_RING[0])[0] * duration)
+ring_decorrelations_max = float(equilibrium.relaxation_rate(PAPER_Q_RING[1])[0] * duration)
 
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
 show_frame(axes[0], frames[0], title="frame 0:\nphoton counts")
@@ -181,7 +180,7 @@ plt.show()
 # zeros, as in many XPCS experiments. The speckle is there all the same, and it shows
 # only statistically, through correlations. Averaged over time it washes out where
 # the sample moves fast enough: at the ring a pixel forgets its speckle
-# {glue:text}`ring_decorrelations:.0f` to {glue:text}`ring_decorrelations_max:.0f`
+# {eval}`f"{ring_decorrelations:.0f}"` to {eval}`f"{ring_decorrelations_max:.0f}"`
 # times during the movie, but near the beam, where $\Gamma = D q^2$ is small, the
 # speckle barely changes and survives in the average as a grainy centre. Elsewhere the
 # average is nearly flat (what grain is left is speckle averaged over only a few
@@ -242,29 +241,29 @@ mt_pairs = sum(P.n_frames // 2**level - lag // 2**level for lag, level in zip(mt
 c2_pairs = P.n_frames * (P.n_frames + 1) // 2
 print(f"multi-tau: {len(mt_lags) - 1} lags up to {mt_lags[-1]} frames, {mt_pairs} pairs of frames per pixel; "
       f"two-time: {P.n_frames - 1} lags, {c2_pairs} pairs")
-glue("mt_n_lags", int(len(mt_lags) - 1), display=False)
-glue("mt_max_lag", float(mt_lags[-1] * FRAME_TIME), display=False)
-glue("mt_last_step", int(2 ** mt_level[-1]), display=False)
-glue("mt_pairs", f"{mt_pairs:,}", display=False)
-glue("c2_pairs", f"{c2_pairs:,}", display=False)
-glue("pair_ratio", float(c2_pairs / mt_pairs), display=False)
-glue("c2_megabytes", float(P.n_frames**2 * 4 / 1e6), display=False)
-glue("n_frames", int(P.n_frames), display=False)
+mt_n_lags = int(len(mt_lags) - 1)
+mt_max_lag = float(mt_lags[-1] * FRAME_TIME)
+mt_last_step = int(2 ** mt_level[-1])
+mt_pairs_text = f"{mt_pairs:,}"
+c2_pairs_text = f"{c2_pairs:,}"
+pair_ratio = float(c2_pairs / mt_pairs)
+c2_megabytes = float(P.n_frames**2 * 4 / 1e6)
+n_frames = int(P.n_frames)
 
 # %% [markdown]
 # What multi-tau gains, and what it gives up, against the two-time correlation
 # $C_2(t_1, t_2)$ of the next section, which correlates every pair of frames:
 #
-# - **Time and memory.** Its {glue:text}`mt_n_lags` lags multiply
-#   {glue:text}`mt_pairs` pairs of frames per pixel in this movie of
-#   {glue:text}`n_frames` frames; every pair, as $C_2$ needs, is
-#   {glue:text}`c2_pairs`, {glue:text}`pair_ratio:.0f` times more, and the ratio
+# - **Time and memory.** Its {eval}`mt_n_lags` lags multiply
+#   {eval}`mt_pairs_text` pairs of frames per pixel in this movie of
+#   {eval}`n_frames` frames; every pair, as $C_2$ needs, is
+#   {eval}`c2_pairs_text`, {eval}`f"{pair_ratio:.0f}"` times more, and the ratio
 #   grows with $T$. A multi-tau correlator can run while the frames arrive, keeping
 #   only $m$ frames per level; $C_2$ is $T^2$ numbers per ROI,
-#   {glue:text}`c2_megabytes:.1f` MB in float32 for each ROI of this movie.
+#   {eval}`f"{c2_megabytes:.1f}"` MB in float32 for each ROI of this movie.
 # - **Lag resolution at long lags.** Level $L$ measures only every $2^L$-th lag, on
-#   frames averaged over $2^L$: at its longest lag, {glue:text}`mt_max_lag:.2f` s, the
-#   step is {glue:text}`mt_last_step` frames, and anything faster than that is
+#   frames averaged over $2^L$: at its longest lag, {eval}`f"{mt_max_lag:.2f}"` s, the
+#   step is {eval}`mt_last_step` frames, and anything faster than that is
 #   averaged away. $C_2$ has every lag up to $T - 1$ frames at one frame's resolution.
 # - **Time dependence.** Like any $g_2$, it averages over the start time $t$: a
 #   change of the dynamics during the movie is blended into one curve. $C_2$ keeps
@@ -351,36 +350,34 @@ ax.legend()
 plt.show()
 
 rate_gap = abs(fit.rate - fit_truth.rate) / fit.rate_err  # the gap to the exact curve's fit, in quoted errors
-glue("beta_fit", float(fit.beta), display=False)
-glue("rate_fit", float(fit.rate), display=False)
-glue("rate_fit_err", float(fit.rate_err), display=False)
-glue("rate_exact_fit", float(fit_truth.rate), display=False)
-glue("rate_spread", float(rate_range[1] / rate_range[0]), display=False)
-glue("rate_gap_phrase",
-     f"they differ by {rate_gap:.0f} times the ±, a first sign that it is too small"
-     if rate_gap > 2 else "they agree within twice the ±", display=False)
-glue("alpha_free", float(free.alpha), display=False)
-glue("alpha_free_err", float(free.alpha_err), display=False)
-glue("alpha_exact", float(free_truth.alpha), display=False)
-glue("alpha_phrase",
-     "within its error of 1: the data alone cannot tell the slight stretching from a simple exponential"
+beta_fit = float(fit.beta)
+rate_fit = float(fit.rate)
+rate_fit_err = float(fit.rate_err)
+rate_exact_fit = float(fit_truth.rate)
+rate_spread = float(rate_range[1] / rate_range[0])
+rate_gap_phrase = (f"they differ by {rate_gap:.0f} times the ±, a first sign that it is too small"
+     if rate_gap > 2 else "they agree within twice the ±")
+alpha_free = float(free.alpha)
+alpha_free_err = float(free.alpha_err)
+alpha_exact = float(free_truth.alpha)
+alpha_phrase = ("within its error of 1: the data alone cannot tell the slight stretching from a simple exponential"
      if abs(free.alpha - 1) < 2 * free.alpha_err else
      "measurably below 1: the data show the stretching that the blend of rates causes"
-     if free.alpha < 1 else "above 1, which the blend of rates cannot cause: read it as noise", display=False)
+     if free.alpha < 1 else "above 1, which the blend of rates cannot cause: read it as noise")
 
 # %% [markdown]
-# The fit gives the contrast $\beta$ = {glue:text}`beta_fit:.3f`; the movie was made
+# The fit gives the contrast $\beta$ = {eval}`f"{beta_fit:.3f}"`; the movie was made
 # with 0.25. For the rate there is a subtlety worth meeting early: a sector is wide in
 # $q$, its pixels relax at rates that differ by a factor of
-# {glue:text}`rate_spread:.1f` from the inner to the outer edge, and $g_2$ is the
+# {eval}`f"{rate_spread:.1f}"` from the inner to the outer edge, and $g_2$ is the
 # average of their exponentials. One exponential fitted to that blend gives a weighted
-# mean rate: $\Gamma$ = {glue:text}`rate_fit:.2f` ± {glue:text}`rate_fit_err:.2f` s$^{-1}$
-# from the data, {glue:text}`rate_exact_fit:.2f` s$^{-1}$ from the same fit of the exact
-# blended curve; {glue:text}`rate_gap_phrase`. A blend of exponentials is also a
+# mean rate: $\Gamma$ = {eval}`f"{rate_fit:.2f}"` ± {eval}`f"{rate_fit_err:.2f}"` s$^{-1}$
+# from the data, {eval}`f"{rate_exact_fit:.2f}"` s$^{-1}$ from the same fit of the exact
+# blended curve; {eval}`rate_gap_phrase`. A blend of exponentials is also a
 # slightly *stretched* decay: the free-$\alpha$ fit of the exact curve gives
-# $\alpha$ = {glue:text}`alpha_exact:.3f`, and of the data
-# {glue:text}`alpha_free:.3f` ± {glue:text}`alpha_free_err:.3f`,
-# {glue:text}`alpha_phrase`.
+# $\alpha$ = {eval}`f"{alpha_exact:.3f}"`, and of the data
+# {eval}`f"{alpha_free:.3f}"` ± {eval}`f"{alpha_free_err:.3f}"`,
+# {eval}`alpha_phrase`.
 #
 # The real uncertainty comes from the finite number of independent speckle
 # measurements: about (pixels in the ROI) × (recording time / relaxation time). The
@@ -402,7 +399,7 @@ ring_lags, ring_g2 = ring_lags[1:], ring_g2[:, 1:]
 ring_q = corr.roi_table(ring_labels, q_map, azimuth_map)["q_mean"]
 ring_rates = np.array([corr.fit_kww(ring_lags * FRAME_TIME, g, fix_alpha=1.0).rate for g in ring_g2])
 slope = np.polyfit(np.log(ring_q), np.log(ring_rates), 1)[0]
-glue("q_slope", float(slope), display=False)
+q_slope = float(slope)
 
 fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
 ax.loglog(ring_q, ring_rates, "o", label=f"fitted, slope {slope:.2f}")
@@ -413,7 +410,7 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The fitted slope is {glue:text}`q_slope:.2f`, where diffusion predicts 2: the rate
+# The fitted slope is {eval}`f"{q_slope:.2f}"`, where diffusion predicts 2: the rate
 # of the speckle's decay measures how the particles move, length scale by length
 # scale. Ballistic motion would give a slope of 1.
 #
@@ -481,8 +478,8 @@ print("largest difference from the package:", np.abs(c2_by_hand - c2_paper[0]).m
 # fluctuation being measured: a pixel that happened to sit on a bright speckle for
 # much of the movie gets a large mean and a damped fluctuation. The scatter plot below
 # shows the consequence: against the ratio form the paper's form lies on the diagonal,
-# slope {glue:text}`slope_paper:.2f`, while the per-pixel variant falls below it,
-# slope {glue:text}`slope_per_pixel:.2f`. The effect shrinks as the movie grows
+# slope {eval}`f"{slope_paper:.2f}"`, while the per-pixel variant falls below it,
+# slope {eval}`f"{slope_per_pixel:.2f}"`. The effect shrinks as the movie grows
 # longer than the relaxation time.
 
 # %%
@@ -492,8 +489,8 @@ off_diagonal = ~np.eye(c2_ratio.shape[-1], dtype=bool)
 x_all = (c2_ratio[0][off_diagonal] - 1).astype(np.float64)
 slopes = {name: np.polyfit(x_all, c2[0][off_diagonal].astype(np.float64), 1)[0]
           for name, c2 in (("paper", c2_paper), ("per_pixel", c2_per_pixel))}
-glue("slope_paper", float(slopes["paper"]), display=False)
-glue("slope_per_pixel", float(slopes["per_pixel"]), display=False)
+slope_paper = float(slopes["paper"])
+slope_per_pixel = float(slopes["per_pixel"])
 
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.1), constrained_layout=True)
 show_c2(axes[0], c2_paper[0], dt=FRAME_TIME, title="paper form\n(baseline 0)")
@@ -526,8 +523,8 @@ frozen = sim.simulate_movie(detector, sim.stationary(RATE * 1e-4), n_frames=min(
 frozen_c2 = {form: corr.two_time(frozen.frames, labels == 1, form=form)[0]
              for form in ("paper", "paper_per_pixel")}
 frozen_level = {form: float(corr.g2_from_c2(c2).mean()) for form, c2 in frozen_c2.items()}
-glue("frozen_paper", float(frozen_level["paper"]), display=False)
-glue("frozen_per_pixel", float(frozen_level["paper_per_pixel"]), display=False)
+frozen_paper = float(frozen_level["paper"])
+frozen_per_pixel = float(frozen_level["paper_per_pixel"])
 fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), constrained_layout=True)
 for ax, (form, title) in zip(axes, (("paper", "paper form"), ("paper_per_pixel", "per-pixel variant"))):
     show_c2(ax, frozen_c2[form], dt=FRAME_TIME, title=f"frozen speckle, {title}\n"
@@ -535,8 +532,8 @@ for ax, (form, title) in zip(axes, (("paper", "paper form"), ("paper_per_pixel",
 plt.show()
 
 # %% [markdown]
-# Off the diagonal the paper's form gives {glue:text}`frozen_paper:.3f` (the contrast
-# is 0.25), the per-pixel variant {glue:text}`frozen_per_pixel:.3f`.
+# Off the diagonal the paper's form gives {eval}`f"{frozen_paper:.3f}"` (the contrast
+# is 0.25), the per-pixel variant {eval}`f"{frozen_per_pixel:.3f}"`.
 #
 # Why would a beamline prefer the ratio form? Because the incoming flux jitters. If
 # every frame is brighter or dimmer by a common factor, the ratio form divides it out
@@ -594,10 +591,10 @@ c2_plain = corr.two_time(drifting, labels == 1, form="ratio")[0]
 c2_static = corr.two_time(drifting, labels == 1, form="ratio", static_labels=static_bins)[0]
 baseline = {name: float(corr.g2_from_c2(c2)[demo_frames // 4:].mean())
             for name, c2 in (("plain", c2_plain), ("static", c2_static))}
-glue("baseline_plain", float(baseline["plain"]), display=False)
-glue("baseline_static", float(baseline["static"]), display=False)
+baseline_plain = float(baseline["plain"])
+baseline_static = float(baseline["static"])
 levels_in_sector = two_levels[labels == 1]  # the mean-intensity level a of each pixel of the sector
-glue("baseline_theory", float(np.mean(levels_in_sector**2) / np.mean(levels_in_sector) ** 2), display=False)
+baseline_theory = float(np.mean(levels_in_sector**2) / np.mean(levels_in_sector) ** 2)
 
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.0), constrained_layout=True)
 show_c2(axes[0], c2_plain, dt=FRAME_TIME, title="ratio form", vmin=0.95, vmax=1.7)
@@ -613,10 +610,10 @@ axes[2].legend(fontsize=7)
 plt.show()
 
 # %% [markdown]
-# The plain ratio form settles at a baseline of {glue:text}`baseline_plain:.2f`
+# The plain ratio form settles at a baseline of {eval}`f"{baseline_plain:.2f}"`
 # (the spread of the means predicts $\langle a^2\rangle/\langle a\rangle^2$ =
-# {glue:text}`baseline_theory:.2f` for levels 4 and 1 over the two halves), the form
-# with static bins at {glue:text}`baseline_static:.3f`: only
+# {eval}`f"{baseline_theory:.2f}"` for levels 4 and 1 over the two halves), the form
+# with static bins at {eval}`f"{baseline_static:.3f}"`: only
 # the second one says that the sample has fully decorrelated. The drift itself does no
 # harm to either, since both divide frame by frame. Where the static bins are the ROI,
 # as in the rest of this book's synthetic data (every pixel of a sector has the same
@@ -654,22 +651,22 @@ print(f"sector 1, weighted fit: Gamma = {weighted[0].rate:.2f} ± {weighted[0].r
       f"chi2_red = {weighted[0].chi2_red:.2f}")
 print(f"18 sectors (the same truth): Gamma scatters by {sector_rates.std(ddof=1):.3f} 1/s, "
       f"the fits quote ± {quoted:.3f} on average: {understated:.1f} times too small")
-glue("chi2_sector1", float(weighted[0].chi2_red), display=False)
-glue("chi2_mean", float(np.mean([f.chi2_red for f in weighted])), display=False)
-glue("understated", float(understated), display=False)
+chi2_sector1 = float(weighted[0].chi2_red)
+chi2_mean = float(np.mean([f.chi2_red for f in weighted]))
+understated_text = float(understated)
 # the per-lag errors, checked the same way: the scatter of each lag's g2 over the 18
 # sectors against the standard error the sectors quote for it (1 if they are right)
 per_lag = g2_diag.g2.std(axis=0, ddof=1) / np.nanmean(g2_diag.stderr, axis=0)
-glue("per_lag_ratio", float(np.nanmedian(per_lag)), display=False)
+per_lag_ratio = float(np.nanmedian(per_lag))
 print(f"per lag: scatter over the sectors / quoted standard error, median {np.nanmedian(per_lag):.2f}")
 
 # %% [markdown]
 # The 18 sectors are 18 independent measurements of the same dynamics (the simulated
 # sample is isotropic, every sector spans the same $q$). Lag by lag, their $g_2$
-# scatter {glue:text}`per_lag_ratio:.2f` times the standard error they quote (median
+# scatter {eval}`f"{per_lag_ratio:.2f}"` times the standard error they quote (median
 # over the lags; 1 means the per-lag errors are right). Their fitted rates, though,
-# scatter {glue:text}`understated:.1f` times more than the error each fit quotes, and
-# the mean $\chi^2_{\text{red}}$ is {glue:text}`chi2_mean:.2f`, where independent
+# scatter {eval}`f"{understated_text:.1f}"` times more than the error each fit quotes, and
+# the mean $\chi^2_{\text{red}}$ is {eval}`f"{chi2_mean:.2f}"`, where independent
 # errors would give about 1. One cause explains both: neighbouring lags average
 # nearly the same frames, so their errors are strongly correlated, and least squares
 # treats them as independent. The test
@@ -766,12 +763,12 @@ print(f"{100 * density:.1f} % of the counts are non-zero; sparse storage {sparse
       f"of the dense {faint.dtype} stack")
 print(f"largest |C2 difference|: sparse {np.nanmax(np.abs(c2_sparse - c2_dense)):.1e}, "
       f"streamed from disk {np.nanmax(np.abs(c2_streamed - c2_dense)):.1e}")
-glue("sparse_density", float(100 * density), display=False)
-glue("sparse_storage", float(sparse_bytes / faint.nbytes), display=False)
+sparse_density = float(100 * density)
+sparse_storage = float(sparse_bytes / faint.nbytes)
 
 # %% [markdown]
-# Only {glue:text}`sparse_density:.1f` % of the counts are non-zero, and the sparse
-# matrix takes {glue:text}`sparse_storage:.2f` of the dense stack's memory. The work
+# Only {eval}`f"{sparse_density:.1f}"` % of the counts are non-zero, and the sparse
+# matrix takes {eval}`f"{sparse_storage:.2f}"` of the dense stack's memory. The work
 # shrinks faster still: a sparse product multiplies only pairs of photons in the same
 # pixel, about the square of the density times the dense product's work.
 # `benchmarks/bench_correlation.py` measures both paths side by side, and the peak
@@ -794,12 +791,12 @@ with warnings.catch_warnings():
     g2_sums = corr.g2_ratio_of_sums(dark, sector1)
 print(f"lags 1..{len(g2_diagonal)}: diagonal mean NaN at {int(np.isnan(g2_diagonal).sum())}, "
       f"ratio of sums NaN at {int(np.isnan(g2_sums.g2).sum())}")
-glue("dark_nan_lags", int(np.isnan(g2_diagonal).sum()), display=False)
-glue("dark_all_lags", len(g2_diagonal), display=False)
+dark_nan_lags = int(np.isnan(g2_diagonal).sum())
+dark_all_lags = len(g2_diagonal)
 
 # %% [markdown]
-# One empty frame costs the diagonal mean {glue:text}`dark_nan_lags` of
-# {glue:text}`dark_all_lags` lags; the ratio of sums keeps them all. Where the ROI's
+# One empty frame costs the diagonal mean {eval}`dark_nan_lags` of
+# {eval}`dark_all_lags` lags; the ratio of sums keeps them all. Where the ROI's
 # intensity is steady the two agree; where it changes from frame to frame they differ
 # slightly (a mean of ratios is not a ratio of means), so a fit should say which one it
 # used.

@@ -50,9 +50,9 @@
 # built once and cached under `data/generated/`), about an hour at `paper`.
 
 # %% tags=["parameters"]
-import os
+from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
+PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 SEED = 0  # fixes the library, the crops, the split and the augmentation
 
 # %%
@@ -63,7 +63,6 @@ import h5py
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
-from myst_nb import glue
 
 from xpcs_nb import aps, dataset, scenarios
 from xpcs_nb.chapter import start_chapter
@@ -83,15 +82,15 @@ FRAME = start_chapter(2, PRESET)
 # what the paper preset builds, for the table below (a spec only: nothing is made)
 paper_spec = LibrarySpec.from_preset(get_preset("paper"), seed=SEED)
 paper_crops = paper_spec.n_c2 * paper_spec.crops_per_c2
-glue("paper_n_c2", f"{paper_spec.n_c2:,}", display=False)
-glue("paper_per_class", int(paper_spec.n_per_class), display=False)
-glue("paper_frames", int(paper_spec.n_frames), display=False)
-glue("paper_crops_per_c2", int(paper_spec.crops_per_c2), display=False)
-glue("paper_crops", f"{paper_crops:,}", display=False)
-glue("paper_factor", int(get_preset("paper").augment_factor), display=False)
-glue("paper_images", f"{paper_crops * get_preset('paper').augment_factor:,}", display=False)
-glue("n_labels", len(scenarios.CLASS_NAMES), display=False)
-glue("sector_pixels", int(scenarios.SectorROI(sector=0).n_pixels), display=False)
+paper_n_c2 = f"{paper_spec.n_c2:,}"
+paper_per_class = int(paper_spec.n_per_class)
+paper_frames = int(paper_spec.n_frames)
+paper_crops_per_c2 = int(paper_spec.crops_per_c2)
+paper_crops_text = f"{paper_crops:,}"
+paper_factor = int(get_preset("paper").augment_factor)
+paper_images = f"{paper_crops * get_preset('paper').augment_factor:,}"
+n_labels = len(scenarios.CLASS_NAMES)
+sector_pixels = int(scenarios.SectorROI(sector=0).n_pixels)
 
 # %% [markdown]
 # ## The paper's recipe, in numbers
@@ -100,12 +99,12 @@ glue("sector_pixels", int(scenarios.SectorROI(sector=0).n_pixels), display=False
 #
 # | step | the paper | this book at `paper` |
 # | --- | --- | --- |
-# | large $C_2$, randomly chosen | 2000, from silica suspensions at differing volume fractions and rheological conditions | {glue:text}`paper_n_c2` ({glue:text}`paper_per_class` per class, {glue:text}`n_labels` classes) |
-# | frames per $C_2$ | 5000 (so each map is 5000 × 5000) | {glue:text}`paper_frames` |
-# | crops per $C_2$ | 2 random 256 × 256 crops along the diagonal | {glue:text}`paper_crops_per_c2` |
-# | base set | 4000 crops | {glue:text}`paper_crops` |
-# | augmentation | × 100 by shifting along the diagonal | × {glue:text}`paper_factor`, done lazily |
-# | training set | 400,000 images | {glue:text}`paper_images` images, never stored |
+# | large $C_2$, randomly chosen | 2000, from silica suspensions at differing volume fractions and rheological conditions | {eval}`paper_n_c2` ({eval}`paper_per_class` per class, {eval}`n_labels` classes) |
+# | frames per $C_2$ | 5000 (so each map is 5000 × 5000) | {eval}`paper_frames` |
+# | crops per $C_2$ | 2 random 256 × 256 crops along the diagonal | {eval}`paper_crops_per_c2` |
+# | base set | 4000 crops | {eval}`paper_crops_text` |
+# | augmentation | × 100 by shifting along the diagonal | × {eval}`paper_factor`, done lazily |
+# | training set | 400,000 images | {eval}`paper_images` images, never stored |
 #
 # The authors found that the model reproduced off-diagonal features only after this
 # hundredfold augmentation: with the 4000 base images it "was not able to accurately
@@ -128,7 +127,7 @@ glue("sector_pixels", int(scenarios.SectorROI(sector=0).n_pixels), display=False
 #
 # The band widths grow by a factor of about four from class to class, so the classes
 # are ordered by relaxation rate as the paper's are. Each map is made the honest way:
-# the photons of the sector's {glue:text}`sector_pixels` pixels are simulated and
+# the photons of the sector's {eval}`sector_pixels` pixels are simulated and
 # correlated, so the noise
 # has the streaks real data has. The photon rate is 10 per pixel per frame: the
 # Poisson shot noise lifts the diagonal of a $C_2$ by 1/(mean counts), and at this
@@ -141,19 +140,19 @@ glue("sector_pixels", int(scenarios.SectorROI(sector=0).n_pixels), display=False
 # exponential, $g_1 = \exp[-(\Gamma\tau)^\alpha]$ with $\alpha > 1$ (chapter 1's KWW
 # form), and relax at a rate proportional to $q$: the *ballistic* motion of stress-driven
 # rearrangements (general XPCS experience; the AI-NERD paper does not discuss either).
-# So in every label, {glue:text}`compressed_share` of the maps decay as
-# compressed exponentials (exponent drawn between {glue:text}`kww_range`; avalanche maps
+# So in every label, {eval}`compressed_share` of the maps decay as
+# compressed exponentials (exponent drawn between {eval}`kww_range`; avalanche maps
 # excepted, which the simulator cannot combine with it), and, drawn independently,
-# {glue:text}`ballistic_share` relax ballistically. The label keeps its meaning (the rate
+# {eval}`ballistic_share` relax ballistically. The label keeps its meaning (the rate
 # at the sector's mean $q$ is drawn as for any other map); two truth columns,
 # `kww_exponent` (1 for a simple exponential) and `q_exponent` (2 diffusive, 1
 # ballistic), say which maps are which, so an evaluation can ask whether a method
 # sorts them by rate or by shape.
 
 # %%
-glue("compressed_share", f"{spec.compressed_fraction:.0%}", display=False)
-glue("ballistic_share", f"{spec.ballistic_fraction:.0%}", display=False)
-glue("kww_range", " and ".join(f"{a:g}" for a in COMPRESSED_EXPONENTS), display=False)
+compressed_share = f"{spec.compressed_fraction:.0%}"
+ballistic_share = f"{spec.ballistic_fraction:.0%}"
+kww_range = " and ".join(f"{a:g}" for a in COMPRESSED_EXPONENTS)
 store_path = library_store(P, seed=SEED)
 crops, metadata = dataset.load_crop_store(store_path)  # crops (N, 256, 256) in [0, 1]
 print(f"{store_path.name}: crops {crops.shape}, {len(metadata)} metadata rows")
@@ -245,21 +244,21 @@ with h5py.File(store_path, "r") as f:
 # its own experiment; in the rheology chapter, one experiment holds all 18 sectors
 # and every time window of a run). The shares asked for are 80 % of the maps for
 # training, 10 % for validation and 10 % for testing; whole maps cannot always meet
-# them exactly, so here the split gives {glue:text}`split_maps_train`,
-# {glue:text}`split_maps_validation` and {glue:text}`split_maps_test` of the
-# {glue:text}`split_maps_all` maps, and {glue:text}`split_shared_phrase`.
+# them exactly, so here the split gives {eval}`split_maps["train"]`,
+# {eval}`split_maps["validation"]` and {eval}`split_maps["test"]` of the
+# {eval}`split_maps_all` maps, and {eval}`split_shared_phrase`.
 
 # %%
 splits = dataset.split_by_experiment(metadata, fractions=(0.8, 0.1, 0.1), seed=SEED)
 experiments = {name: set(metadata.experiment_id.iloc[rows]) for name, rows in splits.items()}
 for name, rows in splits.items():
     print(f"{name:>10}: {len(rows):5d} crops from {len(experiments[name]):4d} maps")
-    glue(f"split_maps_{name}", len(experiments[name]), display=False)
 shared = (experiments["train"] & experiments["test"]) | (experiments["train"] & experiments["validation"])
 print("maps in more than one split:", len(shared))
-glue("split_maps_all", int(metadata.experiment_id.nunique()), display=False)
-glue("split_shared_phrase", "no map lands in more than one split" if not shared else
-     f"{len(shared)} maps land in more than one split, which must not happen", display=False)
+split_maps = {name: len(maps) for name, maps in experiments.items()}  # maps per split, for the text below
+split_maps_all = int(metadata.experiment_id.nunique())
+split_shared_phrase = ("no map lands in more than one split" if not shared else
+     f"{len(shared)} maps land in more than one split, which must not happen")
 
 # %% [markdown]
 # ## Augmentation: a hundred copies that never exist

@@ -61,9 +61,9 @@
 # them (the loop by hand always runs).
 
 # %% tags=["parameters"]
-import os
+from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
+PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 SEED = 0  # fixes the library, the split, the initial weights and the batches
 HAND_STEPS = None  # steps of the training loop written by hand; None: 30 at fast and class_cpu, 300 otherwise
 
@@ -76,7 +76,6 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from myst_nb import glue
 from torch.utils.data import DataLoader, Subset
 
 from xpcs_nb import latent, paper
@@ -175,23 +174,23 @@ mse_rescaled = np.mean((rescale(output) - target) ** 2)
 mse_constant = np.mean((target - target.mean()) ** 2)
 print(f"output range {output.min():.2f} .. {output.max():.2f}; correlation with the input {correlation:.3f}")
 print(f"MSE after rescaling {mse_rescaled:.4f}, against {mse_constant:.4f} for a flat image at the input's mean")
-glue("published_out_min", float(output.min()), display=False)
-glue("published_out_max", float(output.max()), display=False)
-glue("published_correlation", float(correlation), display=False)
-glue("published_mse_rescaled", float(mse_rescaled), display=False)
-glue("published_mse_flat", float(mse_constant), display=False)
+published_out_min = float(output.min())
+published_out_max = float(output.max())
+published_correlation = float(correlation)
+published_mse_rescaled = float(mse_rescaled)
+published_mse_flat = float(mse_constant)
 
 crop_grid(np.stack([target, output, rescale(output)]),  # one colour scale, 0 to 1, for all three
           titles=["real crop (input)", "published model's output", "output rescaled to [0, 1]"])
 plt.show()
 
 # %% [markdown]
-# The output only spans {glue:text}`published_out_min:.2f` to
-# {glue:text}`published_out_max:.2f`, while the input spans 0 to 1: the shape is right,
+# The output only spans {eval}`f"{published_out_min:.2f}"` to
+# {eval}`f"{published_out_max:.2f}"`, while the input spans 0 to 1: the shape is right,
 # the scale is compressed. The output's correlation with the input is
-# {glue:text}`published_correlation:.2f`, and once rescaled to [0, 1] its mean squared
-# error is {glue:text}`published_mse_rescaled:.4f` per pixel, against
-# {glue:text}`published_mse_flat:.4f` for a flat image at the input's mean. (These
+# {eval}`f"{published_correlation:.2f}"`, and once rescaled to [0, 1] its mean squared
+# error is {eval}`f"{published_mse_rescaled:.4f}"` per pixel, against
+# {eval}`f"{published_mse_flat:.4f}"` for a flat image at the input's mean. (These
 # numbers come from the published files, so they are the same at every preset.)
 #
 # ## Training the architecture on the synthetic library
@@ -271,9 +270,9 @@ for images in loader:
 hand_seconds = time.perf_counter() - started
 print(f"by hand: {len(losses_by_hand)} steps in {hand_seconds:.0f} s, "
       f"loss {losses_by_hand[0]:.4f} -> {losses_by_hand[-1]:.4f}")
-glue("hand_seconds", hand_seconds, display=False)
-glue("hand_loss_first", losses_by_hand[0], display=False)
-glue("hand_loss_last", losses_by_hand[-1], display=False)
+hand_seconds_text = hand_seconds
+hand_loss_first = losses_by_hand[0]
+hand_loss_last = losses_by_hand[-1]
 
 # %% [markdown]
 # Now the same steps through `xpcs_nb.train`: the same seed, the same images, one
@@ -287,12 +286,12 @@ packaged = Autoencoder()
 demo_history = train(packaged, demo_images, None, demo_config)
 max_difference = float(np.max(np.abs(np.array(losses_by_hand) - np.array(demo_history.batch_loss))))
 print(f"largest difference between the two loss curves: {max_difference:.3g}")
-glue("hand_steps", HAND_STEPS, display=False)
-glue("hand_max_difference", max_difference, display=False)
+hand_steps = HAND_STEPS
+hand_max_difference = max_difference
 mode = (f"{str(runtime.amp_dtype).removeprefix('torch.')} autocast" if runtime.amp_dtype else "float32") + \
     (" with channels-last" if runtime.channels_last else "")
-glue("hand_same_phrase", f"exactly the same numbers, in {mode}" if max_difference == 0 else
-     f"the same curve to within {max_difference:.2g} (in {mode}), not bit for bit", display=False)
+hand_same_phrase = (f"exactly the same numbers, in {mode}" if max_difference == 0 else
+     f"the same curve to within {max_difference:.2g} (in {mode}), not bit for bit")
 
 fig, ax = plt.subplots(figsize=(0.75 * PAGE_WIDTH, 3.2), layout="constrained")
 steps = np.arange(1, HAND_STEPS + 1)
@@ -305,10 +304,10 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# By hand, the {glue:text}`hand_steps` steps ran in {glue:text}`hand_seconds:.0f` s here
-# and brought the training loss from {glue:text}`hand_loss_first:.4f` to
-# {glue:text}`hand_loss_last:.4f`. The largest difference between the two curves is
-# {glue:text}`hand_max_difference:.3g`: {glue:text}`hand_same_phrase`. That needs every
+# By hand, the {eval}`hand_steps` steps ran in {eval}`f"{hand_seconds_text:.0f}"` s here
+# and brought the training loss from {eval}`f"{hand_loss_first:.4f}"` to
+# {eval}`f"{hand_loss_last:.4f}"`. The largest difference between the two curves is
+# {eval}`f"{hand_max_difference:.3g}"`: {eval}`hand_same_phrase`. That needs every
 # random draw in the same order: the initial weights from the seed, then the dropout
 # masks from the reseeded generator, and the batch order from the loader's own
 # generator, which nothing else touches; and the same precision and memory layout,
@@ -369,17 +368,17 @@ ratio = errors["model_mse"] / errors["mean_image_mse"]
 verdict = ("well below" if ratio < 0.75 else "below" if ratio < 1 else "not below")
 print(f"test MSE per pixel over {errors['n_test']} test crops: model {errors['model_mse']:.4f}, "
       f"mean training image {errors['mean_image_mse']:.4f} (ratio {ratio:.2f}: {verdict})")
-glue("test_mse", errors["model_mse"], display=False)
-glue("mean_image_mse", errors["mean_image_mse"], display=False)
-glue("mse_ratio", ratio, display=False)
-glue("mse_verdict", verdict, display=False)
-glue("n_test", errors["n_test"], display=False)
-glue("train_images_seen", history.epochs_done * len(train_images), display=False)
+test_mse = errors["model_mse"]
+mean_image_mse_text = errors["mean_image_mse"]
+mse_ratio = ratio
+mse_verdict = verdict
+n_test = errors["n_test"]
+train_images_seen = history.epochs_done * len(train_images)
 
 # %% [markdown]
-# On the {glue:text}`n_test` test crops the model's error is {glue:text}`test_mse:.4f`
-# per pixel, {glue:text}`mse_verdict` the mean image's {glue:text}`mean_image_mse:.4f`
-# (a ratio of {glue:text}`mse_ratio:.2f`), after {glue:text}`train_images_seen`
+# On the {eval}`n_test` test crops the model's error is {eval}`f"{test_mse:.4f}"`
+# per pixel, {eval}`mse_verdict` the mean image's {eval}`f"{mean_image_mse_text:.4f}"`
+# (a ratio of {eval}`f"{mse_ratio:.2f}"`), after {eval}`train_images_seen`
 # training images from random weights.
 
 # %% [markdown]
@@ -428,12 +427,12 @@ outputs = latent.decode(model, latent.encode(model, inputs))
 crop_grid(np.concatenate([inputs, outputs]), n_cols=len(examples), titles=titles + [""] * len(examples),
           row_labels=["input", "reconstruction"])
 plt.show()
-glue("n_labels", len(CLASS_NAMES), display=False)
+n_labels = len(CLASS_NAMES)
 from_split = pd.Series([t.rsplit("(", 1)[1].rstrip(")") for t in titles]).value_counts()
-glue("labels_from_splits", ", ".join(f"{n} from {s}" for s, n in from_split.items()), display=False)
+labels_from_splits = ", ".join(f"{n} from {s}" for s, n in from_split.items())
 
 # %% [markdown]
-# Of the {glue:text}`n_labels` labels, {glue:text}`labels_from_splits`. Look at the
+# Of the {eval}`n_labels` labels, {eval}`labels_from_splits`. Look at the
 # band along the diagonal and its width, at the fringes of the heterodyne crops, and
 # at the blocks that avalanches leave: which survive the 64-number bottleneck?
 #
@@ -497,16 +496,16 @@ else:
     beat = ("every size beats the mean image" if n_beat == len(summary) else
             f"{n_beat} of the {len(summary)} sizes beat the mean image")
     sweep_phrase = f"{beat} ({mean_mse:.4f}), and the test error {trend}"
-glue("sweep_phrase", sweep_phrase, display=False)
-glue("sweep_seeds", P.sweep_seeds, display=False)
-glue("sweep_images", P.sweep_epochs * len(augmented_sets(P, SEED, n_train=P.sweep_items)[0]), display=False)
+sweep_phrase_text = sweep_phrase
+sweep_seeds = P.sweep_seeds
+sweep_images = P.sweep_epochs * len(augmented_sets(P, SEED, n_train=P.sweep_items)[0])
 print(sweep_phrase)
 summary.rename(columns={"mean": "mean test MSE", "std": "std over seeds"}).style.hide(axis="index").format(
     {"mean test MSE": "{:.4f}", "std over seeds": "{:.4f}"})
 
 # %% [markdown]
-# Each model saw {glue:text}`sweep_images` training images, and each size was trained
-# with {glue:text}`sweep_seeds` seeds. At this preset, {glue:text}`sweep_phrase`.
+# Each model saw {eval}`sweep_images` training images, and each size was trained
+# with {eval}`sweep_seeds` seeds. At this preset, {eval}`sweep_phrase_text`.
 #
 # ## Dead latent dimensions
 #
@@ -523,10 +522,10 @@ dead_published = np.flatnonzero(np.all(published_latents == 0, axis=0))
 dead_ours = np.flatnonzero(np.all(our_latents == 0, axis=0))
 print(f"published latents: {dead_published.size} of 64 dimensions are zero for all 900 vectors")
 print(f"our model on the test crops: {dead_ours.size} of 64 dimensions are zero for all {len(our_latents)}")
-glue("dead_published", int(dead_published.size), display=False)
-glue("alive_published", int(published_latents.shape[1] - dead_published.size), display=False)
-glue("dead_ours", int(dead_ours.size), display=False)
-glue("n_our_latents", len(our_latents), display=False)
+dead_published_text = int(dead_published.size)
+alive_published = int(published_latents.shape[1] - dead_published.size)
+dead_ours_text = int(dead_ours.size)
+n_our_latents = len(our_latents)
 
 fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3), constrained_layout=True)
 for ax, values, title in ((axes[0], published_latents, "published latents (900 real C2)"),
@@ -538,13 +537,13 @@ for ax, values, title in ((axes[0], published_latents, "published latents (900 r
 plt.show()
 
 # %% [markdown]
-# In the published latents {glue:text}`dead_published` of the 64 dimensions are zero
-# for all 900 vectors; our model leaves {glue:text}`dead_ours` of 64 at zero on all
-# {glue:text}`n_our_latents` test crops (with few test crops, some of these may
+# In the published latents {eval}`dead_published_text` of the 64 dimensions are zero
+# for all 900 vectors; our model leaves {eval}`dead_ours_text` of 64 at zero on all
+# {eval}`n_our_latents` test crops (with few test crops, some of these may
 # only be asleep: zero here, not zero on every possible crop). Dead units are
 # harmless for clustering (a constant dimension adds the same to every distance),
 # but they are wasted capacity: the paper's "64-dimensional" latent space is
-# effectively {glue:text}`alive_published`-dimensional. A leaky ReLU or no activation
+# effectively {eval}`alive_published`-dimensional. A leaky ReLU or no activation
 # on the latent would avoid this; the published model has the ReLU, so we keep it.
 
 # %% [markdown]
@@ -689,23 +688,23 @@ print(f"test MSE: fine-tuned {tuned_errors['model_mse']:.4f} after {8 * P.batch_
 #   max-pool (256 → 4 pixels), a 64-number latent vector behind a ReLU, and a decoder
 #   that mirrors it with bilinear upsampling and a sigmoid; its weights load strictly.
 # - On the real crop it returns a denoised, range-compressed copy: correlation
-#   {glue:text}`published_correlation:.2f` with the input, and a mean squared error of
-#   {glue:text}`published_mse_rescaled:.4f` once rescaled (a flat image:
-#   {glue:text}`published_mse_flat:.4f`).
+#   {eval}`f"{published_correlation:.2f}"` with the input, and a mean squared error of
+#   {eval}`f"{published_mse_rescaled:.4f}"` once rescaled (a flat image:
+#   {eval}`f"{published_mse_flat:.4f}"`).
 # - Training is a short loop: batches, forward pass, loss, `zero_grad`, `backward`,
 #   an optimiser step and a scheduler step. Written by hand and run through
-#   `xpcs_nb.train` on the same seed, it gave {glue:text}`hand_same_phrase` (largest
-#   difference {glue:text}`hand_max_difference:.3g` over
-#   {glue:text}`hand_steps` steps).
+#   `xpcs_nb.train` on the same seed, it gave {eval}`hand_same_phrase` (largest
+#   difference {eval}`f"{hand_max_difference:.3g}"` over
+#   {eval}`hand_steps` steps).
 # - Trained from random weights with Adam, MSE and a triangular2 cyclic learning
-#   rate, the architecture's test error is {glue:text}`test_mse:.4f` per pixel,
-#   {glue:text}`mse_verdict` the mean training image's
-#   {glue:text}`mean_image_mse:.4f` (ratio {glue:text}`mse_ratio:.2f`).
-# - The latent-size sweep ({glue:text}`sweep_seeds` training seeds per size):
-#   {glue:text}`sweep_phrase`. The paper, with far longer training, saw the error
+#   rate, the architecture's test error is {eval}`f"{test_mse:.4f}"` per pixel,
+#   {eval}`mse_verdict` the mean training image's
+#   {eval}`f"{mean_image_mse_text:.4f}"` (ratio {eval}`f"{mse_ratio:.2f}"`).
+# - The latent-size sweep ({eval}`sweep_seeds` training seeds per size):
+#   {eval}`sweep_phrase_text`. The paper, with far longer training, saw the error
 #   level off at 16 latent dimensions and chose 64.
-# - A ReLU on the latent leaves dead dimensions: {glue:text}`dead_published` of 64 in
-#   the published model, {glue:text}`dead_ours` of 64 in ours on the test crops.
+# - A ReLU on the latent leaves dead dimensions: {eval}`dead_published_text` of 64 in
+#   the published model, {eval}`dead_ours_text` of 64 in ours on the test crops.
 #
 # ## What's next
 #

@@ -42,7 +42,7 @@
 # 7. do the same clustering on the paper's 900 real latent vectors.
 #
 # What the evaluation finds, in this run: by the rate-class ARI the trained encoder
-# is {glue:text}`vs_untrained`; {glue:text}`breaks`.
+# is {eval}`vs_untrained_text`; {eval}`breaks`.
 #
 # ## Prerequisites
 #
@@ -60,9 +60,9 @@
 # libraries: tens of minutes on a GPU.
 
 # %% tags=["parameters"]
-import os
+from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
+PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 SEED = 0  # fixes the library, the model, k-means and UMAP
 
 # %%
@@ -197,25 +197,25 @@ by_label.round(1)
 
 # %%
 naive = by_label["from the diagonal"]
-glue("trap_slowest", rate_names[0], display=False)
-glue("trap_spike", f"{spike_over_decay:.1f}", display=False)
-glue("trap_spike_word", "larger than" if spike_over_decay > 1 else "a large part of", display=False)
-glue("trap_naive_slowest", f"{naive.iloc[0]:.1f}", display=False)
-glue("trap_right_slowest", f"{by_label.iloc[0, 0]:.1f}", display=False)
-glue("trap_naive_rank", (f"the {rate_names[0]} crops come out narrower than the crops labelled "
-                         f"\"{naive.index[-1]}\" ({naive.iloc[-1]:.1f} frames): the slowest label would be "
-                         "ranked the fastest"
-                         if naive.iloc[0] < naive.iloc[-1] else
-                         f"the order is squeezed: every rate label lies between {naive.min():.1f} and "
-                         f"{naive.max():.1f} frames"), display=False)
+trap_slowest = rate_names[0]
+trap_spike = f"{spike_over_decay:.1f}"
+trap_spike_word = "larger than" if spike_over_decay > 1 else "a large part of"
+trap_naive_slowest = f"{naive.iloc[0]:.1f}"
+trap_right_slowest = f"{by_label.iloc[0, 0]:.1f}"
+trap_naive_rank = (f"the {rate_names[0]} crops come out narrower than the crops labelled "
+                   f"\"{naive.index[-1]}\" ({naive.iloc[-1]:.1f} frames): the slowest label would be "
+                   "ranked the fastest"
+                   if naive.iloc[0] < naive.iloc[-1] else
+                   f"the order is squeezed: every rate label lies between {naive.min():.1f} and "
+                   f"{naive.max():.1f} frames")
 print(f"{rate_names[0]}: the diagonal's step over lag 1 is {spike_over_decay:.1f} x the decay from lag 1 on")
 
 # %% [markdown]
-# For the {glue:text}`trap_slowest` crops the step from the diagonal to lag 1 is
-# {glue:text}`trap_spike` times the whole decay from lag 1 to the far level
-# ({glue:text}`trap_spike_word` it, left panel). Measured from the diagonal, their
-# median band width is {glue:text}`trap_naive_slowest` frames instead of
-# {glue:text}`trap_right_slowest` from lag 1, and {glue:text}`trap_naive_rank`.
+# For the {eval}`trap_slowest` crops the step from the diagonal to lag 1 is
+# {eval}`trap_spike` times the whole decay from lag 1 to the far level
+# ({eval}`trap_spike_word` it, left panel). Measured from the diagonal, their
+# median band width is {eval}`trap_naive_slowest` frames instead of
+# {eval}`trap_right_slowest` from lag 1, and {eval}`trap_naive_rank`.
 # Chapter 5 meets the same trap on its rheology run; the band width used from here on
 # always starts at lag 1.
 #
@@ -229,7 +229,7 @@ classes, _ = latent.order_by_relaxation(latent.cluster(latents, len(scenarios.CL
 
 confusion = pd.crosstab(pd.Series(metadata.name, name="true label"), pd.Series(classes, name="class"))
 confusion = confusion.reindex(list(scenarios.CLASS_NAMES)).fillna(0).astype(int)
-glue("slow_pair", f"{by_label.iloc[0, 0]:.0f} and {by_label.iloc[1, 0]:.0f}", display=False)
+slow_pair = f"{by_label.iloc[0, 0]:.0f} and {by_label.iloc[1, 0]:.0f}"
 confusion
 
 # %% [markdown]
@@ -238,7 +238,7 @@ confusion
 # band width orders them well; heterodyne and avalanche crops sit where their band
 # width places them. One limit to know: the two slowest labels relax over thousands
 # of frames, far beyond a 256-frame crop, so a crop sees only the start of their
-# decay. Their median band widths here are {glue:text}`slow_pair` frames; a crop cannot
+# decay. Their median band widths here are {eval}`slow_pair` frames; a crop cannot
 # tell apart two decays that both outlast it, so their order relative to each other
 # is not meaningful. The order of the faster classes is.
 
@@ -312,12 +312,11 @@ def ari7(features_runs):
 ari7_trained = ari7([latents])
 ari7_untrained = ari7([latent.encode(evaluation.untrained_copy(model, s), crops)
                        for s in range(P.eval_untrained_seeds)])
-glue("ari7_trained", f"{ari7_trained.mean():.2f} ± {ari7_trained.std():.2f}", display=False)
-glue("ari7_untrained", f"{ari7_untrained.mean():.2f} ± {ari7_untrained.std():.2f}", display=False)
-glue("ari7_verdict", evaluation.verdict(ari7_trained.mean(), ari7_trained.std(),
-                                        ari7_untrained.mean(), ari7_untrained.std()), display=False)
-glue("ari7_runs", f"{P.eval_kmeans_seeds} k-means seeds (× {P.eval_untrained_seeds} random networks)",
-     display=False)
+ari7_trained_text = f"{ari7_trained.mean():.2f} ± {ari7_trained.std():.2f}"
+ari7_untrained_text = f"{ari7_untrained.mean():.2f} ± {ari7_untrained.std():.2f}"
+ari7_verdict = (evaluation.verdict(ari7_trained.mean(), ari7_trained.std(),
+                                  ari7_untrained.mean(), ari7_untrained.std()))
+ari7_runs = f"{P.eval_kmeans_seeds} k-means seeds (× {P.eval_untrained_seeds} random networks)"
 print(f"7-label ARI, trained {ari7_trained.mean():.3f} ± {ari7_trained.std():.3f}; "
       f"untrained {ari7_untrained.mean():.3f} ± {ari7_untrained.std():.3f}")
 
@@ -330,12 +329,12 @@ else:
     target_sentence = (f"in this run the two means fall on either side of it ({ari7_trained.mean():.2f} trained, "
                        f"{ari7_untrained.mean():.2f} untrained), but for the reasons above the score rests "
                        "mostly on the rate classes, which need no training, so crossing it says little")
-glue("target_sentence", target_sentence, display=False)
+target_sentence_text = target_sentence
 
 # %% [markdown]
-# Over {glue:text}`ari7_runs`, the trained encoder's 7-label ARI is
-# {glue:text}`ari7_trained` and the untrained network's {glue:text}`ari7_untrained`:
-# by this score the trained encoder is {glue:text}`ari7_verdict` a network that never
+# Over {eval}`ari7_runs`, the trained encoder's 7-label ARI is
+# {eval}`ari7_trained_text` and the untrained network's {eval}`ari7_untrained_text`:
+# by this score the trained encoder is {eval}`ari7_verdict` a network that never
 # saw a crop. Whatever the numbers, this score is a weak test, for three reasons that
 # follow from the physics of the library, not from this run:
 #
@@ -351,7 +350,7 @@ glue("target_sentence", target_sentence, display=False)
 #    draw of the library.
 #
 # So a target such as "ARI of 0.9 or more" on this table is not a test that the
-# method works: {glue:text}`target_sentence`. The next section builds a test that can
+# method works: {eval}`target_sentence_text`. The next section builds a test that can
 # tell methods apart.
 #
 # ## An evaluation that can tell methods apart
@@ -368,7 +367,7 @@ glue("target_sentence", target_sentence, display=False)
 # - **Shape families (5 heterodyne, 6 avalanche) by retrieval.** What a user of the
 #   paper's similarity search needs is that a crop's nearest neighbours share its
 #   shape. For each family crop, precision@k is the share of its k nearest
-#   neighbours (k = {glue:text}`retrieval_k`) in feature space that belong to its
+#   neighbours (k = {eval}`retrieval_k`) in feature space that belong to its
 #   family, against chance (the family's share of the crops); crops cut from the
 #   query's own large $C_2$ never count as found. A crop of an avalanche $C_2$ whose frames miss the avalanche shows
 #   plain relaxation and counts as its rate class.
@@ -407,32 +406,32 @@ lift.round(3)
 #
 # "Trained" is the model this book trains itself, the one loaded above (chapter 3,
 # from random weights). It was trained on the library's crops at
-# {glue:text}`train_photons` photons per pixel per frame only. At lower rates it meets
+# {eval}`train_photons` photons per pixel per frame only. At lower rates it meets
 # noise, and a diagonal lift, it never saw in training: a fall of its score there may
 # be a mismatch of training and test conditions rather than a limit of the method.
 # To tell the two apart, the sweep also scores **"trained at rate"**: the same encoder
-# trained further, {glue:text}`matched_epochs_text`, on the same library's large $C_2$
+# trained further, {eval}`matched_epochs_text`, on the same library's large $C_2$
 # made at the rate being evaluated (`pipeline.noise_matched_autoencoder`; the
 # evaluation's libraries, seed 10,000, stay unseen). At the library's own rate there is
 # nothing to add, so that rate has no such row. This run evaluates
-# {glue:text}`train_seeds_text`.
+# {eval}`train_seeds_text`.
 
 # %%
 models = [model] + [trained_autoencoder(P, SEED + s, device=DEVICE, progress=False)[0]
                     for s in range(1, P.eval_train_seeds)]
-glue("train_photons", f"{library.LibrarySpec.from_preset(P).photons_per_pixel:g}", display=False)
-glue("train_seeds_text", "one training seed (chapter 3's model): its spread is over k-means seeds only"
-     if len(models) == 1 else f"{len(models)} training seeds ({SEED} to {SEED + len(models) - 1})", display=False)
+train_photons = f"{library.LibrarySpec.from_preset(P).photons_per_pixel:g}"
+train_seeds_text = ("one training seed (chapter 3's model): its spread is over k-means seeds only"
+     if len(models) == 1 else f"{len(models)} training seeds ({SEED} to {SEED + len(models) - 1})")
 OPTIONS = dict(untrained_seeds=range(P.eval_untrained_seeds), kmeans_seeds=range(P.eval_kmeans_seeds), k=10)
-glue("retrieval_k", OPTIONS["k"], display=False)
+retrieval_k = OPTIONS["k"]
 started = time.perf_counter()
 TRAIN_PHOTONS = library.LibrarySpec.from_preset(P).photons_per_pixel
 trained_at_rate = {rate: [noise_matched_autoencoder(P, rate, SEED + s, device=DEVICE, progress=False)[0]
                           for s in range(P.eval_train_seeds)]
                    for rate in P.eval_photons if rate != TRAIN_PHOTONS}
 print(f"encoders trained at each rate: {time.perf_counter() - started:.0f} s")
-glue("matched_epochs_text", f"{P.eval_matched_epochs} epoch{'s' if P.eval_matched_epochs > 1 else ''} of "
-     + (f"{P.train_items:,} augmented crops" if P.train_items else "all the augmented crops"), display=False)
+matched_epochs_text = (f"{P.eval_matched_epochs} epoch{'s' if P.eval_matched_epochs > 1 else ''} of "
+     + (f"{P.train_items:,} augmented crops" if P.train_items else "all the augmented crops"))
 started = time.perf_counter()
 sweep_table = evaluation.noise_sweep(P, models, diagonal="keep", trained_at_rate=trained_at_rate, **OPTIONS)
 print(f"{len(P.eval_photons)} photon rates x {evaluation.evaluation_spec(P, 1.0).n_c2} large C2: "
@@ -495,18 +494,18 @@ def where_it_breaks(table, method):
     return f"{name} break{s} at {photons(broken['photons'].iloc[0])}"
 
 
-glue("rate_verdicts", rate_sentences(sweep_table), display=False)
+rate_verdicts = rate_sentences(sweep_table)
 SCORED = [m for m in dict.fromkeys(sweep_table["method"]) if m != "chance"]
-glue("breaks", "; ".join(where_it_breaks(sweep_table, m) for m in SCORED), display=False)
-glue("matched_verdicts", "; ".join(
+breaks = "; ".join(where_it_breaks(sweep_table, m) for m in SCORED)
+matched_verdicts = ("; ".join(
     f"at {photons(n)}, {evaluation.verdict_sentence(sweep_table, RATE, n, reference='trained_at_rate')}"
-    for n in sorted(trained_at_rate, reverse=True)), display=False)
-glue("broken_ari", f"{BROKEN:g}", display=False)
+    for n in sorted(trained_at_rate, reverse=True)))
+glue("matched_verdicts", matched_verdicts, display=False)  # pasted into the intro
+broken_ari = f"{BROKEN:g}"
 brightest, dimmest = max(P.eval_photons), min(P.eval_photons)
-for family, metric in zip(("heterodyne", "avalanche"), RETRIEVAL):
-    glue(f"{family}_verdicts", "; ".join(
-        f"at {photons(n)}, {evaluation.verdict_sentence(sweep_table, metric, n)}"
-        for n in (brightest, dimmest)), display=False)
+shape_verdicts = {family: "; ".join(f"at {photons(n)}, {evaluation.verdict_sentence(sweep_table, metric, n)}"
+                                   for n in (brightest, dimmest))
+                  for family, metric in zip(("heterodyne", "avalanche"), RETRIEVAL)}
 vs_untrained = judged[(judged["metric"] == RATE) & (judged["method"] == "untrained")]
 parts = []
 for word in evaluation.VERDICTS:  # "better than", "no better than", "worse than"
@@ -515,33 +514,34 @@ for word in evaluation.VERDICTS:  # "better than", "no better than", "worse than
         unit = "photon" if rates == ["1"] else "photons"
         parts.append(f"{word} {'it' if parts else 'the untrained network'} at {evaluation.names_list(rates)} "
                      f"{unit} per pixel")
-glue("vs_untrained", "; ".join(parts), display=False)
+vs_untrained_text = "; ".join(parts)
+glue("vs_untrained", vs_untrained_text, display=False)  # pasted into the intro
 print(rate_sentences(sweep_table))
 
 # %% [markdown]
-# **Rate classes.** By the rate-class ARI, {glue:text}`rate_verdicts`.
+# **Rate classes.** By the rate-class ARI, {eval}`rate_verdicts`.
 #
 # **Where each method breaks** (the brightest rate at which its mean rate-class ARI
-# falls below {glue:text}`broken_ari`, halfway from a perfect sort to chance):
-# {glue:text}`breaks`.
+# falls below {eval}`broken_ari`, halfway from a perfect sort to chance):
+# {eval}`breaks`.
 #
-# **Shape families.** Heterodyne retrieval: {glue:text}`heterodyne_verdicts`.
-# Avalanche retrieval: {glue:text}`avalanche_verdicts`.
+# **Shape families.** Heterodyne retrieval: {eval}`shape_verdicts["heterodyne"]`.
+# Avalanche retrieval: {eval}`shape_verdicts["avalanche"]`.
 #
-# In short, on the rate classes the trained encoder is {glue:text}`vs_untrained`.
+# In short, on the rate classes the trained encoder is {eval}`vs_untrained_text`.
 # That is the comparison that says whether training taught the network anything
 # beyond what its architecture gives with random weights.
 #
 # **Trained at the rate evaluated.** Below the library's rate, by the rate-class ARI,
-# {glue:text}`matched_verdicts`. Against the trained encoder this says how much of its
+# {eval}`matched_verdicts`. Against the trained encoder this says how much of its
 # fall was the mismatch of training and test noise; against the other methods,
 # whether removing that mismatch is enough.
 #
 # ### The other diagonal choice, at one photon rate
 #
 # The same evaluation with the diagonal replaced by its neighbours, at
-# {glue:text}`diag_photons` per frame, where the kept diagonal's lift is
-# {glue:text}`diag_lift_ratio` times the contrast. The libraries are the same; only
+# {eval}`diag_photons` per frame, where the kept diagonal's lift is
+# {eval}`diag_lift_ratio` times the contrast. The libraries are the same; only
 # the treatment of their crops changes.
 
 # %%
@@ -556,31 +556,29 @@ both_rate.assign(score=[f"{m:.2f} ± {s:.2f}" for m, s in zip(both_rate["mean"],
 # %%
 kept, replaced = (both_rate[(both_rate["method"] == "trained") & (both_rate["diagonal"] == d)].iloc[0]
                   for d in ("keep", "neighbours"))
-glue("diag_photons", photons(DIAGONAL_PHOTONS), display=False)
-glue("diag_lift_ratio", f"{evaluation.diagonal_lift(DIAGONAL_PHOTONS) / CONTRAST:g}", display=False)
-glue("diag_kept", f"{kept['mean']:.2f} ± {kept['std']:.2f}", display=False)
-glue("diag_replaced", f"{replaced['mean']:.2f} ± {replaced['std']:.2f}", display=False)
-glue("diag_verdict", evaluation.verdict(kept["mean"], kept["std"], replaced["mean"], replaced["std"]),
-     display=False)
+diag_photons = photons(DIAGONAL_PHOTONS)
+diag_lift_ratio = f"{evaluation.diagonal_lift(DIAGONAL_PHOTONS) / CONTRAST:g}"
+diag_kept = f"{kept['mean']:.2f} ± {kept['std']:.2f}"
+diag_replaced = f"{replaced['mean']:.2f} ± {replaced['std']:.2f}"
+diag_verdict = evaluation.verdict(kept["mean"], kept["std"], replaced["mean"], replaced["std"])
 CLASS = get_preset("class")
-glue("class_rates", ", ".join(f"{n:g}" for n in CLASS.eval_photons), display=False)
-glue("class_per_class", CLASS.eval_per_class, display=False)
-glue("class_train_seeds", CLASS.eval_train_seeds, display=False)
-glue("diag_neighbours_sentence", evaluation.verdict_sentence(neighbours_table, RATE, DIAGONAL_PHOTONS),
-     display=False)
+class_rates = ", ".join(f"{n:g}" for n in CLASS.eval_photons)
+class_per_class = CLASS.eval_per_class
+class_train_seeds = CLASS.eval_train_seeds
+diag_neighbours_sentence = evaluation.verdict_sentence(neighbours_table, RATE, DIAGONAL_PHOTONS)
 
 # %% [markdown]
-# At {glue:text}`diag_photons`, the trained encoder's rate-class ARI
-# is {glue:text}`diag_kept` with the diagonal kept and {glue:text}`diag_replaced` with
-# it replaced: keeping it is {glue:text}`diag_verdict` replacing it, for this encoder,
+# At {eval}`diag_photons`, the trained encoder's rate-class ARI
+# is {eval}`diag_kept` with the diagonal kept and {eval}`diag_replaced` with
+# it replaced: keeping it is {eval}`diag_verdict` replacing it, for this encoder,
 # which was trained on kept diagonals. With the diagonal replaced,
-# {glue:text}`diag_neighbours_sentence`.
+# {eval}`diag_neighbours_sentence`.
 #
 # ### Going further
 #
-# The `class` preset runs the sweep at {glue:text}`class_rates` photons per pixel,
-# on {glue:text}`class_per_class` large $C_2$ per label, with
-# {glue:text}`class_train_seeds` training seeds, and trains each encoder further at
+# The `class` preset runs the sweep at {eval}`class_rates` photons per pixel,
+# on {eval}`class_per_class` large $C_2$ per label, with
+# {eval}`class_train_seeds` training seeds, and trains each encoder further at
 # each rate for longer. The `class_cpu` preset keeps `class`'s evaluation sets and
 # three training seeds but trains each encoder for minutes on a CPU; the
 # [results page](../book/performance.md) sets its scores beside this build's, and
@@ -782,13 +780,13 @@ pd.crosstab(pd.Series(dim.labels[rate_crops], name="true rate class"), pd.Series
 # - UMAP (5 neighbours, minimum distance 0.25) draws the space; it is for looking,
 #   never for measuring.
 # - The 7-label ARI against the library's truth is a weak test: here the trained
-#   encoder is {glue:text}`ari7_verdict` the untrained network by it.
+#   encoder is {eval}`ari7_verdict` the untrained network by it.
 # - An evaluation designed from the physics (rate classes by k-means ARI across
 #   photon rates, shape families by retrieval against chance, the diagonal kept as
 #   an explicit choice, every method with its spread) finds the trained encoder
-#   {glue:text}`vs_untrained`; {glue:text}`breaks`. The encoder was
-#   trained at {glue:text}`train_photons` photons per pixel; trained further at each
-#   lower rate, {glue:text}`matched_verdicts`.
+#   {eval}`vs_untrained_text`; {eval}`breaks`. The encoder was
+#   trained at {eval}`train_photons` photons per pixel; trained further at each
+#   lower rate, {eval}`matched_verdicts`.
 # - The paper's 900 real latents have their own elbow and knee; their classes are
 #   ordered through the decoder.
 #

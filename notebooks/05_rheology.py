@@ -63,9 +63,9 @@
 # the first time).
 
 # %% tags=["parameters"]
-import os
+from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
+PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 SEED = 0  # fixes the synthetic experiment, the k-means starts and the permutations
 
 # %%
@@ -118,7 +118,7 @@ FRAME = start_chapter(5, PRESET)
 #
 # So each stress minimum trails a burst by about 20 s, and its depth counts the
 # sectors that burst. The photon rate is the one chapter 2's library was built
-# with at this preset ({glue:text}`photons` per pixel per frame), so the crops look
+# with at this preset ({eval}`photons_text` per pixel per frame), so the crops look
 # like the ones the autoencoder was trained on.
 
 # %%
@@ -127,7 +127,7 @@ experiment = scenarios.rheo_experiment(n_sectors=18, n_windows=N_WINDOWS, window
                                        seed=SEED, photons_per_pixel=photons, method=P.rheo_c2_method)
 truth = experiment.table()  # one row per (window, sector), window-major
 bursts = experiment.bursts.assign(rheometer_time=experiment.bursts.time + experiment.shear_stop_time)
-glue("photons", f"{photons:g}", display=False)
+photons_text = f"{photons:g}"
 print(f"{len(truth)} C2, shear stops at {experiment.shear_stop_time:.0f} s on the rheometer clock; "
       f"{len(bursts)} bursts:")
 bursts[["rheometer_time", "n_sectors_hit", "stress_drop"]].round(1)
@@ -213,30 +213,28 @@ def mean_class(name: str) -> float:
 
 stationary_first = mean_class("nearly stationary") < mean_class("slow evolution")
 only_avalanche = [c for c in counts.columns if counts.loc["avalanche", c] == counts[c].sum()]
-glue("class_contents", class_contents(counts), display=False)
+class_contents_text = class_contents(counts)
 slow_medians = [float(np.median(widths[labels == c])) for c in (0, 1)]
-glue("slow_widths", f"{slow_medians[0]:.1f} and {slow_medians[1]:.1f} frames"
-     + (", close together" if abs(slow_medians[0] - slow_medians[1]) < 0.2 * max(slow_medians) else ""),
-     display=False)
-glue("slow_order", "here the nearly stationary crops do sit in slower classes than the slowly evolving ones"
+slow_widths = (f"{slow_medians[0]:.1f} and {slow_medians[1]:.1f} frames"
+     + (", close together" if abs(slow_medians[0] - slow_medians[1]) < 0.2 * max(slow_medians) else ""))
+slow_order = ("here the nearly stationary crops do sit in slower classes than the slowly evolving ones"
      if stationary_first else "here the nearly stationary crops even sit, on average, in faster-numbered "
-     "classes than the slowly evolving ones", display=False)
-glue("fastest_in_burst", f"{truth.in_burst[labels == K - 1].mean():.0%}", display=False)
-glue("avalanche_sentence", (f"Class {only_avalanche[0]} is made only of avalanche crops, the windows where a "
-                            "burst struck mid-window and left a square block." if only_avalanche else
-                            "No class is made of avalanche crops alone: the square blocks a burst leaves "
-                            "when it strikes mid-window join the classes their band width places them in."),
-     display=False)
+     "classes than the slowly evolving ones")
+fastest_in_burst = f"{truth.in_burst[labels == K - 1].mean():.0%}"
+avalanche_sentence = (f"Class {only_avalanche[0]} is made only of avalanche crops, the windows where a "
+                      "burst struck mid-window and left a square block." if only_avalanche else
+                      "No class is made of avalanche crops alone: the square blocks a burst leaves "
+                      "when it strikes mid-window join the classes their band width places them in.")
 print(class_contents(counts))
 
 # %% [markdown]
-# Read the table down its columns: {glue:text}`class_contents`. The slowest bands are
+# Read the table down its columns: {eval}`class_contents_text`. The slowest bands are
 # so wide that a 256-frame crop barely sees them decay: the median widths of classes
-# 0 and 1 are {glue:text}`slow_widths`, and the order among
-# the slow classes means little ({glue:text}`slow_order`). The fastest class collects
+# 0 and 1 are {eval}`slow_widths`, and the order among
+# the slow classes means little ({eval}`slow_order`). The fastest class collects
 # the fast crops, the sectors right after the shear *and* the sectors inside a burst
-# ({glue:text}`fastest_in_burst` of its crops lie inside a burst).
-# {glue:text}`avalanche_sentence` The last row is what matters here: the share of
+# ({eval}`fastest_in_burst` of its crops lie inside a burst).
+# {eval}`avalanche_sentence` The last row is what matters here: the share of
 # each class that lies inside a burst.
 #
 # A few crops of each class:
@@ -316,10 +314,11 @@ def tracking(r: float) -> str:
     return "does not follow the bursts"
 
 
-glue("synthetic_tracking", f"{tracking(r_late)} once the post-shear relaxation is over: r = {r_late:.2f} over "
+synthetic_tracking = (f"{tracking(r_late)} once the post-shear relaxation is over: r = {r_late:.2f} over "
      f"the {late.sum()} windows after 450 s, and r = {r_all:.2f} over the whole run, where the early fast "
-     "windows have no burst behind them", display=False)
-glue("synthetic_tracking_short", f"{tracking(r_late)} (r = {r_late:.2f} after 450 s)", display=False)
+     "windows have no burst behind them")
+synthetic_tracking_short = f"{tracking(r_late)} (r = {r_late:.2f} after 450 s)"
+glue("synthetic_tracking_short", synthetic_tracking_short, display=False)  # pasted into the intro
 n_synthetic_minima = int(inside.sum())
 if synthetic_test.p_value < ALPHA:
     synthetic_conclusion = (
@@ -331,14 +330,14 @@ else:
         f"Yet the permutation test does not find the stress minima closer to the transitions than random "
         f"shifts put them (p = {synthetic_test.p_value:.2g} with {n_synthetic_minima} minima): at this "
         "preset even a coupling we built in escapes the test, a warning for the real data below.")
-glue("synthetic_conclusion", synthetic_conclusion, display=False)
-glue("synthetic_p", f"{synthetic_test.p_value:.2g}", display=False)
-glue("synthetic_n_minima", n_synthetic_minima, display=False)
+synthetic_conclusion_text = synthetic_conclusion
+synthetic_p = f"{synthetic_test.p_value:.2g}"
+synthetic_n_minima = n_synthetic_minima
 print(synthetic_conclusion)
 
 # %% [markdown]
-# In this run the fastest class {glue:text}`synthetic_tracking`.
-# {glue:text}`synthetic_conclusion` Notice too what it costs: every
+# In this run the fastest class {eval}`synthetic_tracking`.
+# {eval}`synthetic_conclusion_text` Notice too what it costs: every
 # burst gives two transitions (into the fast class and out of it a window later), and
 # a burst that falls between two windows leaves no trace in the bars at all, while
 # its stress drop is still there.
@@ -382,17 +381,17 @@ PAPER_KS = range(4, 7)  # "four - six clusters", the paper's reading of its elbo
 PAPER_FIG3_CLASSES = 5  # classes 0 to 4 in the paper's Figs. 2 and 3
 in_range = "inside" if K_REAL in PAPER_KS else "outside"
 same = "as many classes as" if K_REAL == PAPER_FIG3_CLASSES else "a different number of classes from"
-glue("k_real", K_REAL, display=False)
-glue("k_real_sentence", f"The knee falls at k = {K_REAL}, {in_range} the paper's range of four to six, so the "
-     f"rebuilt figure has {same} the published one (five).", display=False)
+k_real = K_REAL
+k_real_sentence = (f"The knee falls at k = {K_REAL}, {in_range} the paper's range of four to six, so the "
+     f"rebuilt figure has {same} the published one (five).")
 decoded_widths = latent.band_width(decoded)
-glue("decoded_widths", f"from {decoded_widths[0]:.0f} frames (class 0) to {decoded_widths[-1]:.0f} frames "
-     f"(class {K_REAL - 1})", display=False)
-glue("fastest_real", K_REAL - 1, display=False)
+decoded_widths_text = (f"from {decoded_widths[0]:.0f} frames (class 0) to {decoded_widths[-1]:.0f} frames "
+    f"(class {K_REAL - 1})")
+fastest_real = K_REAL - 1
 
 # %% [markdown]
-# {glue:text}`k_real_sentence` The decoded centres' band widths go
-# {glue:text}`decoded_widths`, a broad band to a thin one. A caveat: this orders what the decoder makes
+# {eval}`k_real_sentence` The decoded centres' band widths go
+# {eval}`decoded_widths_text`, a broad band to a thin one. A caveat: this orders what the decoder makes
 # of each class's *average* latent vector, not the class's crops, which were not
 # published.
 #
@@ -425,22 +424,22 @@ print(f"{real_window_ids.size} windows; on the rheometer clock they start at "
 # %%
 sheared = np.abs(rheo.shear_rate.to_numpy()) > 1e-3
 real_spacing = float(np.median(np.diff(real_window_times)))
-glue("sampling_sheared", f"{np.median(np.diff(rheo.time[sheared])):g}", display=False)
-glue("sampling_at_rest", f"{np.median(np.diff(rheo.time[~sheared])):g}", display=False)
-glue("last_sheared", f"{last_sheared:.0f}", display=False)
-glue("stop", f"{stop:.0f}", display=False)
-glue("clock_gap", f"{stop - last_sheared:.0f}", display=False)
-glue("clock_share", f"{(stop - last_sheared) / real_spacing:.0%}", display=False)
-glue("real_spacing", f"{real_spacing:.0f}", display=False)
+sampling_sheared = f"{np.median(np.diff(rheo.time[sheared])):g}"
+sampling_at_rest = f"{np.median(np.diff(rheo.time[~sheared])):g}"
+last_sheared_text = f"{last_sheared:.0f}"
+stop_text = f"{stop:.0f}"
+clock_gap = f"{stop - last_sheared:.0f}"
+clock_share = f"{(stop - last_sheared) / real_spacing:.0%}"
+real_spacing_text = f"{real_spacing:.0f}"
 
 # %% [markdown]
-# The rheometer samples every {glue:text}`sampling_sheared` s under shear, then every
-# {glue:text}`sampling_at_rest` s at rest. The last sheared sample reads
-# {glue:text}`last_sheared` s, the first at rest {glue:text}`stop` s: the stop lies
-# between the two. We take the first sample at rest, {glue:text}`stop` s, so a window
-# that starts at $t$ seconds after the end of shear sits at $t$ + {glue:text}`stop` s
-# on the rheometer clock. The uncertainty is at most {glue:text}`clock_gap` s,
-# {glue:text}`clock_share` of the {glue:text}`real_spacing` s between windows
+# The rheometer samples every {eval}`sampling_sheared` s under shear, then every
+# {eval}`sampling_at_rest` s at rest. The last sheared sample reads
+# {eval}`last_sheared_text` s, the first at rest {eval}`stop_text` s: the stop lies
+# between the two. We take the first sample at rest, {eval}`stop_text` s, so a window
+# that starts at $t$ seconds after the end of shear sits at $t$ + {eval}`stop_text` s
+# on the rheometer clock. The uncertainty is at most {eval}`clock_gap` s,
+# {eval}`clock_share` of the {eval}`real_spacing_text` s between windows
 # (exercise 3 shifts it and looks again).
 #
 # ### Fig. 3, rebuilt
@@ -450,20 +449,20 @@ real_time, real_stress = rheology.stress_after_shear(rheo)
 real_minima_index, real_minima = rheology.stress_minima(real_time, real_stress)
 real_fractions = rheology.class_fractions(real_labels, start_times, n_classes=K_REAL)
 print("stress minima (5 noise standard deviations deep):", real_minima.round(0).tolist(), "s")
-glue("real_minima", ", ".join(f"{t:.0f}" for t in real_minima[:-1]) + f" and {real_minima[-1]:.0f}"
-     if real_minima.size > 1 else f"{real_minima[0]:.0f}", display=False)
-glue("n_real_minima", int(real_minima.size), display=False)
-glue("first_windows_fast", f"{real_fractions.iloc[0, K_REAL - 1]:.0%}", display=False)
+real_minima_text = (", ".join(f"{t:.0f}" for t in real_minima[:-1]) + f" and {real_minima[-1]:.0f}"
+    if real_minima.size > 1 else f"{real_minima[0]:.0f}")
+n_real_minima = int(real_minima.size)
+first_windows_fast = f"{real_fractions.iloc[0, K_REAL - 1]:.0%}"
 fractions_beside_stress(real_fractions, real_window_times, real_time, real_stress, real_minima,
                         title=f"the paper's run E031: published latents, k = {K_REAL}")
 plt.show()
 
 # %% [markdown]
 # What the rebuilt figure shows, read plainly: in the first window after the stop
-# {glue:text}`first_windows_fast` of the sectors are in the fastest class, as the
+# {eval}`first_windows_fast` of the sectors are in the fastest class, as the
 # stress falls steeply; then the slower classes take over, with fast sectors coming
 # back in bursts throughout the rest of the run. The stress minima (black lines, at
-# {glue:text}`real_minima` s) do fall near some changes in the bars, as the paper
+# {eval}`real_minima_text` s) do fall near some changes in the bars, as the paper
 # describes. But so do many other moments: the bars change often.
 #
 # ## What the figure does and does not support
@@ -495,19 +494,18 @@ def real_alignment(minima, fast_classes):
 p_deep = real_alignment(deep_minima, REAL_FAST).p_value
 p_two_fast = real_alignment(real_minima, TWO_FAST).p_value
 p_two_fast_deep = real_alignment(deep_minima, TWO_FAST).p_value
-glue("real_observed", f"{real_test.observed:.0f}", display=False)
-glue("real_null", f"{real_test.null_mean:.0f} ± {real_test.null_std:.0f}", display=False)
-glue("real_p_share", f"{real_test.p_value:.0%}", display=False)
-glue("real_p", f"{real_test.p_value:.2g}", display=False)
-glue("n_deep", int(deep_minima.size), display=False)
-glue("p_deep", f"{p_deep:.2g}", display=False)
-glue("two_fast", f"{TWO_FAST[0]} and {TWO_FAST[1]}", display=False)
-glue("p_two_fast", f"{p_two_fast:.2g}", display=False)
-glue("p_two_fast_deep", f"{p_two_fast_deep:.2g}", display=False)
+real_observed = f"{real_test.observed:.0f}"
+real_null = f"{real_test.null_mean:.0f} ± {real_test.null_std:.0f}"
+real_p_share = f"{real_test.p_value:.0%}"
+real_p = f"{real_test.p_value:.2g}"
+n_deep = int(deep_minima.size)
+p_deep_text = f"{p_deep:.2g}"
+two_fast = f"{TWO_FAST[0]} and {TWO_FAST[1]}"
+p_two_fast_text = f"{p_two_fast:.2g}"
+p_two_fast_deep_text = f"{p_two_fast_deep:.2g}"
 blind = real_test.p_at_resolution >= ALPHA
-glue("power_sentence", (
-    f"The test is {'nearly blind here' if blind else 'not blind'}: an alignment as tight as the windows can "
-    f"resolve (half a window) would have given p = {real_test.p_at_resolution:.2g}"), display=False)
+power_sentence = (f"The test is {'nearly blind here' if blind else 'not blind'}: an alignment as tight as the windows can "
+    f"resolve (half a window) would have given p = {real_test.p_at_resolution:.2g}")
 all_p = [real_test.p_value, p_deep, p_two_fast, p_two_fast_deep]
 n_windows_real = int(real_window_ids.size)
 if real_test.p_value < ALPHA:
@@ -521,26 +519,26 @@ else:
         f"{real_test.transition_times.size} transitions, the published data cannot tell that alignment from "
         f"chance by this measure (p = {real_test.p_value:.2g}, not below {ALPHA:g}). That is \"not shown\", "
         "not \"shown false\"")
-glue("real_verdict", real_verdict, display=False)
-glue("real_verdict_short", (f"is confirmed by the permutation test (p = {real_test.p_value:.2g})"
-                            if real_test.p_value < ALPHA else
-                            f"is not confirmed by a permutation test (p = {min(all_p):.2g} or more over the "
-                            "variants tried)"), display=False)
-glue("default_prominence", f"{rheology.NOISE_PROMINENCE_FACTOR * rheology.noise_level(real_stress):.2f}",
-     display=False)
+real_verdict_text = real_verdict
+real_verdict_short = (f"is confirmed by the permutation test (p = {real_test.p_value:.2g})"
+                      if real_test.p_value < ALPHA else
+                      f"is not confirmed by a permutation test (p = {min(all_p):.2g} or more over the "
+                      "variants tried)")
+glue("real_verdict_short", real_verdict_short, display=False)  # pasted into the intro
+default_prominence = f"{rheology.NOISE_PROMINENCE_FACTOR * rheology.noise_level(real_stress):.2f}"
 print(f"p = {real_test.p_value:.3f}; deep minima {p_deep:.3f}; classes {TWO_FAST} fast: "
       f"{p_two_fast:.3f}, deep {p_two_fast_deep:.3f}")
 
 # %% [markdown]
-# The stress minima sit on average {glue:text}`real_observed` s from their nearest
-# transition, against {glue:text}`real_null` s for randomly shifted minima, and
-# {glue:text}`real_p_share` of the random shifts land at least as close (p =
-# {glue:text}`real_p`). With only the minima deeper than 1 Pa ({glue:text}`n_deep` of
-# them), p = {glue:text}`p_deep`; counting classes {glue:text}`two_fast` as fast
-# instead, p = {glue:text}`p_two_fast` with all minima and {glue:text}`p_two_fast_deep`
-# with the deep ones. {glue:text}`power_sentence`, and on the synthetic run, with a
-# coupling built in and {glue:text}`synthetic_n_minima` minima, it gave p =
-# {glue:text}`synthetic_p`.
+# The stress minima sit on average {eval}`real_observed` s from their nearest
+# transition, against {eval}`real_null` s for randomly shifted minima, and
+# {eval}`real_p_share` of the random shifts land at least as close (p =
+# {eval}`real_p`). With only the minima deeper than 1 Pa ({eval}`n_deep` of
+# them), p = {eval}`p_deep_text`; counting classes {eval}`two_fast` as fast
+# instead, p = {eval}`p_two_fast_text` with all minima and {eval}`p_two_fast_deep_text`
+# with the deep ones. {eval}`power_sentence`, and on the synthetic run, with a
+# coupling built in and {eval}`synthetic_n_minima` minima, it gave p =
+# {eval}`synthetic_p`.
 #
 # So, plainly:
 #
@@ -548,9 +546,9 @@ print(f"p = {real_test.p_value:.3f}; deep minima {p_deep:.3f}; classes {TWO_FAST
 #   after the shear and slow later with intermittent fast episodes, and the
 #   classification sorts the $C_2$ by relaxation rate. Both need no coincidence test.
 # - **That the transitions between slow and fast dynamics line up with the stress
-#   minima**: {glue:text}`real_verdict`.
+#   minima**: {eval}`real_verdict_text`.
 # - **What it would take** to settle it: more minima (longer runs, or several runs of
-#   the same protocol), windows closer together than {glue:text}`real_spacing` s so a
+#   the same protocol), windows closer together than {eval}`real_spacing_text` s so a
 #   transition is placed more precisely, and the definition of "transition" and "fast"
 #   fixed before looking; trying several and keeping the best, as the variants above
 #   do, is a multiple comparison that no single p-value above pays for. The synthetic
@@ -619,8 +617,8 @@ for name, fr, times, minima, fast in (
 
 # %% [markdown]
 # **Exercise 3: the clock's uncertainty.** The shear stopped somewhere between the
-# last sheared sample ({glue:text}`last_sheared` s) and the first at rest
-# ({glue:text}`stop` s). Put the windows on the rheometer clock with the stop at the
+# last sheared sample ({eval}`last_sheared_text` s) and the first at rest
+# ({eval}`stop_text` s). Put the windows on the rheometer clock with the stop at the
 # earlier time instead and rerun the real test. Does the conclusion depend on where
 # in that interval the stop falls?
 
@@ -637,7 +635,7 @@ for assumed_stop in (last_sheared, (last_sheared + stop) / 2, stop):
 
 # %% [markdown]
 # **Exercise 4: a deeper threshold for the minima.** `stress_minima` keeps minima
-# five noise standard deviations deep by default ({glue:text}`default_prominence` Pa
+# five noise standard deviations deep by default ({eval}`default_prominence` Pa
 # for this trace). Keep only those deeper than 1 Pa and 5 Pa, and rerun the real test.
 # How many minima are left, and what happens to the test's power?
 
@@ -718,18 +716,18 @@ for prominence in (1.0, 5.0):
 #
 # - On a synthetic run built with a coupling between avalanche bursts and stress
 #   drops, encoding, k-means (k = 5) and numbering the classes by band width give a
-#   fastest class that {glue:text}`synthetic_tracking_short`; the permutation test on its
-#   transitions gave p = {glue:text}`synthetic_p` with
-#   {glue:text}`synthetic_n_minima` minima.
+#   fastest class that {eval}`synthetic_tracking_short`; the permutation test on its
+#   transitions gave p = {eval}`synthetic_p` with
+#   {eval}`synthetic_n_minima` minima.
 # - The band width is measured from the first off-diagonal on: the shot-noise spike
 #   on the diagonal would make the slow crops look fast (chapter 4).
 # - The paper's Fig. 3 rebuilt from the published latents: the knee gives k =
-#   {glue:text}`k_real`; the windows go on the rheometer clock at the first resting
-#   sample, {glue:text}`stop` s (the stop lies after the last sheared sample,
-#   {glue:text}`last_sheared` s); the stress minima sit at {glue:text}`real_minima` s.
+#   {eval}`k_real`; the windows go on the rheometer clock at the first resting
+#   sample, {eval}`stop_text` s (the stop lies after the last sheared sample,
+#   {eval}`last_sheared_text` s); the stress minima sit at {eval}`real_minima_text` s.
 # - The figure shows an orderly evolution of the dynamics; the alignment of
 #   transitions with stress minima that the paper reads in it
-#   {glue:text}`real_verdict_short`, with {glue:text}`n_real_minima` minima in one run.
+#   {eval}`real_verdict_short`, with {eval}`n_real_minima` minima in one run.
 #
 # ## What's next
 #

@@ -60,9 +60,9 @@
 # banner below says how long this page took when it was built.
 
 # %% tags=["parameters"]
-import os
+from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
+PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 SEED = 0  # fixes the library and the model (as in chapters 2 and 3)
 K_NEIGHBOURS = 4  # neighbours per query, as in the paper's Fig. 4
 PIXEL_SIDE = 32  # the raw-pixel baseline averages each crop down to PIXEL_SIDE x PIXEL_SIDE
@@ -118,21 +118,21 @@ embedding = latent.umap_embedding(latents, seed=42, n_neighbors=5, min_dist=0.25
 LABEL_NAMES = [f"{label}: {name}" for label, name in enumerate(NAMES)]
 
 missed = int(np.sum((metadata.label.to_numpy() == scenarios.AVALANCHE) & (labels != scenarios.AVALANCHE)))
-glue("n_crops", len(crops), display=False)
-glue("n_maps", len(np.unique(maps_of)), display=False)
-glue("missed_avalanches", f"{missed} of the {int(np.sum(metadata.label == scenarios.AVALANCHE))}", display=False)
+n_crops = len(crops)
+n_maps = len(np.unique(maps_of))
+missed_avalanches = f"{missed} of the {int(np.sum(metadata.label == scenarios.AVALANCHE))}"
 start_weights = "random weights" if P.start_from == "scratch" else "the published weights"
-glue("training_text", f"a model trained from {start_weights} for {P.epochs} epochs of "
-     f"{P.train_items or 'all the'} augmented crops", display=False)
+training_text = (f"a model trained from {start_weights} for {P.epochs} epochs of "
+     f"{P.train_items or 'all the'} augmented crops")
 print(f"{len(crops)} crops of {len(np.unique(maps_of))} large C2; {missed} avalanche crops miss their avalanche")
 umap_scatter(embedding, labels, names=LABEL_NAMES, size=14, alpha=0.6,
              title=f"{len(crops)} library crops, encoded and drawn with UMAP")
 plt.show()
 
 # %% [markdown]
-# At this preset the library holds {glue:text}`n_crops` crops cut from
-# {glue:text}`n_maps` large $C_2$, encoded by {glue:text}`training_text`;
-# {glue:text}`missed_avalanches` avalanche crops miss their avalanche.
+# At this preset the library holds {eval}`n_crops` crops cut from
+# {eval}`n_maps` large $C_2$, encoded by {eval}`training_text`;
+# {eval}`missed_avalanches` avalanche crops miss their avalanche.
 #
 # ## Heterodyne queries and their nearest neighbours
 #
@@ -204,16 +204,15 @@ def neighbour_names(q):
 
 
 others = [i for q in queries for i in neighbours[q][0] if maps_of[i] != maps_of[q]]
-glue("n_heterodyne_maps", len(heterodyne), display=False)
-glue("query_lines", "; ".join(f"#{q} ({period_frames[q]:.0f} frames a period): {neighbour_names(q)}"
-                              for q in queries), display=False)
-glue("heterodyne_others", f"{sum(labels[i] == scenarios.HETERODYNE for i in others)} of the {len(others)}",
-     display=False)
+n_heterodyne_maps = len(heterodyne)
+query_lines = ("; ".join(f"#{q} ({period_frames[q]:.0f} frames a period): {neighbour_names(q)}"
+                        for q in queries))
+heterodyne_others = f"{sum(labels[i] == scenarios.HETERODYNE for i in others)} of the {len(others)}"
 
 # %% [markdown]
-# What this run found, with {glue:text}`n_heterodyne_maps` heterodyne maps in the
-# library: the queries' neighbours, nearest first, are {glue:text}`query_lines`.
-# Leaving the twins aside, {glue:text}`heterodyne_others` neighbours from other maps
+# What this run found, with {eval}`n_heterodyne_maps` heterodyne maps in the
+# library: the queries' neighbours, nearest first, are {eval}`query_lines`.
+# Leaving the twins aside, {eval}`heterodyne_others` neighbours from other maps
 # are heterodyne. Where a neighbour shares the query's fringes, the search does what
 # the paper expects of it: test images with similar fringes close together. Where it
 # returns another behaviour, look in the figure at what that neighbour shares with
@@ -240,17 +239,16 @@ def plane_overlap(latents, embedding, k):
 
 
 overlap = plane_overlap(latents, embedding, K_NEIGHBOURS)
-glue("overlap_mean", f"{overlap.mean():.0%}", display=False)
-glue("overlap_all", f"{np.mean(overlap == 1):.0%}", display=False)
-glue("overlap_verdict", "agree only in part" if overlap.mean() < 0.9 else "agree for most crops here, but not all",
-     display=False)
+overlap_mean = f"{overlap.mean():.0%}"
+overlap_all = f"{np.mean(overlap == 1):.0%}"
+overlap_verdict = "agree only in part" if overlap.mean() < 0.9 else "agree for most crops here, but not all"
 print(f"on average {overlap.mean():.0%} of a crop's {K_NEIGHBOURS} nearest neighbours in the UMAP plane are "
       f"among its {K_NEIGHBOURS} nearest in latent space; for {np.mean(overlap == 1):.0%} of the crops all are")
 
 # %% [markdown]
-# On average {glue:text}`overlap_mean` of a crop's nearest neighbours in the plane
-# are among its nearest in the latent space, and for {glue:text}`overlap_all` of the
-# crops all of them are: the two neighbourhoods {glue:text}`overlap_verdict`. A
+# On average {eval}`overlap_mean` of a crop's nearest neighbours in the plane
+# are among its nearest in the latent space, and for {eval}`overlap_all` of the
+# crops all of them are: the two neighbourhoods {eval}`overlap_verdict`. A
 # search on the picture would return different crops, for reasons that belong to the
 # drawing, not to the data. So the picture is for looking, the latent space for
 # searching.
@@ -308,25 +306,25 @@ avalanche_neighbours = np.concatenate([  # the K nearest crops of other maps, fo
                                                                      k=K_NEIGHBOURS)[0]]
     for q in avalanche_queries])
 neighbour_shares = pd.Series(labels[avalanche_neighbours]).value_counts(normalize=True)
-glue("rate_range", f"{min(rate_scores):.2f} to {max(rate_scores):.2f}", display=False)
-glue("heterodyne_other", f"{trained_mean('other maps only', scenarios.HETERODYNE):.2f}", display=False)
-glue("heterodyne_all", f"{trained_mean('all other crops', scenarios.HETERODYNE):.2f}", display=False)
-glue("avalanche_other", f"{trained_mean('other maps only', scenarios.AVALANCHE):.2f}", display=False)
-glue("chance_level", f"{precision.loc['all crops', 'chance (other maps only)']:.2f}", display=False)
-glue("avalanche_neighbours", ", ".join(f"{share:.0%} {NAMES[label]}"
-                                       for label, share in neighbour_shares.head(3).items()), display=False)
-glue("nearest_is_twin", f"{nearest_is_twin:.0%}", display=False)
+rate_range = f"{min(rate_scores):.2f} to {max(rate_scores):.2f}"
+heterodyne_other = f"{trained_mean('other maps only', scenarios.HETERODYNE):.2f}"
+heterodyne_all = f"{trained_mean('all other crops', scenarios.HETERODYNE):.2f}"
+avalanche_other = f"{trained_mean('other maps only', scenarios.AVALANCHE):.2f}"
+chance_level = f"{precision.loc['all crops', 'chance (other maps only)']:.2f}"
+avalanche_neighbours_text = (", ".join(f"{share:.0%} {NAMES[label]}"
+                                      for label, share in neighbour_shares.head(3).items()))
+nearest_is_twin_text = f"{nearest_is_twin:.0%}"
 
 # %% [markdown]
-# At this preset, precision@4 with other maps only is {glue:text}`rate_range` for
-# the five rate classes, {glue:text}`heterodyne_other` for heterodyne
-# ({glue:text}`heterodyne_all` with the twin allowed) and {glue:text}`avalanche_other`
-# for avalanches, against a chance level of about {glue:text}`chance_level`.
+# At this preset, precision@4 with other maps only is {eval}`rate_range` for
+# the five rate classes, {eval}`heterodyne_other` for heterodyne
+# ({eval}`heterodyne_all` with the twin allowed) and {eval}`avalanche_other`
+# for avalanches, against a chance level of about {eval}`chance_level`.
 # Avalanche crops are a hard case for any search: what marks them is a block whose
 # place and size change from crop to crop, on top of a slow band like those of the
 # slow rate classes. Here the nearest crops of other maps to an avalanche crop are
-# {glue:text}`avalanche_neighbours` (the three commonest labels). For
-# {glue:text}`nearest_is_twin` of all crops the nearest neighbour is the twin from
+# {eval}`avalanche_neighbours_text` (the three commonest labels). For
+# {eval}`nearest_is_twin_text` of all crops the nearest neighbour is the twin from
 # the same map, which is why the second column is the honest one.
 #
 # **Question 1.** Why does the honest score leave out the query's twin crop (the
@@ -400,27 +398,28 @@ plt.show()
 words = search_verdicts(baselines, reference="trained")  # chapter 4's rule, over all crops
 best_text = [f"{NAMES[label]} ({label}): {names_list([evaluation.METHOD_NAMES[m] for m in methods])}"
              for label, methods in words.best.items()]
-glue("baseline_scores", words.scores, display=False)
+baseline_scores = words.scores
 chance_all = baselines[(baselines.method == "chance") & (baselines.label == ALL_LABELS)]["mean"].iloc[0]
-glue("baseline_chance", f"{chance_all:.2f}", display=False)
-glue("spread_over", "the query crops, and over the " + (
+baseline_chance = f"{chance_all:.2f}"
+spread_over = ("the query crops, and over the " + (
     f"{len(trained_models)} training seeds of the trained encoder and the " if len(trained_models) > 1 else "")
-     + f"{len(untrained_seeds)} random draws of the untrained network", display=False)
-glue("baseline_verdicts", words.verdicts, display=False)
-glue("baseline_conclusion", words.conclusion, display=False)
-glue("trained_top", f"{len(words.reference_best)} of the {len(words.best)}", display=False)
-glue("best_by_label", "; ".join(best_text), display=False)
+     + f"{len(untrained_seeds)} random draws of the untrained network")
+baseline_verdicts = words.verdicts
+glue("baseline_verdicts", baseline_verdicts, display=False)  # pasted into the intro
+baseline_conclusion = words.conclusion
+trained_top = f"{len(words.reference_best)} of the {len(words.best)}"
+best_by_label = "; ".join(best_text)
 print(words.conclusion)
 
 # %% [markdown]
 # Over all crops, ranked by their mean precision@4 (± the spread over
-# {glue:text}`spread_over`): {glue:text}`baseline_scores`; chance is {glue:text}`baseline_chance`.
+# {eval}`spread_over`): {eval}`baseline_scores`; chance is {eval}`baseline_chance`.
 # By chapter 4's rule (a difference counts when it is larger than the two spreads
-# combined) the trained encoder is {glue:text}`baseline_verdicts`.
-# {glue:text}`baseline_conclusion`
+# combined) the trained encoder is {eval}`baseline_verdicts`.
+# {eval}`baseline_conclusion`
 #
 # Label by label, the trained encoder has the highest mean for
-# {glue:text}`trained_top` labels; the best per label is {glue:text}`best_by_label`.
+# {eval}`trained_top` labels; the best per label is {eval}`best_by_label`.
 #
 # The spread is wide by nature: one query's precision@k can only be a multiple of
 # 1/k (with four neighbours: 0, 1/4, 1/2, 3/4 or 1), so single queries scatter a
@@ -512,39 +511,37 @@ nearest_synthetic = latent.nearest_distance_within(library_published)  # (N,) to
 nearest_real = cdist(library_published, real_latents).min(axis=1)  # (N,) to the nearest real map
 among_themselves = np.mean(nearest_synthetic < nearest_real)
 n_heterodyne = int(np.sum(labels[target_indices] == scenarios.HETERODYNE))
-glue("target_heterodyne", "all" if n_heterodyne == 8 else f"{n_heterodyne}", display=False)
-glue("target_sentence", (f"The search does what it should: {'all 8' if n_heterodyne == 8 else n_heterodyne} of the "
-                         "real crop's 8 nearest synthetic crops are heterodyne, the right behaviour."
-                         if n_heterodyne > 4 else
-                         f"The search gives a mixed answer: only {n_heterodyne} of the real crop's 8 nearest "
-                         "synthetic crops are heterodyne."), display=False)
-glue("ratio_synthetic", f"{ratio_synthetic:.1f}", display=False)
-glue("ratio_real", f"{ratio_real:.1f}", display=False)
-glue("real_side", "a typical distance, or closer" if ratio_real <= 1.5 else "a distance larger than typical",
-     display=False)
-glue("among_themselves", f"{among_themselves:.0%}", display=False)
+target_heterodyne = "all" if n_heterodyne == 8 else f"{n_heterodyne}"
+target_sentence = (f"The search does what it should: {'all 8' if n_heterodyne == 8 else n_heterodyne} of the "
+                   "real crop's 8 nearest synthetic crops are heterodyne, the right behaviour."
+                   if n_heterodyne > 4 else
+                   f"The search gives a mixed answer: only {n_heterodyne} of the real crop's 8 nearest "
+                   "synthetic crops are heterodyne.")
+ratio_synthetic_text = f"{ratio_synthetic:.1f}"
+ratio_real_text = f"{ratio_real:.1f}"
+real_side = "a typical distance, or closer" if ratio_real <= 1.5 else "a distance larger than typical"
+among_themselves_text = f"{among_themselves:.0%}"
 apart = ratio_synthetic > 1.5
-glue("gap_conclusion", (
-    "The simulator's crops are not yet real data: their noise, contrast and shapes differ enough that the "
+gap_conclusion = ("The simulator's crops are not yet real data: their noise, contrast and shapes differ enough that the "
     "published model, which only saw real maps, puts them apart. A search across the gap can say \"most like\", "
     "not \"alike\". Closing the gap would take a simulator tuned on real maps (noise correlations, diagonal, "
     "drift), or fine-tuning on real data." if apart else
     "At this preset the real crop sits among the synthetic crops about as closely as they sit among themselves: "
-    "by this measure the simulator's crops and the real one are not apart."), display=False)
-glue("gap_summary", f"{ratio_synthetic:.1f} times farther from its nearest synthetic crop than synthetic crops "
-     "sit from each other" + (": the simulator and the experiment are still apart" if apart else ""), display=False)
+    "by this measure the simulator's crops and the real one are not apart.")
+gap_summary = (f"{ratio_synthetic:.1f} times farther from its nearest synthetic crop than synthetic crops "
+     "sit from each other" + (": the simulator and the experiment are still apart" if apart else ""))
 print(f"ratios: {ratio_synthetic:.2f} to the library, {ratio_real:.2f} to the real maps; "
       f"{among_themselves:.0%} of the synthetic crops are nearer another synthetic crop than any real map")
 
 # %% [markdown]
-# Read the two results together. {glue:text}`target_sentence`
-# But the real crop is {glue:text}`ratio_synthetic`
+# Read the two results together. {eval}`target_sentence`
+# But the real crop is {eval}`ratio_synthetic_text`
 # times farther from its nearest synthetic crop than synthetic crops are from each
-# other, while among the real maps its ratio is {glue:text}`ratio_real`,
-# {glue:text}`real_side`. And {glue:text}`among_themselves` of the synthetic crops lie
+# other, while among the real maps its ratio is {eval}`ratio_real_text`,
+# {eval}`real_side`. And {eval}`among_themselves_text` of the synthetic crops lie
 # nearer to another synthetic crop than to any of the 900 real maps; the joint UMAP
 # shows where they sit relative to the real cloud.
-# {glue:text}`gap_conclusion`
+# {eval}`gap_conclusion`
 #
 # **Question 3.** A query's nearest neighbour in a library is three times farther
 # away than the library's crops typically are from one another, and the vote of its
@@ -731,14 +728,14 @@ for factor in (1, 2, 3, 4, 6):
 #   the UMAP plane only shows where the answers lie, and its own neighbourhoods
 #   differ from the latent ones.
 # - Precision at k, with the twin crop of the same map left out, scores the search
-#   per behaviour; at this preset: {glue:text}`rate_range` for the rate classes,
-#   {glue:text}`heterodyne_other` for heterodyne fringes, {glue:text}`avalanche_other`
+#   per behaviour; at this preset: {eval}`rate_range` for the rate classes,
+#   {eval}`heterodyne_other` for heterodyne fringes, {eval}`avalanche_other`
 #   for avalanches.
 # - A search score needs its baselines: on the same queries the trained encoder is
-#   {glue:text}`baseline_verdicts`, by chapter 4's rule.
+#   {eval}`baseline_verdicts`, by chapter 4's rule.
 # - Searched with the published model, a real heterodyne crop finds synthetic
-#   neighbours (of its eight nearest, {glue:text}`target_heterodyne` are heterodyne),
-#   but it lies {glue:text}`gap_summary`.
+#   neighbours (of its eight nearest, {eval}`target_heterodyne` are heterodyne),
+#   but it lies {eval}`gap_summary`.
 # - `latent.find_similar` takes your own $C_2$ (an array, or an APS 8-ID-I file),
 #   prepares it exactly as the training crops were, and returns its neighbours and a
 #   predicted class; `widgets.neighbour_explorer` lets you browse.

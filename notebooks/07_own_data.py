@@ -61,7 +61,9 @@
 # %% tags=["parameters"]
 import os
 
-PRESET = os.environ.get("XPCS_PRESET", "class")  # "fast", "class", "class_cpu" or "paper"
+from xpcs_nb.presets import preset_for_this_machine
+
+PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 SEED = 0  # fixes the simulated measurements, the library and model of chapters 2-3, the k-means starts
 N_WORKERS = 2  # worker processes of the Dask cluster
 
@@ -81,7 +83,6 @@ import pandas as pd
 from IPython.display import Markdown, display
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
-from myst_nb import glue
 
 from xpcs_nb import LatentSpace, aps, correlation, latent, parallel, prepare_crops, rheology, scenarios, simulate
 from xpcs_nb.atomic import atomic_path
@@ -326,40 +327,40 @@ plt.show()
 
 # %%
 agreement = results.groupby("sample").apply(lambda t: float(np.mean(t.looks_like == t.truth)), include_groups=False)
-glue("k_own", own_space.k, display=False)
-glue("n_rois", len(rois), display=False)
-glue("n_maps", len(results), display=False)
-glue("looks_like_right", f"{np.mean(results.looks_like == results.truth):.0%}", display=False)
+k_own = own_space.k
+n_rois = len(rois)
+n_maps = len(results)
+looks_like_right = f"{np.mean(results.looks_like == results.truth):.0%}"
 paper_ring = summary.xs("paper", level="ring")
-for model_name in ("chapter3", "published"):
-    glue(f"classes_{model_name}", ", ".join(f"{paper_ring.loc[name, f'class_{model_name}']} ({name})"
-                                            for name in SAMPLES), display=False)
+classes_by_model = {model_name: ", ".join(f"{paper_ring.loc[name, f'class_{model_name}']} ({name})"
+                                          for name in SAMPLES)
+                    for model_name in ("chapter3", "published")}
 ring_changes = [name for name in SAMPLES if summary.loc[(name, "inner"), "class_chapter3"]
                 != summary.loc[(name, "paper"), "class_chapter3"]]
 ordered = {model_name: bool(paper_ring.loc["slow_gel", f"class_{model_name}"]
                             < paper_ring.loc["fast_fluid", f"class_{model_name}"])
            for model_name in ("chapter3", "published")}  # classes are numbered slowest first
-glue("order_note", {(True, True): "Both models put the gel in a slower class than the fluid, as their rates say",
-                    (True, False): "Only chapter 3's model puts the gel in a slower class than the fluid; whatever "
-                                   "the published model reads in these synthetic maps, it is not their rate alone",
-                    (False, True): "Only the published model puts the gel in a slower class than the fluid",
-                    (False, False): "Neither model puts the gel in a slower class than the fluid"}[
-    (ordered["chapter3"], ordered["published"])], display=False)
-glue("ring_changes", (", ".join(ring_changes) + (" changes" if len(ring_changes) == 1 else " change"))
-     if ring_changes else "no sample changes", display=False)
+order_note = ({(True, True): "Both models put the gel in a slower class than the fluid, as their rates say",
+              (True, False): "Only chapter 3's model puts the gel in a slower class than the fluid; whatever "
+                             "the published model reads in these synthetic maps, it is not their rate alone",
+              (False, True): "Only the published model puts the gel in a slower class than the fluid",
+              (False, False): "Neither model puts the gel in a slower class than the fluid"}[
+    (ordered["chapter3"], ordered["published"])])
+ring_changes_text = ((", ".join(ring_changes) + (" changes" if len(ring_changes) == 1 else " change"))
+    if ring_changes else "no sample changes")
 agreement.rename("share of ROIs whose neighbours carry the true behaviour").to_frame()
 
 # %% [markdown]
-# Over all {glue:text}`n_maps` maps ({glue:text}`n_rois` ROIs in each of the three
+# Over all {eval}`n_maps` maps ({eval}`n_rois` ROIs in each of the three
 # files), the majority of the four
 # nearest library crops carries the sample's true behaviour for
-# {glue:text}`looks_like_right` of them; the table above breaks it down by sample. In
-# the paper's ring, chapter 3's model (k = {glue:text}`k_own`, at the knee) gives the
-# samples the classes {glue:text}`classes_chapter3`; the published model (k = 5, the
-# knee of chapter 5) gives {glue:text}`classes_published`. The two sets of numbers
+# {eval}`looks_like_right` of them; the table above breaks it down by sample. In
+# the paper's ring, chapter 3's model (k = {eval}`k_own`, at the knee) gives the
+# samples the classes {eval}`classes_by_model["chapter3"]`; the published model (k = 5, the
+# knee of chapter 5) gives {eval}`classes_by_model["published"]`. The two sets of numbers
 # are not comparable: the published classes are clusters of the paper's real maps,
 # chapter 3's of the synthetic library, and a class number means nothing outside its
-# own space. {glue:text}`order_note`. Between the rings, {glue:text}`ring_changes` its most common class
+# own space. {eval}`order_note`. Between the rings, {eval}`ring_changes_text` its most common class
 # under chapter 3's model: the inner ring lies at lower q, where the same sample
 # relaxes more slowly (the checks at the end come back to this).
 #
@@ -425,18 +426,18 @@ for space_name, space, table in (("published", published_space, published_classe
     same_classes[space_name] = np.array_equal(nearest_centre.ravel(), table["class"].to_numpy())
 assert all(same_classes.values()), f"the Dask path gave other classes: {same_classes}"
 assert c2_difference <= 1e-6, f"the Dask path's C2 differ from the files' by {c2_difference:g}"
-glue("dask_c2_difference", f"{c2_difference:.1g}", display=False)
-glue("dask_seconds", f"{dask_seconds:.0f}", display=False)
-glue("dask_n_crops", len(latents_dask["chapter3"]), display=False)
+dask_c2_difference = f"{c2_difference:.1g}"
+dask_seconds_text = f"{dask_seconds:.0f}"
+dask_n_crops = len(latents_dask["chapter3"])
 print(f"largest difference between the C2: {c2_difference:.1g}; the same classes: {same_classes}")
 
 # %% [markdown]
-# The {glue:text}`dask_n_crops` crops get the same classes from the cluster as from the
+# The {eval}`dask_n_crops` crops get the same classes from the cluster as from the
 # command line, under both models, and the largest difference between the two paths'
-# maps is {glue:text}`dask_c2_difference` (the same code runs in both; a worker's
+# maps is {eval}`dask_c2_difference` (the same code runs in both; a worker's
 # single-threaded BLAS could add in another order than the command's and differ in
 # the last bits, which the assertion allows up to one part in a million). On this machine the cluster
-# took {glue:text}`dask_seconds` s to start, work and stop: for three small files that
+# took {eval}`dask_seconds_text` s to start, work and stop: for three small files that
 # is mostly start-up, and a cluster pays off with many files and many cores
 # (`benchmarks/` measures it).
 #
@@ -489,8 +490,8 @@ for window, start, c2 in windows_as_they_land(experiment):
 plt.close(fig)
 live.update(Markdown(f"*All {experiment.n_windows} windows classified as they landed; the finished figure "
                      "follows.*"))
-glue("stream_windows", experiment.n_windows, display=False)
-glue("stream_ms", f"{1000 * np.median(seconds_per_window):.0f}", display=False)
+stream_windows = experiment.n_windows
+stream_ms = f"{1000 * np.median(seconds_per_window):.0f}"
 
 # %% [markdown]
 # The run once every window is in, with the stress minima and (a synthetic run can
@@ -516,16 +517,16 @@ if burst_windows >= 2:
                   f"{burst_r:.2f}")
 else:
     burst_text = f"only {burst_windows} of the {late.sum()} windows after the relaxation is touched by a burst"
-glue("stream_bursts", len(experiment.bursts), display=False)
-glue("stream_burst_text", burst_text, display=False)
+stream_bursts = len(experiment.bursts)
+stream_burst_text = burst_text
 print(f"median {1000 * np.median(seconds_per_window):.0f} ms to classify a window; {burst_text}")
 
 # %% [markdown]
-# Each window took about {glue:text}`stream_ms` ms to classify on this machine, far
+# Each window took about {eval}`stream_ms` ms to classify on this machine, far
 # less than the 57 s until the next one: classification keeps up with the beamline
-# with room to spare. The run holds {glue:text}`stream_bursts` bursts; counting from
+# with room to spare. The run holds {eval}`stream_bursts` bursts; counting from
 # 450 s after the shear stopped, when the fast dynamics left by the shear are gone,
-# {glue:text}`stream_burst_text` (chapter 5 measures that coupling in full).
+# {eval}`stream_burst_text` (chapter 5 measures that coupling in full).
 #
 # ## Before you trust the result
 #
@@ -555,10 +556,10 @@ class_as_measured = int(own_space.classify_crops(as_measured)["class"].iloc[0])
 class_binned = int(own_space.classify_crops(binned)["class"].iloc[0])
 class_at_library_time = int(results[(results["sample"] == "fast_fluid") & (results.ring == "paper")]
                             .class_chapter3.value_counts().index[0])
-glue("frame_class_raw", class_as_measured, display=False)
-glue("frame_class_binned", class_binned, display=False)
-glue("frame_class_reference", class_at_library_time, display=False)
-glue("frame_bin", int(binned_table.bin_frames.iloc[0]), display=False)
+frame_class_raw = class_as_measured
+frame_class_binned = class_binned
+frame_class_reference = class_at_library_time
+frame_bin = int(binned_table.bin_frames.iloc[0])
 if class_binned == class_at_library_time != class_as_measured:
     frame_text = "binning brings it back to the class of the same sample measured at the library's frame time"
 elif class_binned == class_at_library_time:
@@ -567,16 +568,16 @@ elif class_binned == class_at_library_time:
 else:
     frame_text = ("even binned it does not land where the same sample measured at the library's frame time sits: "
                   "the map is simulated anew, and it lies near a class boundary of this model")
-glue("frame_text", frame_text, display=False)
+frame_text_text = frame_text
 print(f"class as measured: {class_as_measured}; binned by {binned_table.bin_frames.iloc[0]}: {class_binned}; "
       f"the same sample at {FRAME_TIME} s per frame (most sectors of the paper's ring): {class_at_library_time}")
 
 # %% [markdown]
-# As measured, the map falls in class {glue:text}`frame_class_raw`; binned by
-# {glue:text}`frame_bin` to the library's frame time, in class
-# {glue:text}`frame_class_binned`; the same sample measured at the library's frame
-# time is in class {glue:text}`frame_class_reference` (most sectors of the paper's
-# ring): {glue:text}`frame_text`. At a real detector a shorter frame also holds fewer
+# As measured, the map falls in class {eval}`frame_class_raw`; binned by
+# {eval}`frame_bin` to the library's frame time, in class
+# {eval}`frame_class_binned`; the same sample measured at the library's frame
+# time is in class {eval}`frame_class_reference` (most sectors of the paper's
+# ring): {eval}`frame_text_text`. At a real detector a shorter frame also holds fewer
 # photons, and the noisier map can look faster to a model, not slower; binning
 # restores the photons per frame as well as the time axis (try
 # `photons_per_pixel=PHOTONS / 5` above). Bin to the model's frame time when you know
@@ -599,16 +600,16 @@ rate_ratio = (rois.q[rois.ring == "inner"].mean() / rois.q[rois.ring == "paper"]
 by_sector = results.assign(sector=(results.roi - 1) % N_SECTORS).pivot_table(
     index=["sample", "sector"], columns="ring", values="class_chapter3")
 sector_changes = float(np.mean(by_sector.inner != by_sector.paper))
-glue("q_outside", int(outside.sum()), display=False)
-glue("q_rate_ratio", f"{rate_ratio:.2f}", display=False)
-glue("q_sector_changes", f"{sector_changes:.0%}", display=False)
+q_outside = int(outside.sum())
+q_rate_ratio = f"{rate_ratio:.2f}"
+q_sector_changes = f"{sector_changes:.0%}"
 q_table.round(4)
 
 # %% [markdown]
-# {glue:text}`q_outside` of the {glue:text}`n_rois` ROIs of each file lie outside the
+# {eval}`q_outside` of the {eval}`n_rois` ROIs of each file lie outside the
 # ring the library's maps were taken in. Under $\Gamma = D q^2$ the inner ring relaxes at
-# {glue:text}`q_rate_ratio` times the rate of the paper's ring, and for
-# {glue:text}`q_sector_changes` of the sectors (of all three samples) the inner ROI
+# {eval}`q_rate_ratio` times the rate of the paper's ring, and for
+# {eval}`q_sector_changes` of the sectors (of all three samples) the inner ROI
 # gets another class from chapter 3's model than the outer ROI of the same sector. A
 # class found off the reference's q range describes the sample at that q, and the
 # model never saw a map there: compare classes between samples at the same q, and
@@ -635,23 +636,22 @@ reference_contrast = np.array([contrast_at_lag_one(library_maps[int(i)]) for i i
 results["contrast"] = [float(contrast_at_lag_one(aps.read_c2(path, roi=roi)))  # same order as results
                        for path in c2_files for roi in rois.roi]
 low, high = reference_contrast.min(), reference_contrast.max()
-glue("contrast_reference", f"{np.median(reference_contrast):.3f}", display=False)
-glue("contrast_files", f"{results.contrast.median():.3f}", display=False)
-glue("contrast_outside", int((~results.contrast.between(low, high)).sum()), display=False)
+contrast_reference = f"{np.median(reference_contrast):.3f}"
+contrast_files = f"{results.contrast.median():.3f}"
+contrast_outside = int((~results.contrast.between(low, high)).sum())
 contrast_ratio = results.contrast.median() / np.median(reference_contrast)
-glue("contrast_ratio", f"{contrast_ratio:.2f}", display=False)
-glue("contrast_verdict", "the two agree, and contrast is not what sets our maps apart"
-     if 0.8 < contrast_ratio < 1.25 else "yet the two differ by more than a fifth: check the simulation's settings",
-     display=False)
+contrast_ratio_text = f"{contrast_ratio:.2f}"
+contrast_verdict = ("the two agree, and contrast is not what sets our maps apart"
+     if 0.8 < contrast_ratio < 1.25 else "yet the two differ by more than a fifth: check the simulation's settings")
 results.groupby("sample").contrast.describe()[["min", "50%", "max"]].round(3)
 
 # %% [markdown]
-# The median contrast of our {glue:text}`n_maps` maps is {glue:text}`contrast_files`,
-# that of the sampled library maps {glue:text}`contrast_reference` (a ratio of
-# {glue:text}`contrast_ratio`); {glue:text}`contrast_outside` of ours lie outside the
+# The median contrast of our {eval}`n_maps` maps is {eval}`contrast_files`,
+# that of the sampled library maps {eval}`contrast_reference` (a ratio of
+# {eval}`contrast_ratio_text`); {eval}`contrast_outside` of ours lie outside the
 # range the sampled library maps span, a range that a handful of maps draws narrowly.
 # Both were simulated with four speckle grains per pixel, and
-# {glue:text}`contrast_verdict`. A real detector with larger pixels,
+# {eval}`contrast_verdict`. A real detector with larger pixels,
 # a partly coherent beam or a weakly scattering sample gives a lower $\beta$, and its
 # crops then look noisier than anything the model was trained on.
 #
@@ -672,15 +672,15 @@ gaps = {space_name: latent.distance_to_reference(latents_dask[space_name], refer
 for space_name, ratio in gaps.items():
     results[f"gap_{space_name}"] = ratio
 gap_table = results.groupby("sample")[["gap_published", "gap_chapter3"]].median()
-glue("gap_published", f"{np.median(gaps['published']):.1f}", display=False)
-glue("gap_chapter3", f"{np.median(gaps['chapter3']):.1f}", display=False)
+gap_published = f"{np.median(gaps['published']):.1f}"
+gap_chapter3 = f"{np.median(gaps['chapter3']):.1f}"
 apart = [name for name in SAMPLES if (gap_table.loc[name] > 2).all()]
-glue("gap_apart", (f"The {' and the '.join(name.replace('_', ' ') for name in apart)} "
-                   f"{'lies' if len(apart) == 1 else 'lie'} more than twice the typical spacing from both "
-                   "reference sets: neither holds maps much like "
-                   f"{'it' if len(apart) == 1 else 'them'}, and {'its' if len(apart) == 1 else 'their'} classes are "
-                   "only \"most like\".") if apart else
-     "No sample lies more than twice the typical spacing from both reference sets.", display=False)
+gap_apart = ((f"The {' and the '.join(name.replace('_', ' ') for name in apart)} "
+             f"{'lies' if len(apart) == 1 else 'lie'} more than twice the typical spacing from both "
+             "reference sets: neither holds maps much like "
+             f"{'it' if len(apart) == 1 else 'them'}, and {'its' if len(apart) == 1 else 'their'} classes are "
+             "only \"most like\".") if apart else
+     "No sample lies more than twice the typical spacing from both reference sets.")
 
 fig, (ax_contrast, ax_gap) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), constrained_layout=True)
 bins = np.histogram_bin_edges(np.concatenate([reference_contrast, results.contrast]), bins=20)
@@ -711,9 +711,9 @@ gap_table.round(2)
 # The reference spacing for chapter 3's library is taken over one crop per library
 # map: the two crops of one map are near-twins (chapter 6), and would make the typical
 # spacing look smaller than the spacing between independent maps. Over all our ROIs
-# the median ratio is {glue:text}`gap_chapter3` against the library and
-# {glue:text}`gap_published` against the paper's 900 real maps; the table gives the
-# median per sample. {glue:text}`gap_apart` Each ratio is measured against its own
+# the median ratio is {eval}`gap_chapter3` against the library and
+# {eval}`gap_published` against the paper's 900 real maps; the table gives the
+# median per sample. {eval}`gap_apart` Each ratio is measured against its own
 # set's spacing, so the two columns compare like with like even though the two latent
 # spaces differ. On your own data the test is the same: a ratio well above 1 under
 # every model means no reference set yet holds maps like yours. Then classify them

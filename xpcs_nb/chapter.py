@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import matplotlib.pyplot as plt
 
 from xpcs_nb.plotting.pipeline import chapter_steps, pipeline_strip
-from xpcs_nb.presets import PRESETS
+from xpcs_nb.presets import PRESETS, why_this_preset
 from xpcs_nb.validation import check_choice, check_int
 
 __all__ = ["ChapterFrame", "start_chapter", "describe_preset", "describe_hardware", "RESULTS_PAGE"]
@@ -88,7 +88,8 @@ class ChapterFrame:
         """The banner's Markdown; ``elapsed_s`` (seconds) once the chapter has run."""
         took = "" if elapsed_s is None else f" It took {_duration(elapsed_s)}."
         return (
-            f"**This page was executed at the `{self.preset}` preset** on {self.hardware}, "
+            f"**This page was executed at the `{self.preset}` preset** ({why_this_preset(self.preset)}) "
+            f"on {self.hardware}, "
             f"on {self.date}.{took}\n\n"
             f"*{describe_preset(self.preset)}.* Numbers in the text come from this run; "
             f"the [results page]({RESULTS_PAGE}) lists them at the other presets, and "

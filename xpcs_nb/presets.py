@@ -24,11 +24,12 @@ Four presets:
 
 A notebook picks one in its ``parameters`` cell::
 
-    PRESET = os.environ.get("XPCS_PRESET", "class")
+    PRESET = preset_for_this_machine()  # $XPCS_PRESET, else class with CUDA, fast without
     P = get_preset(PRESET)
 
-The environment variable lets a Jupyter Book build (which cannot pass papermill
-parameters) choose the preset.
+:func:`preset_for_this_machine` is the one rule, used by ``tasks.py`` too;
+:func:`why_this_preset` says in words which part of it chose (the chapter banner
+shows that sentence).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dataclasses import dataclass, fields, replace
 
 from .validation import ArgumentTypeError, check_choice, check_int, check_real, describe
 
-__all__ = ["Preset", "PRESETS", "get_preset", "ENV_VAR"]
+__all__ = ["Preset", "PRESETS", "get_preset", "preset_for_this_machine", "why_this_preset", "ENV_VAR"]
 
 ENV_VAR = "XPCS_PRESET"
 # The fields that name a choice, and their choices.
@@ -139,8 +140,52 @@ PRESETS["class_cpu"] = PRESETS["class"].with_(
     latent_sweep=(4, 16, 64), sweep_items=5_000, sweep_epochs=1, sweep_seeds=2, eval_photons=(10.0, 1.0, 0.3))
 
 
+def _cuda_available() -> bool:
+    """Whether PyTorch is installed and sees a CUDA GPU (imported only when asked)."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def preset_for_this_machine() -> str:
+    """The preset to run here: ``$XPCS_PRESET`` if set, else ``class`` with a CUDA GPU, else ``fast``.
+
+    ``class`` trains for about 12 hours on a 2-core CPU; ``fast`` runs the book in
+    minutes there.
+
+    >>> import os; os.environ["XPCS_PRESET"] = "class_cpu"; preset_for_this_machine()
+    'class_cpu'
+    >>> del os.environ["XPCS_PRESET"]
+    """
+    chosen = os.environ.get(ENV_VAR, "").strip()
+    if chosen:
+        return get_preset(chosen).name
+    return "class" if _cuda_available() else "fast"
+
+
+def why_this_preset(preset: str) -> str:
+    """One sentence on why ``preset`` runs here, for the chapter banner.
+
+    >>> import os; os.environ.pop("XPCS_PRESET", None) and None
+    >>> why_this_preset("paper")
+    'chosen by hand (PRESET in the first cell)'
+    """
+    preset = get_preset(preset).name
+    chosen = os.environ.get(ENV_VAR, "").strip()
+    if chosen and get_preset(chosen).name == preset:
+        return f"chosen by the environment variable {ENV_VAR}={chosen}"
+    automatic = "class" if _cuda_available() else "fast"
+    if preset != automatic:
+        return "chosen by hand (PRESET in the first cell)"
+    if preset == "class":
+        return "chosen because PyTorch sees a CUDA GPU; set XPCS_PRESET to choose another"
+    return "chosen because PyTorch sees no CUDA GPU; set XPCS_PRESET to choose another"
+
+
 def get_preset(name: str | None = None) -> Preset:
-    """Return the preset called ``name``; None reads ``$XPCS_PRESET`` (default ``class``).
+    """Return the preset called ``name``; None means :func:`preset_for_this_machine`.
 
     Raises ValueError naming the known presets when ``name`` is unknown.
 
@@ -153,7 +198,7 @@ def get_preset(name: str | None = None) -> Preset:
     xpcs_nb.validation.ArgumentTypeError: n_frames must be an integer (int or numpy integer), got 2.5 (float)
     """
     if name is None:
-        name = os.environ.get(ENV_VAR, "class")
+        name = preset_for_this_machine()
     if not isinstance(name, str):
         raise ArgumentTypeError(f"name must be a preset name such as 'fast', got {describe(name)}")
     key = str(name).strip().lower()
