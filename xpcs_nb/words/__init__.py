@@ -1,0 +1,18 @@
+"""The words the chapters print: every sentence built from a run's numbers, in one place.
+
+A chapter states a number in its Markdown with an ``{eval}`` role on a kernel
+variable (``{eval}`mse_text```), which JupyterLab (jupyterlab-myst) and the site
+both render. When the sentence around the number depends on it ("better than",
+"confirmed", a list of classes), the chapter calls a function from this package
+rather than building the sentence in a long cell; each module holds the words of
+one topic:
+
+* ``numbers``: numbers as the text shows them (mean ± spread, thousands, ratios).
+
+>>> plus_minus([0.5, 0.7])
+'0.60 ± 0.10'
+"""
+
+from .numbers import plus_minus, thousands
+
+__all__ = ["plus_minus", "thousands"]
