@@ -7,12 +7,12 @@ both render. When the sentence around the number depends on it ("better than",
 rather than building the sentence in a long cell; each module holds the words of
 one topic:
 
-* ``numbers``: numbers as the text shows them (mean ± spread, thousands, ratios).
+* ``formats``: numbers as the text shows them (mean ± spread, thousands, ratios).
 
 >>> plus_minus([0.5, 0.7])
 '0.60 ± 0.10'
 """
 
-from .numbers import plus_minus, thousands
+from .formats import plus_minus, thousands
 
 __all__ = ["plus_minus", "thousands"]
