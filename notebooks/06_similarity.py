@@ -82,7 +82,7 @@ from xpcs_nb import aps, evaluation, latent, paper, scenarios, widgets
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
 from xpcs_nb.evaluation.by_label import ALL_LABELS, precision_by_label
-from xpcs_nb.evaluation.by_label_words import names_list, search_verdicts
+from xpcs_nb.words import names_list, search_verdicts
 from xpcs_nb.library import LibraryMaps, LibrarySpec
 from xpcs_nb.pipeline import crop_splits, trained_autoencoder
 from xpcs_nb.plotting import PAGE_WIDTH, crop_grid, umap_scatter

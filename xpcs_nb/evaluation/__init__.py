@@ -28,8 +28,8 @@ for every method. So the labels are scored the way their physics asks:
 
 Files: ``diagonal.py`` (the diagonal treatment), ``data.py`` (evaluation sets),
 ``features.py`` (the methods), ``scores.py`` (ARI and retrieval), ``table.py`` (the
-tidy table), ``compare.py`` (methods side by side, the sweep), ``verdict.py`` (the
-words).
+tidy table), ``compare.py`` (methods side by side, the sweep); the verdicts' words are in
+:mod:`xpcs_nb.words`.
 
 >>> import numpy as np
 >>> labels = np.array([5, 5, 0, 0])
@@ -45,7 +45,7 @@ from .features import (METHODS, classical_features, feature_sets, method_feature
                        relaxation_time_features, untrained_copy)
 from .scores import chance_precision, family_retrieval, precision_at_k, rate_class_ari
 from .table import FAMILIES, RATE_METRIC, TABLE_COLUMNS, method_table, retrieval_metric, wide_table
-from .verdict import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts
+from ..words.verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts  # the words live in xpcs_nb.words
 
 __all__ = [
     "DIAGONAL_CHOICES", "diagonal_lift", "treat_diagonal",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from xpcs_nb.evaluation.by_label_words import names_list, search_verdicts
+from xpcs_nb.words import names_list, search_verdicts
 
 
 def table(means: dict[str, float], std: float = 0.05, per_label: dict | None = None) -> pd.DataFrame:

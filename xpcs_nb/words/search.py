@@ -3,7 +3,7 @@
 Chapter 6 states which method finds neighbours of the query's label best; at another
 preset the numbers, and so the words, change. The words are made here from the tidy
 table of :func:`xpcs_nb.evaluation.by_label.precision_by_label`, with chapter 4's
-rule (:func:`xpcs_nb.evaluation.verdict`): the reference method is "better than"
+rule (:func:`xpcs_nb.words.verdict`): the reference method is "better than"
 another where its mean over all crops exceeds the other's by more than their
 combined spread, "worse than" where it falls short by more, and "no better than" in
 between.
@@ -26,8 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .by_label import ALL_LABELS, BY_LABEL_COLUMNS
-from .verdict import METHOD_NAMES, VERDICTS, names_list, verdict
+from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict
 
 __all__ = ["SearchVerdicts", "search_verdicts", "names_list"]
 
@@ -54,6 +53,8 @@ class SearchVerdicts:
 def _check_table(table: pd.DataFrame, reference: str) -> pd.DataFrame:
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame, got {type(table).__name__}")
+    from ..evaluation.by_label import ALL_LABELS, BY_LABEL_COLUMNS  # here: evaluation imports words
+
     missing = set(BY_LABEL_COLUMNS) - set(table.columns)
     if missing:
         raise ValueError(f"table must have the columns {BY_LABEL_COLUMNS}, missing {sorted(missing)}")
@@ -99,6 +100,8 @@ def search_verdicts(table: pd.DataFrame, reference: str = "trained",
 
 def _best_by_label(table: pd.DataFrame) -> dict:
     """label -> the methods (chance left out) whose mean is the label's highest, ties kept."""
+    from ..evaluation.by_label import ALL_LABELS
+
     rows = table[(table["method"] != "chance") & (table["label"] != ALL_LABELS)]
     best = {}
     for label, group in rows.groupby("label", sort=True):

@@ -16,7 +16,6 @@ import math
 import pandas as pd
 
 from ..validation import check_real
-from .table import TABLE_COLUMNS
 
 __all__ = ["VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence", "names_list"]
 
@@ -65,6 +64,8 @@ def verdicts(table: pd.DataFrame, reference: str = "trained") -> pd.DataFrame:
     """
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame, got {type(table).__name__}")
+    from ..evaluation.table import TABLE_COLUMNS  # here, not at the top: evaluation imports this module
+
     missing = set(TABLE_COLUMNS) - set(table.columns)
     if missing:
         raise ValueError(f"table must have the columns {TABLE_COLUMNS}, missing {sorted(missing)}")
