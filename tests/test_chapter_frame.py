@@ -46,7 +46,7 @@ def test_finish_rewrites_the_banner_with_the_time(capsys):
 
 def test_start_chapter_refuses_bad_arguments():
     with pytest.raises(ValueError, match="chapter"):
-        chapter.start_chapter(8, "fast")
+        chapter.start_chapter(9, "fast")
     with pytest.raises(ValueError, match="preset"):
         chapter.start_chapter(1, "huge")
     with pytest.raises(TypeError, match="chapter"):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 
-from xpcs_nb.plotting.pipeline import chapter_steps, pipeline_strip
+from xpcs_nb.plotting.pipeline import CHAPTER_STEPS, chapter_steps, pipeline_strip
 from xpcs_nb.presets import PRESETS, why_this_preset
 from xpcs_nb.validation import check_choice, check_int
 
@@ -117,7 +117,7 @@ class ChapterFrame:
 
 def start_chapter(chapter: int, preset: str) -> ChapterFrame:
     """Show chapter ``chapter``'s banner and pipeline strip; keep the frame to :meth:`~ChapterFrame.finish` it."""
-    chapter = check_int(chapter, "chapter", minimum=1, maximum=7)
+    chapter = check_int(chapter, "chapter", minimum=1, maximum=max(CHAPTER_STEPS))
     preset = check_choice(preset, "preset", tuple(PRESETS))
     frame = ChapterFrame(chapter, preset)
     frame.show()

@@ -62,8 +62,10 @@ CHAPTER_STEPS = {
     5: ("classes", "rheology"),
     6: ("latents", "neighbours"),
     7: tuple(step.name for step in PIPELINE_STEPS),
+    8: ("frames", "C2"),
 }
-"""The steps each chapter works on; chapter 7 runs all of them on your own data."""
+"""The steps each chapter works on; chapter 7 runs all of them on your own data, and
+chapter 8 goes back to chapter 1's steps in depth."""
 
 _LIT = "#3b6ea8"  # boxes of the current chapter
 _DIM = "#d9dde3"  # the rest of the pipeline
@@ -71,7 +73,7 @@ _INK = "#59606b"  # arrows and chapter numbers
 
 
 def chapter_steps(chapter: int) -> tuple[str, ...]:
-    """Names of the steps chapter ``chapter`` (1-7) works on."""
+    """Names of the steps chapter ``chapter`` (1-8) works on."""
     chapter = check_int(chapter, "chapter", minimum=1, maximum=max(CHAPTER_STEPS))
     return CHAPTER_STEPS[chapter]
 
