@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,mystnb,-all
+#     cell_metadata_filter: jupyter,mystnb,tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
@@ -561,7 +561,7 @@ my_g2 = g2_from_diagonals(c2_ratio[0])  # sector 1 of the equilibrium movie
 check_answer("your g2 of sector 1", my_g2, corr.g2_from_c2(c2_ratio[0]),
              rtol=1e-4, atol=1e-6)
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: np.diagonal(c2, offset=k) holds C2(t, t + k) for t = 0 .. T-1-k.
 def g2_from_diagonals(c2: np.ndarray) -> np.ndarray:
     """Mean of each diagonal of c2 (T, T) above the main one -> g2 (T - 1,)."""
@@ -579,7 +579,7 @@ assert check_answer("your g2 of sector 1", my_g2, corr.g2_from_c2(c2_ratio[0]),
 # the rows of the paper's form `c2_paper[0]` do not. Explain both in one line from the
 # definitions of $D(p, t)$.
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: with each pixel's own mean, the sum over t2 of D(p, t2) is zero for each
 # pixel, and a row sum is the pixel average of D(p, t1) times that sum.  With the
 # ROI's mean S, the sum over t2 of D(p, t2) = T (<I(p)>_t / S - 1), which is not zero
@@ -594,7 +594,7 @@ for name, c2 in (("per-pixel variant", c2_per_pixel[0]), ("paper form", c2_paper
 # a multi-tau correlator with 16 buffers instead of 8 (and the same 6 levels). What
 # does it gain at long lags, and what does it cost?
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: twice the buffers give about twice the lags per doubling, so a finer
 # ladder and a longer reach (the last level ends at 2^5 * 15 frames); the pairs grow
 # about as the lags do, still far fewer than the two-time map's.
