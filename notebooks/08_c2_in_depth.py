@@ -399,7 +399,7 @@ plt.show()
 # %% [markdown]
 # **Figure 8.6.** Sector 1: $g_2$ as the mean of each diagonal of $C_2$ with its
 # standard error (line and bars), and the multi-tau $g_2$ of the same movie (dots).
-# Look at how the two agree, and how the bars grow with the lag.
+# Look at how the two agree, and at the error bars, which grow with the lag.
 
 # %% [markdown]
 # **Think!** Fit each of the 18 sectors with these errors as weights. If the errors
@@ -551,8 +551,7 @@ plt.show()
 # %%
 def g2_from_diagonals(c2: np.ndarray) -> np.ndarray:
     """Mean of each diagonal of c2 (T, T) above the main one -> g2 (T - 1,)."""
-    n = c2.shape[0]
-    return np.array([... for k in range(1, n)])  # the mean of the diagonal of lag k
+    return ...  # an array: the mean of the diagonal of lag k, for k = 1 .. T-1
 
 
 my_g2 = g2_from_diagonals(c2_ratio[0])  # sector 1 of the equilibrium movie
