@@ -73,21 +73,21 @@ def error_reading(chi2_red: float, scatter_ratio: float) -> str:
     the ± a single fit quotes: 1 when the ± is right.
 
     >>> error_reading(0.56, 4.2)
-    'a chi2_red of 0.56, at or below 1, looks like a good fit, yet the sectors scatter 4.2 times the ± each fit quotes: the ± is too small, and the chi2_red does not show it'
+    'a reduced χ² of 0.56, at or below 1, looks like a good fit, yet the sectors scatter 4.2 times the ± each fit quotes: the ± is too small, and the reduced χ² does not show it'
     >>> error_reading(1.05, 1.1)
-    'a chi2_red of 1.05 and a scatter of 1.1 times the quoted ±: here the errors say what they mean'
+    'a reduced χ² of 1.05 and a scatter of 1.1 times the quoted ±: here the errors say what they mean'
     """
     chi2_red = check_real(chi2_red, "chi2_red", minimum=0.0)
     scatter_ratio = check_real(scatter_ratio, "scatter_ratio", minimum=0.0)
     if math.isclose(scatter_ratio, 1.0, abs_tol=0.5) and 0.5 <= chi2_red <= 2:
-        return (f"a chi2_red of {chi2_red:.2f} and a scatter of {scatter_ratio:.1f} times the quoted ±: "
+        return (f"a reduced χ² of {chi2_red:.2f} and a scatter of {scatter_ratio:.1f} times the quoted ±: "
                 "here the errors say what they mean")
     looks_good = chi2_red <= 1.2
     level = "at or below 1, looks like a good fit" if looks_good else "above 1, warns of a poor fit"
     if scatter_ratio > 1.5:
-        verdict = "the ± is too small, and the chi2_red does not show it" if looks_good else "the ± is too small"
+        verdict = "the ± is too small, and the reduced χ² does not show it" if looks_good else "the ± is too small"
     else:
         verdict = "the ± is about right, the model is not"
     joint = "yet" if looks_good and scatter_ratio > 1.5 else "and"
-    return (f"a chi2_red of {chi2_red:.2f}, {level}, {joint} the sectors scatter {scatter_ratio:.1f} times "
+    return (f"a reduced χ² of {chi2_red:.2f}, {level}, {joint} the sectors scatter {scatter_ratio:.1f} times "
             f"the ± each fit quotes: {verdict}")
