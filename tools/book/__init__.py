@@ -1,7 +1,8 @@
 """Build the book the way CI and the README do, in four steps.
 
 1. :func:`execute_chapters` (``build.py``): every chapter executed with papermill at
-   a preset, into ``_build/executed/``.
+   a preset, into ``_build/executed/``, the Markdown cells' ``{eval}`` roles evaluated
+   on the way and kept as jupyterlab-myst keeps them (``execution.py``, ``expressions.py``).
 2. :func:`stage_book` (``build.py``): the book's sources and the executed notebooks
    copied into ``_build/stage/``, execution off, the site's addresses from the
    environment (:func:`site_links`, ``links.py``), the widget renderer copied in
@@ -27,7 +28,25 @@ from .browser import (
     site_pages,
     summarise,
 )
-from .build import build_site, chapter_sources, execute_chapter, execute_chapters, execution_table, stage_book
+from .build import (
+    build_site,
+    chapter_sources,
+    execute_chapter,
+    execute_chapters,
+    execution_table,
+    stage_book,
+    write_values_in,
+)
+from .expressions import (
+    METADATA_KEY,
+    ExpressionError,
+    displayed_text,
+    escape_problems,
+    eval_expressions,
+    request_for,
+    stored_expressions,
+    written_in,
+)
 from .links import (
     DEFAULT_BINDERHUB,
     REPOSITORY_HOSTS,
@@ -53,7 +72,11 @@ __all__ = [
     # where things are
     "ROOT", "NOTEBOOKS", "BUILD", "EXECUTED", "STAGE", "HTML", "SCREENSHOTS", "BOOK_SOURCES",
     # steps 1-3
-    "chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "execution_table", "build_site",
+    "chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "write_values_in", "execution_table",
+    "build_site",
+    # the {eval} roles: found, evaluated, stored as jupyterlab-myst stores them, written in for the site
+    "METADATA_KEY", "ExpressionError", "eval_expressions", "request_for", "stored_expressions", "displayed_text",
+    "escape_problems", "written_in",
     # the site's addresses
     "REPOSITORY_HOSTS", "DEFAULT_BINDERHUB", "SiteLinks", "site_links", "public_repository_url", "with_site_links",
     # the widget renderer, served from the site (widgets.py)

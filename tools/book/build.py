@@ -2,9 +2,12 @@
 
 1. :func:`execute_chapters`: each ``notebooks/NN_name.py`` (py:percent, the source of
    truth) is converted with jupytext and executed with papermill, the preset passed
-   as the ``PRESET`` parameter, into ``_build/executed/``.
+   as the ``PRESET`` parameter, into ``_build/executed/``; each Markdown cell's
+   ``{eval}`` roles are evaluated when the cell is reached and kept in its metadata as
+   jupyterlab-myst keeps them (``execution.py``, ``expressions.py``).
 2. :func:`stage_book`: the book's pages, configuration and the executed notebooks are
-   copied into ``_build/stage/`` with execution switched off, so every chapter runs
+   copied into ``_build/stage/`` with execution switched off, each ``{eval}`` role
+   replaced by its stored value (myst-nb does not evaluate them), so every chapter runs
    exactly once per build; the repository and launch buttons get their addresses
    from the environment (:func:`tools.book.links.site_links`); the widget renderer
    is copied in from npm (:func:`tools.book.widgets.stage_widget_js`), so the site
@@ -22,11 +25,13 @@ from pathlib import Path
 
 import yaml
 
+from .expressions import METADATA_KEY, ExpressionError, written_in
 from .links import SiteLinks, site_links, with_site_links
 from .paths import BOOK_SOURCES, EXECUTED, NOTEBOOKS, ROOT, STAGE
 from .widgets import STATIC_FOLDER, stage_widget_js
 
-__all__ = ["chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "execution_table", "build_site"]
+__all__ = ["chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "write_values_in", "execution_table",
+           "build_site"]
 
 
 def chapter_sources() -> list[Path]:
@@ -38,25 +43,33 @@ def execute_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout
     """Execute one chapter with papermill; returns the executed ``.ipynb``.
 
     The notebook runs with ``notebooks/`` as its working directory, as it does for a
-    reader who opens it on a JupyterHub.
+    reader who opens it on a JupyterHub. The Markdown cells' ``{eval}`` roles are
+    evaluated on the way (:mod:`tools.book.execution`); one that fails stops the
+    execution with an :class:`ExpressionError` naming the chapter, cell and expression.
     """
     import jupytext
     import papermill
+
+    from .execution import ENGINE
 
     out_dir.mkdir(parents=True, exist_ok=True)
     unexecuted = out_dir / f"{source.stem}.input.ipynb"
     executed = out_dir / f"{source.stem}.ipynb"
     jupytext.write(jupytext.read(source), unexecuted)
     started = time.perf_counter()
-    papermill.execute_notebook(
-        str(unexecuted),
-        str(executed),
-        parameters={"PRESET": preset},
-        kernel_name="python3",
-        cwd=str(source.parent),
-        progress_bar=False,
-        execution_timeout=timeout,
-    )
+    try:
+        papermill.execute_notebook(
+            str(unexecuted),
+            str(executed),
+            parameters={"PRESET": preset},
+            kernel_name="python3",
+            engine_name=ENGINE,
+            cwd=str(source.parent),
+            progress_bar=False,
+            execution_timeout=timeout,
+        )
+    except ExpressionError as error:
+        raise ExpressionError(f"{source.name}: {error}") from None
     unexecuted.unlink()
     print(f"executed {source.name} at preset {preset!r} in {time.perf_counter() - started:.0f} s", flush=True)
     return executed
@@ -69,12 +82,15 @@ def execute_chapters(preset: str) -> list[Path]:
     return [execute_chapter(src, preset) for src in chapter_sources()]
 
 
-def stage_book(executed: list[Path], links: SiteLinks | None = None) -> Path:
+def stage_book(executed: list[Path], links: SiteLinks | None = None, with_values: bool = True) -> Path:
     """Copy the book's sources and the executed notebooks into ``_build/stage``.
 
     ``links`` sets the repository and launch buttons; by default ``site_links()``
     reads them from the environment. RequireJS and the widget renderer go into
-    ``_vendor/``, which ``_config.yml`` publishes as ``_static``.
+    ``_vendor/``, which ``_config.yml`` publishes as ``_static``. Each ``{eval}`` role
+    of a notebook is replaced by its stored value (:func:`write_values_in`);
+    ``with_values=False`` copies the notebooks as they are (the link check stages the
+    unexecuted ones).
     """
     if STAGE.exists():
         shutil.rmtree(STAGE)
@@ -88,13 +104,34 @@ def stage_book(executed: list[Path], links: SiteLinks | None = None) -> Path:
     stage_widget_js(STAGE / STATIC_FOLDER)
     (STAGE / "notebooks").mkdir()
     for notebook in executed:
-        shutil.copy2(notebook, STAGE / "notebooks" / notebook.name)
+        if with_values:
+            write_values_in(notebook, STAGE / "notebooks" / notebook.name)
+        else:
+            shutil.copy2(notebook, STAGE / "notebooks" / notebook.name)
     (STAGE / "book" / "execution.md").write_text(execution_table(executed))
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     config = with_site_links(config, links or site_links())
     (STAGE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     return STAGE
+
+
+def write_values_in(executed: Path, staged: Path) -> Path:
+    """Copy the executed notebook ``executed`` to ``staged``, each Markdown cell's ``{eval}``
+    roles replaced by the text JupyterLab shows for them (from the cell's stored results).
+
+    A role without a stored result raises :class:`ExpressionError` naming the notebook,
+    the cell and the role: the site must not show a role, nor a value of another run.
+    """
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            cell.source = written_in(cell.source, cell.metadata.get(METADATA_KEY, []),
+                                     where=f"{executed.name}, Markdown cell {index}: ")
+    nbformat.write(notebook, staged)
+    return staged
 
 
 def execution_table(executed: list[Path]) -> str:
