@@ -97,7 +97,7 @@ def test_execution_stores_each_cells_values_at_its_place(tmp_path):
 def test_a_failing_role_stops_the_execution_naming_cell_and_expression(tmp_path):
     notebook = small_chapter()
     notebook.cells[4].source = "Now {eval}`wrod` here."
-    with pytest.raises(ExpressionError, match=r"Markdown cell \d+: \{eval\}`wrod` failed: NameError"):
+    with pytest.raises(ExpressionError, match=r"Markdown cell \d+ \('Now .*'\.\.\.\): \{eval\}`wrod` failed: NameError"):
         run(notebook, tmp_path)
 
 

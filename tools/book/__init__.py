@@ -29,11 +29,13 @@ from .browser import (
     summarise,
 )
 from .build import (
+    ChapterRun,
     build_site,
     chapter_sources,
     execute_chapter,
     execute_chapters,
     execution_table,
+    run_chapter,
     stage_book,
     write_values_in,
 )
@@ -66,14 +68,17 @@ from .widgets import (
     pinned_versions,
     stage_widget_js,
 )
+from .cache import CHAPTER_CACHE, KEY_FILES, cached_execution, execution_key, keep_execution
 from .paths import BOOK_SOURCES, BUILD, EXECUTED, HTML, NOTEBOOKS, ROOT, SCREENSHOTS, STAGE
 
 __all__ = [
     # where things are
     "ROOT", "NOTEBOOKS", "BUILD", "EXECUTED", "STAGE", "HTML", "SCREENSHOTS", "BOOK_SOURCES",
     # steps 1-3
-    "chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "write_values_in", "execution_table",
+    "chapter_sources", "ChapterRun", "run_chapter", "execute_chapter", "execute_chapters", "stage_book", "write_values_in", "execution_table",
     "build_site",
+    # chapters executed once (cache.py)
+    "CHAPTER_CACHE", "KEY_FILES", "execution_key", "cached_execution", "keep_execution",
     # the {eval} roles: found, evaluated, stored as jupyterlab-myst stores them, written in for the site
     "METADATA_KEY", "ExpressionError", "eval_expressions", "request_for", "stored_expressions", "displayed_text",
     "escape_problems", "written_in",

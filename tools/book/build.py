@@ -21,16 +21,18 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from .cache import CHAPTER_CACHE, cached_execution, execution_key, keep_execution
 from .expressions import METADATA_KEY, ExpressionError, written_in
 from .links import SiteLinks, site_links, with_site_links
 from .paths import BOOK_SOURCES, EXECUTED, NOTEBOOKS, ROOT, STAGE
 from .widgets import STATIC_FOLDER, stage_widget_js
 
-__all__ = ["chapter_sources", "execute_chapter", "execute_chapters", "stage_book", "write_values_in", "execution_table",
+__all__ = ["chapter_sources", "ChapterRun", "run_chapter", "execute_chapter", "execute_chapters", "stage_book", "write_values_in", "execution_table",
            "build_site"]
 
 
@@ -39,24 +41,46 @@ def chapter_sources() -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 
 
-def execute_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int = 3600) -> Path:
-    """Execute one chapter with papermill; returns the executed ``.ipynb``.
+@dataclass(frozen=True)
+class ChapterRun:
+    """One chapter's execution: the executed notebook, whether it was reused from the
+    chapter cache (:mod:`tools.book.cache`), the key it is kept under, and the seconds taken."""
+
+    notebook: Path
+    reused: bool
+    key: str
+    seconds: float
+
+
+def run_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int = 3600,
+                cache: Path | None = CHAPTER_CACHE) -> ChapterRun:
+    """Execute one chapter with papermill, or reuse its kept execution; the executed ``.ipynb``
+    lands in ``out_dir``.
 
     The notebook runs with ``notebooks/`` as its working directory, as it does for a
     reader who opens it on a JupyterHub. The Markdown cells' ``{eval}`` roles are
     evaluated on the way (:mod:`tools.book.execution`); one that fails stops the
     execution with an :class:`ExpressionError` naming the chapter, cell and expression.
+    With a ``cache`` folder, an execution kept there under the same key (the chapter,
+    the package, the environment, the preset: :func:`tools.book.cache.execution_key`)
+    is copied instead of run, and a new execution is kept; ``cache=None`` always runs.
     """
     import jupytext
     import papermill
 
     from .execution import ENGINE
 
+    started = time.perf_counter()
+    key = execution_key(source, preset)
+    kept = cached_execution(source, key, out_dir, cache) if cache is not None else None
+    if kept is not None:
+        print(f"reused the execution of {source.name} at preset {preset!r} kept under key {key[:12]} "
+              f"({cache}): its source, the package, the environment and the preset are unchanged", flush=True)
+        return ChapterRun(kept, True, key, time.perf_counter() - started)
     out_dir.mkdir(parents=True, exist_ok=True)
     unexecuted = out_dir / f"{source.stem}.input.ipynb"
     executed = out_dir / f"{source.stem}.ipynb"
     jupytext.write(jupytext.read(source), unexecuted)
-    started = time.perf_counter()
     try:
         papermill.execute_notebook(
             str(unexecuted),
@@ -71,15 +95,24 @@ def execute_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout
     except ExpressionError as error:
         raise ExpressionError(f"{source.name}: {error}") from None
     unexecuted.unlink()
-    print(f"executed {source.name} at preset {preset!r} in {time.perf_counter() - started:.0f} s", flush=True)
-    return executed
+    if cache is not None:
+        keep_execution(source, key, executed, preset, cache)
+    seconds = time.perf_counter() - started
+    print(f"executed {source.name} at preset {preset!r} in {seconds:.0f} s", flush=True)
+    return ChapterRun(executed, False, key, seconds)
 
 
-def execute_chapters(preset: str) -> list[Path]:
-    """Execute every chapter in order; returns the executed notebooks."""
+def execute_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int = 3600,
+                    cache: Path | None = CHAPTER_CACHE) -> Path:
+    """:func:`run_chapter`, returning only the executed notebook."""
+    return run_chapter(source, preset, out_dir, timeout, cache).notebook
+
+
+def execute_chapters(preset: str, cache: Path | None = CHAPTER_CACHE) -> list[Path]:
+    """Execute every chapter in order (or reuse its kept execution); returns the executed notebooks."""
     if EXECUTED.exists():
         shutil.rmtree(EXECUTED)
-    return [execute_chapter(src, preset) for src in chapter_sources()]
+    return [execute_chapter(src, preset, cache=cache) for src in chapter_sources()]
 
 
 def stage_book(executed: list[Path], links: SiteLinks | None = None, with_values: bool = True) -> Path:

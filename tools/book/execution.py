@@ -59,7 +59,8 @@ class ExpressionsClient(PapermillNotebookClient):
         try:
             cell.metadata[METADATA_KEY] = stored_expressions(expressions, reply["content"])
         except ExpressionError as error:
-            raise ExpressionError(f"Markdown cell {cell_index}: {error}") from None
+            first_line = cell.source.strip().splitlines()[0][:60]
+            raise ExpressionError(f"Markdown cell {cell_index} ({first_line!r}...): {error}") from None
 
 
 class ExpressionsEngine(NBClientEngine):
