@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["METADATA_KEY", "ExpressionError", "eval_expressions", "request_for", "stored_expressions",
+__all__ = ["METADATA_KEY", "ExpressionError", "roles", "eval_expressions", "request_for", "stored_expressions",
            "displayed_text", "written_in", "escape_problems"]
 
 METADATA_KEY = "user_expressions"  # jupyterlab-myst's Markdown cell metadata key
 
-# A role: {eval} then a run of backticks, the expression, the same run (MyST's inline
-# syntax); the expression stays on one line.
-_ROLE = re.compile(r"\{eval\}(?P<ticks>`+)(?P<expression>[^\n]+?)(?P=ticks)(?!`)")
+# A role: {name} then a run of backticks, the content, the same run (MyST's inline
+# syntax), on one line; or inline code, which is skipped (`{eval}` written as code is
+# no role). Scanned left to right, so a role's backticks are never taken for code.
+_ROLE_OR_CODE = re.compile(r"\{(?P<name>[a-z][\w:.-]*)\}(?P<ticks>`+)(?P<content>[^\n]+?)(?P=ticks)(?!`)"
+                           r"|(?P<code>`+)[^\n]*?(?P=code)")
 _FENCE = re.compile(r"^(?P<fence>```+|~~~+).*?^(?P=fence)[ \t]*$", re.S | re.M)
 # jupyterlab-myst strips quotes with /^(["'])(.*)\1$/: JavaScript's '.' stops at these.
 _QUOTED = re.compile(r"^([\"'])([^\n\r\u2028\u2029]*)\1$")
@@ -50,6 +52,15 @@ def _outside_fences(markdown: str) -> str:
     return _FENCE.sub(lambda match: " " * len(match.group()), markdown)
 
 
+def roles(markdown: str) -> list[re.Match]:
+    """Each MyST role in ``markdown`` (groups ``name``, ``content``), outside code blocks and inline code.
+
+    >>> [(m["name"], m["content"]) for m in roles("{cite:p}`a`, `{eval}` as code, {eval}`n`")]
+    [('cite:p', 'a'), ('eval', 'n')]
+    """
+    return [m for m in _ROLE_OR_CODE.finditer(_outside_fences(markdown)) if m.group("name")]
+
+
 def eval_expressions(markdown: str) -> list[str]:
     """The expressions of the ``{eval}`` roles in ``markdown``, each once, in reading order.
 
@@ -58,7 +69,7 @@ def eval_expressions(markdown: str) -> list[str]:
     >>> eval_expressions("```\\n{eval}`in_code`\\n```\\nand {eval}`in_prose`")
     ['in_prose']
     """
-    found = [match.group("expression") for match in _ROLE.finditer(_outside_fences(markdown))]
+    found = [match.group("content") for match in roles(markdown) if match.group("name") == "eval"]
     return list(dict.fromkeys(found))
 
 
@@ -143,17 +154,16 @@ def written_in(markdown: str, stored: list[dict], where: str = "") -> str:
     'MSE 0.52 at class\\\\_cpu.'
     """
     by_expression = {entry["expression"]: displayed_text(entry["result"]) for entry in stored}
-    fenced = _outside_fences(markdown)
 
     def value(match: re.Match) -> str:
-        expression = match.group("expression")
+        expression = match.group("content")
         if expression not in by_expression:
             raise ExpressionError(f"{where}{{eval}}`{expression}` has no stored result: "
                                   "was the notebook executed by tools.book.execute_chapter?")
         return _MARKUP.sub(r"\\\1", by_expression[expression])
 
     pieces, last = [], 0
-    for match in _ROLE.finditer(fenced):  # positions in the blanked text are those of the original
+    for match in (m for m in roles(markdown) if m.group("name") == "eval"):  # positions are the original's
         pieces += [markdown[last:match.start()], value(match)]
         last = match.end()
     return "".join(pieces) + markdown[last:]
