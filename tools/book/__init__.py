@@ -11,6 +11,11 @@
 4. :func:`check_site` (``browser.py``): headless Chromium opens every page and
    reports what does not render.
 
+An executed chapter is kept in ``_build/chapter-cache/`` and reused while its source,
+the package, the environment and the preset are unchanged (``cache.py``), so the
+tests after a book build do not run the chapters again. ``jupyterlab.py`` opens the
+executed chapters in a real JupyterLab, as a student sees them (integration test 3).
+
 Used by ``tasks.py`` and by ``tests/integration``; ``python -m tools.book`` runs step
 4 on an existing build.
 """
@@ -68,6 +73,7 @@ from .widgets import (
     pinned_versions,
     stage_widget_js,
 )
+from .jupyterlab import LAB_SCREENSHOTS, LabReport, check_in_lab, lab_problems, lab_server, raw_markup
 from .cache import CHAPTER_CACHE, KEY_FILES, cached_execution, execution_key, keep_execution
 from .paths import BOOK_SOURCES, BUILD, EXECUTED, HTML, NOTEBOOKS, ROOT, SCREENSHOTS, STAGE
 
@@ -87,6 +93,8 @@ __all__ = [
     # the widget renderer, served from the site (widgets.py)
     "NODE_MODULES", "STATIC_FOLDER", "WIDGET_JS", "SETUP_JS", "WIDGET_PACKAGES", "pinned_versions",
     "installed_version", "install_widget_js", "stage_widget_js",
+    # what a student sees in JupyterLab (jupyterlab.py)
+    "LAB_SCREENSHOTS", "LabReport", "lab_server", "check_in_lab", "lab_problems", "raw_markup",
     # step 4
     "MISSING_PAGE", "CHROMIUM_NAMES", "CHROMIUM_ARGS", "PageReport", "site_pages", "serve", "find_chromium",
     "browse", "check_site", "search_site", "summarise",
