@@ -17,6 +17,7 @@ import re
 
 import jupytext
 import pytest
+from nbformat.v4 import new_code_cell
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
@@ -100,3 +101,225 @@ def test_chapter_shows_and_finishes_its_frame(source):
     assert any(f"start_chapter({number}, PRESET)" in c for c in code[:4]), (
         f"{source.name}: none of the first four code cells calls FRAME = start_chapter({number}, PRESET)")
     assert code[-1].strip() == "FRAME.finish()", f"{source.name}: the last code cell should be FRAME.finish()"
+
+
+# ---------------------------------------------------------------------------
+# Rules R1-R5 every chapter meets (R6, numbers in the prose, is tests/test_glue_numbers.py).
+# Each rule is a function returning the problems it finds, so the rule itself is tested
+# on small fixtures (a chapter that keeps it, one that breaks it) below the chapter tests.
+
+MAX_CELL_LINES, SHORT_CELL_LINES, MAX_SOURCE_LINES, MIN_THINK = 25, 15, 800, 2
+FIGURE_CAPTION = re.compile(r"\*\*Figure (\d+)\.(\d+)\.\*\*")
+REQUIRED_METADATA_FILTER = "jupyter,mystnb,tags,-all"
+
+
+def non_blank_lines(cell) -> int:
+    return sum(1 for line in cell.source.splitlines() if line.strip())
+
+
+def code_cell_length_problems(notebook) -> list[str]:
+    """R1: no code cell over 25 non-blank lines; most (more than half) under 15."""
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    problems = [f"a code cell of {non_blank_lines(c)} non-blank lines (at most {MAX_CELL_LINES}): "
+                f"{c.source.strip().splitlines()[0][:60]!r}" for c in code if non_blank_lines(c) > MAX_CELL_LINES]
+    short = sum(non_blank_lines(c) < SHORT_CELL_LINES for c in code)
+    if code and short * 2 <= len(code):
+        problems.append(f"only {short} of {len(code)} code cells are under {SHORT_CELL_LINES} non-blank lines "
+                        "(most should be)")
+    return problems
+
+
+def think_problems(notebook) -> list[str]:
+    """R3: at least two '**Think!**' Markdown cells, each right before the code cell whose result
+    it asks the reader to predict, and that code cell followed by Markdown saying what happened."""
+    cells = notebook.cells
+    prompts = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("**Think!**")]
+    problems = [] if len(prompts) >= MIN_THINK else [f"{len(prompts)} '**Think!**' prompts, expected {MIN_THINK} or more"]
+    for i in prompts:
+        if i + 1 >= len(cells) or cells[i + 1].cell_type != "code":
+            problems.append(f"the '**Think!**' prompt in cell {i} is not followed by the code cell it asks about")
+        elif i + 2 >= len(cells) or cells[i + 2].cell_type != "markdown":
+            problems.append(f"the code cell after the '**Think!**' prompt in cell {i} is not followed by Markdown "
+                            "that says what happened")
+    return problems
+
+
+def draws_figures(cell) -> int:
+    """How many figures a code cell shows (its ``plt.show()`` calls); the banner cell draws none that count."""
+    if cell.cell_type != "code" or "start_chapter(" in cell.source:
+        return 0
+    code = "\n".join(line.split("#", 1)[0] for line in cell.source.splitlines())
+    return code.count("plt.show()")
+
+
+def figure_caption_problems(notebook, number: int) -> list[str]:
+    """R4: each code cell that shows a figure (one at most) is followed by a Markdown cell
+    starting '**Figure N.K.**' (N the chapter, K = 1, 2, ... in order); no site-only
+    caption in cell metadata, and a figure name only where a {numref} uses it."""
+    cells, problems, k = notebook.cells, [], 0
+    markdown = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    for i, cell in enumerate(cells):
+        figure = cell.metadata.get("mystnb", {}).get("figure", {})
+        if "caption" in figure:
+            problems.append(f"cell {i} has a site-only mystnb figure caption in its metadata (invisible in JupyterLab)")
+        if "name" in figure and f"{{numref}}`{figure['name']}`" not in markdown:
+            problems.append(f"cell {i} names its figure {figure['name']!r}, which no {{numref}} uses")
+        shown = draws_figures(cell)
+        if not shown:
+            continue
+        k += 1
+        if shown > 1:
+            problems.append(f"code cell {i} shows {shown} figures (one per cell; panels are fine)")
+        following = cells[i + 1] if i + 1 < len(cells) else None
+        caption = FIGURE_CAPTION.match(following.source.lstrip()) if following and following.cell_type == "markdown" else None
+        if not caption or (int(caption[1]), int(caption[2])) != (number, k):
+            found = following.source.lstrip()[:40] if following else "the end of the chapter"
+            problems.append(f"the figure of code cell {i} is not followed by a '**Figure {number}.{k}.**' caption "
+                            f"cell, but {found!r}")
+    return problems
+
+
+def folded_solution_problems(notebook) -> list[str]:
+    """R5: each solution cell also folds in JupyterLab (metadata jupyter.source_hidden), and the
+    jupytext header keeps that metadata (cell_metadata_filter jupyter,mystnb,tags,-all)."""
+    problems = [f"the solution cell {c.source.strip().splitlines()[0][:50]!r} lacks "
+                'jupyter={"source_hidden": true} (folded on the site only)'
+                for c in solution_cells(notebook) if not c.metadata.get("jupyter", {}).get("source_hidden")]
+    kept = notebook.metadata.get("jupytext", {}).get("cell_metadata_filter", "")
+    if kept != REQUIRED_METADATA_FILTER:
+        problems.append(f"jupytext cell_metadata_filter is {kept!r}, expected {REQUIRED_METADATA_FILTER!r} "
+                        "(else the solutions' jupyter metadata is dropped)")
+    return problems
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_r1_code_cells_are_short(source):
+    problems = code_cell_length_problems(jupytext.read(source))
+    assert not problems, f"{source.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_r2_chapter_source_is_at_most_800_lines(source):
+    lines = len(source.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_SOURCE_LINES, f"{source.name} has {lines} lines, at most {MAX_SOURCE_LINES}"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_r3_think_prompts_before_code(source):
+    problems = think_problems(jupytext.read(source))
+    assert not problems, f"{source.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_r4_every_figure_has_a_visible_caption(source):
+    problems = figure_caption_problems(jupytext.read(source), int(source.name[:2]))
+    assert not problems, f"{source.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_r5_solutions_fold_in_jupyterlab(source):
+    problems = folded_solution_problems(jupytext.read(source))
+    assert not problems, f"{source.name}:\n" + "\n".join(problems)
+
+
+# The rules on fixtures: a chapter in the agreed form passes each, and each break is caught.
+
+GOOD_CHAPTER = '''# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: jupyter,mystnb,tags,-all
+#     formats: ipynb,py:percent
+# ---
+
+# %% [markdown]
+# # 9. A fixture
+
+# %%
+FRAME = start_chapter(9, PRESET)
+plt.show()
+
+# %% [markdown]
+# **Think!** What will the histogram below look like?
+
+# %%
+plt.hist(values)
+plt.show()
+
+# %% [markdown]
+# **Figure 9.1.** The histogram: look at its two peaks.
+
+# %% [markdown]
+# **Think!** Will the mean be above or below 1?
+
+# %%
+print(values.mean())
+
+# %% [markdown]
+# It is below: the low peak holds more values.
+
+# %% [markdown]
+# **Exercise 1.** Plot the cumulative sum.
+
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
+# Solution
+plt.plot(values.cumsum())
+plt.show()
+
+# %% [markdown]
+# **Figure 9.2.** The cumulative sum rises in two steps.
+'''
+
+
+def good_chapter():
+    return jupytext.reads(GOOD_CHAPTER, fmt="py:percent")
+
+
+def test_rules_pass_on_a_chapter_in_the_agreed_form():
+    notebook = good_chapter()
+    assert solution_cells(notebook), "the fixture's solution must count as one"
+    assert code_cell_length_problems(notebook) == []
+    assert think_problems(notebook) == []
+    assert figure_caption_problems(notebook, 9) == []
+    assert folded_solution_problems(notebook) == []
+
+
+def test_r1_catches_a_long_cell_and_mostly_long_cells():
+    notebook = good_chapter()
+    notebook.cells[3].source = "\n".join(f"x{i} = {i}" for i in range(26))
+    assert "a code cell of 26 non-blank lines" in code_cell_length_problems(notebook)[0]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.source = "\n".join(f"x{i} = {i}" for i in range(16))
+    assert any("under 15" in p for p in code_cell_length_problems(notebook))
+
+
+def test_r3_catches_a_missing_prompt_and_a_prompt_not_before_code():
+    notebook = good_chapter()
+    notebook.cells[2].source = "What will the histogram look like?"
+    assert think_problems(notebook) == ["1 '**Think!**' prompts, expected 2 or more"]
+    notebook = good_chapter()
+    notebook.cells[7] = new_code_cell("print(values.std())")  # code again, where Markdown should say what happened
+    assert any("not followed by Markdown" in p for p in think_problems(notebook))
+
+
+def test_r4_catches_a_missing_or_misnumbered_caption_two_figures_and_site_only_metadata():
+    notebook = good_chapter()
+    notebook.cells[4].source = "The histogram has two peaks."
+    assert "'**Figure 9.1.**'" in figure_caption_problems(notebook, 9)[0]
+    notebook = good_chapter()
+    notebook.cells[10].source = "**Figure 9.3.** The cumulative sum."
+    assert "'**Figure 9.2.**'" in figure_caption_problems(notebook, 9)[0]
+    notebook = good_chapter()
+    notebook.cells[3].source += "\nplt.plot(values)\nplt.show()"
+    assert "shows 2 figures" in figure_caption_problems(notebook, 9)[0]
+    notebook = good_chapter()
+    notebook.cells[3].metadata["mystnb"] = {"figure": {"caption": "A histogram", "name": "fig-hist"}}
+    assert len(figure_caption_problems(notebook, 9)) == 2
+
+
+def test_r5_catches_an_unfolded_solution_and_a_filter_that_drops_it():
+    notebook = good_chapter()
+    notebook.cells[9].metadata.pop("jupyter")
+    assert "lacks jupyter=" in folded_solution_problems(notebook)[0]
+    notebook = jupytext.reads(GOOD_CHAPTER.replace("jupyter,mystnb,tags,-all", "tags,mystnb,-all"), fmt="py:percent")
+    assert any("cell_metadata_filter" in p for p in folded_solution_problems(notebook))

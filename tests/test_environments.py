@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -56,3 +57,31 @@ def test_book_extensions_are_installed_everywhere():
     assert wanted <= pinned
     for path in (ROOT / "environment.yml", ROOT / ".binder" / "environment.yml"):
         assert wanted <= {package_name(p) for p in conda_environment(path)[1]}, path
+
+
+def pinned_version(name: str) -> str:
+    """The version requirements.txt pins for ``name``."""
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if not line.startswith("#") and "==" in line and package_name(line) == name:
+            return line.split("==", 1)[1].strip()
+    raise AssertionError(f"requirements.txt pins no {name}")
+
+
+def test_jupyterlab_myst_is_in_every_environment_at_the_tested_versions():
+    """The chapters' numbers are {eval} roles: JupyterLab shows them through jupyterlab-myst
+    2.7.0, which JupyterLab 4.4 loads (4.6 disables it)."""
+    assert pinned_version("jupyterlab-myst") == "2.7.0"
+    assert pinned_version("jupyterlab").startswith("4.4.")
+    for path in (ROOT / "environment.yml", ROOT / ".binder" / "environment.yml"):
+        conda = conda_environment(path)[0]
+        assert "jupyterlab-myst=2.7.0" in conda, path
+        assert "jupyterlab>=4.4,<4.5" in conda, path
+
+
+def test_jupyterlab_loads_jupyterlab_myst():
+    """``jupyter labextension list`` of this environment says the extension is enabled and OK."""
+    jupyter = Path(sys.executable).parent / "jupyter"
+    listed = subprocess.run([str(jupyter), "labextension", "list"], capture_output=True, text=True, timeout=120)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # drop the colours
+    assert re.search(r"JupyterLab v4\.4\.", text), text
+    assert re.search(r"jupyterlab-myst v2\.7\.0 enabled\s+OK", text), text

@@ -148,3 +148,73 @@ def test_actionlint_accepts_the_workflow():
 
 def test_the_readme_names_the_workflow():
     assert ".github/workflows/book.yml" in (ROOT / "README.md").read_text()
+
+
+def generated_cache_globs(job: str) -> list[str]:
+    step = step_named(job, "Cache the chapters' generated data")
+    key = step["with"]["key"]
+    return re.findall(r"'([^']+)'", key[key.index("hashFiles("):])
+
+
+def glob_regex(pattern: str) -> re.Pattern:
+    """hashFiles' glob as a regex: ``**/`` any folders (or none), ``*`` within one name."""
+    parts = re.split(r"(\*\*/|\*)", pattern)
+    return re.compile("".join({"**/": "(?:.*/)?", "*": "[^/]*"}.get(p, re.escape(p)) for p in parts) + r"\Z")
+
+
+# Imported by the code that makes data and models, yet not changing what it makes.
+NOT_IN_THE_DATA = {"xpcs_nb/validation.py": "argument checks only", "xpcs_nb/atomic.py": "how a file is written, not what"}
+
+
+def package_imports(path: Path) -> set[Path]:
+    """The package's files that ``path`` imports (relative imports; a package means its __init__)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.ImportFrom) or not node.level:
+            continue
+        base = path.parent
+        for _ in range(node.level - 1):
+            base = base.parent
+        stem = base.joinpath(*(node.module or "").split(".")) if node.module else base
+        for target in [stem, *[stem / alias.name for alias in node.names]]:
+            for candidate in (target.with_suffix(".py"), target / "__init__.py"):
+                if candidate.is_file() and candidate != ROOT / "xpcs_nb" / "__init__.py":  # not the whole package
+                    found.add(candidate)
+    return found
+
+
+def data_making_files() -> set[str]:
+    """Every file that writes into data/generated (it calls generated_dir), and all it imports from the package."""
+    package = ROOT / "xpcs_nb"
+    todo = [p for p in package.rglob("*.py") if "generated_dir(" in p.read_text() and p.name != "paths.py"]
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen or str(path.relative_to(ROOT)) in NOT_IN_THE_DATA:
+            continue
+        seen.add(path)
+        todo += package_imports(path)
+    return {str(p.relative_to(ROOT)) for p in seen}
+
+
+@pytest.mark.parametrize("job", ["test", "build"])
+def test_the_generated_data_cache_is_keyed_by_the_code_that_makes_it(job):
+    """The key covers what makes libraries and models (and the pins), not every file of the
+    package: a change to a plot or a sentence keeps the cached data."""
+    patterns = [glob_regex(g) for g in generated_cache_globs(job)]
+    assert "requirements.txt" in generated_cache_globs(job)
+    makers = data_making_files()
+    assert {"xpcs_nb/library.py", "xpcs_nb/pipeline.py", "xpcs_nb/model.py", "xpcs_nb/simulate/movie.py"} <= makers
+    uncovered = sorted(f for f in makers if not any(p.match(f) for p in patterns))
+    assert not uncovered, f"the cache key of data/generated misses code that makes the data: {uncovered}"
+    for unrelated in ("xpcs_nb/plotting/__init__.py", "xpcs_nb/words/formats.py", "xpcs_nb/chapter.py"):
+        assert (ROOT / unrelated).exists() and not any(p.match(unrelated) for p in patterns), unrelated
+
+
+def test_glob_regex_reads_globs_as_hashfiles_does():
+    assert glob_regex("xpcs_nb/simulate/**/*.py").match("xpcs_nb/simulate/movie.py")
+    assert glob_regex("xpcs_nb/simulate/**/*.py").match("xpcs_nb/simulate/a/b.py")
+    assert not glob_regex("xpcs_nb/model.py").match("xpcs_nb/model_py")
+    assert not glob_regex("xpcs_nb/*.py").match("xpcs_nb/train/loop.py")

@@ -1,4 +1,9 @@
-"""Every chapter executes from its py:percent source with papermill at the fast preset."""
+"""Every chapter executes from its py:percent source with papermill at the fast preset.
+
+An execution kept in the chapter cache under the same key (the chapter, the package,
+the environment, the preset: ``tools/book/cache.py``) is reused, so ``tasks.py test``
+after ``tasks.py book`` does not run the chapters again; each test says which it did.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +30,10 @@ def fresh_output_folder():
 @pytest.mark.parametrize("source", book.chapter_sources(), ids=lambda p: p.stem)
 def test_chapter_executes(source, monkeypatch):
     monkeypatch.setenv("XPCS_PRESET", "fast")
-    executed = book.execute_chapter(source, preset="fast")
-    notebook = nbformat.read(executed, as_version=4)
+    run = book.run_chapter(source, preset="fast")
+    print(f"{source.name}: " + (f"reused the kept execution (key {run.key[:12]})" if run.reused
+                                else f"executed in {run.seconds:.0f} s, kept under key {run.key[:12]}"))
+    notebook = nbformat.read(run.notebook, as_version=4)
     solutions = [c for c in notebook.cells if c.cell_type == "code" and "hide-cell" in c.metadata.get("tags", [])]
     assert len(solutions) >= 2, f"{source.name}: fewer than two exercise solutions"
     for cell in solutions:
@@ -35,6 +42,8 @@ def test_chapter_executes(source, monkeypatch):
     assert_figures_were_drawn(source.name, notebook)
     assert_fill_in_solutions_pass(source.name, notebook)
     assert_banner_says_preset_and_time(source.name, notebook)
+    assert_every_figure_has_its_caption(source.name, notebook)
+    assert_roles_have_stored_values(source.name, notebook)
 
 
 def assert_fill_in_solutions_pass(name: str, notebook) -> None:
@@ -65,3 +74,38 @@ def assert_figures_were_drawn(name: str, notebook) -> None:
     blank = [c.source.splitlines()[0] for c in figure_cells
              if not any("image/png" in o.get("data", {}) for o in c.outputs)]
     assert not blank, f"{name}: {len(blank)} of {len(figure_cells)} figure cells hold no image, e.g. {blank[:3]}"
+
+
+def figure_caption_problems(name: str, notebook) -> list[str]:
+    """Rule R4 on the executed notebook: every code cell with an ``image/png`` output (the
+    banner cell, which draws the pipeline strip, aside) is followed by a Markdown cell
+    starting ``**Figure N.K.**``, N the chapter's number, K = 1, 2, ... in order."""
+    number, cells, problems, k = int(name[:2]), notebook.cells, [], 0
+    for i, cell in enumerate(cells):
+        pngs = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        if cell.cell_type != "code" or not pngs or "start_chapter(" in cell.source:
+            continue
+        k += 1
+        following = cells[i + 1].source.lstrip() if i + 1 < len(cells) else ""
+        if len(pngs) > 1:
+            problems.append(f"{name}: code cell {i} draws {len(pngs)} figures (one per cell)")
+        if not (i + 1 < len(cells) and cells[i + 1].cell_type == "markdown" and following.startswith(f"**Figure {number}.{k}.**")):
+            problems.append(f"{name}: the figure of code cell {i} is not followed by a '**Figure {number}.{k}.**' caption, "
+                            f"but {following[:40]!r}")
+    return problems
+
+
+def assert_every_figure_has_its_caption(name: str, notebook) -> None:
+    problems = figure_caption_problems(name, notebook)
+    assert not problems, "\n".join(problems)
+
+
+def assert_roles_have_stored_values(name: str, notebook) -> None:
+    """Each {eval} role has its value stored (so JupyterLab shows it), shown without Python's escapes."""
+    for i, cell in enumerate(notebook.cells):
+        if cell.cell_type != "markdown":
+            continue
+        stored = cell.metadata.get(book.METADATA_KEY, [])
+        assert [e["expression"] for e in stored] == book.eval_expressions(cell.source), f"{name}: Markdown cell {i}"
+        problems = book.escape_problems(stored)
+        assert not problems, f"{name}: Markdown cell {i}: " + "; ".join(problems)

@@ -112,3 +112,11 @@ def test_site_published_under_a_path_works_there(site, tmp_path):
     reports = book.check_site(tmp_path / "_build" / "html", mount="/xpcs-nb/", screenshot_dir=tmp_path / "shots",
                               pages=["book/intro.html", "notebooks/01_speckle_to_c2.html", book.MISSING_PAGE])
     assert not [r.problems for r in reports if r.problems], book.summarise(reports)
+
+
+def test_no_role_reaches_the_site(site):
+    """The stage writes each {eval} value in; the intro's five {glue:text} pastes render too."""
+    for page in ["book/intro.html", *[f"notebooks/{s.stem}.html" for s in book.chapter_sources()]]:
+        text = html.unescape(re.sub(r"<[^>]+>", " ", (site / page).read_text()))
+        raw = re.findall(r"\{(?:eval|glue:?\w*)\}`[^`]*`", text)
+        assert not raw, f"{page} shows roles as text: {raw[:5]}"
