@@ -98,6 +98,9 @@ n_labels = len(scenarios.CLASS_NAMES)
 sector_pixels = int(scenarios.SectorROI(sector=0).n_pixels)
 band = band_widths(scenarios.CLASS_DECAY_PER_FRAME)  # frames, classes 0-4, as text
 band_steps_text = band_steps(scenarios.CLASS_DECAY_PER_FRAME)
+compressed_share = f"{spec.compressed_fraction:.0%}"
+ballistic_share = f"{spec.ballistic_fraction:.0%}"
+kww_range = " and ".join(f"{a:g}" for a in COMPRESSED_EXPONENTS)
 
 # %% [markdown]
 # ## The paper's recipe, in numbers
@@ -161,9 +164,6 @@ band_steps_text = band_steps(scenarios.CLASS_DECAY_PER_FRAME)
 # sorts them by rate or by shape.
 
 # %%
-compressed_share = f"{spec.compressed_fraction:.0%}"
-ballistic_share = f"{spec.ballistic_fraction:.0%}"
-kww_range = " and ".join(f"{a:g}" for a in COMPRESSED_EXPONENTS)
 store_path = library_store(P, seed=SEED)
 crops, metadata = dataset.load_crop_store(store_path)  # crops (N, 256, 256) in [0, 1]
 print(f"{store_path.name}:\ncrops {crops.shape}, {len(metadata)} metadata rows")
@@ -333,7 +333,7 @@ print(f"{len(splits['train'])} training crops x {P.augment_factor} = {len(train)
 # %% [markdown]
 # **Think!** The next cell draws the first training crop and three of its shifted
 # copies. Before you run it, predict: does the band stay on the diagonal, and where
-# do the features of the original's bottom-right corner end up?
+# do the original's last frames end up?
 
 # %%
 copies = [train[copy] for copy in range(4)]  # (image, info) of one training crop
@@ -345,9 +345,9 @@ plt.show()
 
 # %% [markdown]
 # **Figure 2.3.** A training crop and three copies rolled along both axes together.
-# The band stays on the diagonal and keeps its width. Look for the seam: in a shifted
-# copy, what sat near the original's bottom-right corner reappears at the top left,
-# cut where the last frames meet the first.
+# The band stays on the diagonal and keeps its width. Look for the seam: a break in
+# the band at the frame given by the shift, where the original's last frame meets its
+# first; everything before the seam was the end of the original.
 #
 # ## Bring your own data: APS 8-ID-I result files
 #
@@ -411,7 +411,7 @@ my_crop = diagonal_crop_scaled(large, offset, spec.crop_size)
 # %%
 reference = dataset.minmax_scale(dataset.diagonal_crop(large, offset, spec.crop_size))
 reference = reference[0]  # (size, size)
-what = f"your crop of map {map_index} at frame {offset}"
+what = "your crop"
 check_answer(what, my_crop, reference, rtol=1e-5, atol=1e-6)
 
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
