@@ -711,8 +711,9 @@ y_range = output.max() - output.min()
 asymmetry = np.abs(output - output.T) / y_range  # (256, 256), in units of the range
 row, col = np.unravel_index(asymmetry.argmax(), asymmetry.shape)
 print(f"asymmetry |y - y^T| / range: mean {asymmetry.mean():.1%}, "
-      f"largest {asymmetry.max():.1%} at row {row}, column {col} "
-      f"({abs(int(col) - int(row))} pixels from the diagonal)")
+      f"largest {asymmetry.max():.1%}")
+print(f"the largest at row {row}, column {col}: "
+      f"{abs(int(col) - int(row))} pixels from the diagonal")
 near_edge = min(row, col, 255 - row, 255 - col) < 16
 verdict = words.symmetry_sentence(asymmetry.mean(), asymmetry.max(), near_edge)
 print(textwrap.fill(verdict, 88))
