@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,mystnb,-all
+#     cell_metadata_filter: jupyter,mystnb,tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
@@ -52,11 +52,13 @@
 # %% tags=["parameters"]
 from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
+# $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
+PRESET = preset_for_this_machine()
 SEED = 0  # fixes the library, the crops, the split and the augmentation
 
 # %%
 import tempfile
+import textwrap
 from pathlib import Path
 
 import h5py
@@ -67,14 +69,17 @@ from matplotlib.patches import Rectangle
 from xpcs_nb import aps, dataset, scenarios
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
-from xpcs_nb.library import COMPRESSED_EXPONENTS, LibraryMaps, LibrarySpec, library_store
+from xpcs_nb.library import COMPRESSED_EXPONENTS, LibraryMaps, LibrarySpec
+from xpcs_nb.library import library_store
 from xpcs_nb.plotting import PAGE_WIDTH, class_gallery, crop_grid, show_c2
 from xpcs_nb.presets import get_preset
+from xpcs_nb.words import band_steps, band_widths, split_overlap
 
 P = get_preset(PRESET)
 spec = LibrarySpec.from_preset(P, seed=SEED)
-print(f"preset {P.name!r}: {spec.n_per_class} C2 per class x {len(scenarios.CLASS_NAMES)} classes, "
-      f"{spec.n_frames} frames each, {spec.crops_per_c2} crops of {spec.crop_size} per C2")
+n_classes = len(scenarios.CLASS_NAMES)
+print(f"preset {P.name!r}: {spec.n_per_class} C2 per class x {n_classes} classes, "
+      f"{spec.n_frames} frames each, {spec.crops_per_c2} crops of {spec.crop_size}")
 
 # %%
 FRAME = start_chapter(2, PRESET)
@@ -91,6 +96,11 @@ paper_factor = int(get_preset("paper").augment_factor)
 paper_images = f"{paper_crops * get_preset('paper').augment_factor:,}"
 n_labels = len(scenarios.CLASS_NAMES)
 sector_pixels = int(scenarios.SectorROI(sector=0).n_pixels)
+band = band_widths(scenarios.CLASS_DECAY_PER_FRAME)  # frames, classes 0-4, as text
+band_steps_text = band_steps(scenarios.CLASS_DECAY_PER_FRAME)
+compressed_share = f"{spec.compressed_fraction:.0%}"
+ballistic_share = f"{spec.ballistic_fraction:.0%}"
+kww_range = " and ".join(f"{a:g}" for a in COMPRESSED_EXPONENTS)
 
 # %% [markdown]
 # ## The paper's recipe, in numbers
@@ -119,14 +129,18 @@ sector_pixels = int(scenarios.SectorROI(sector=0).n_pixels)
 #
 # | label | name | what the $C_2$ shows |
 # | --- | --- | --- |
-# | 0 | nearly stationary | a band thousands of frames wide: the crop is almost flat |
-# | 1 | slow evolution | a band of ~250 frames whose width changes slowly |
-# | 2, 3, 4 | intermediate, fast, fastest | bands of ~60, ~16 and ~4 frames |
+# | 0 | nearly stationary | a band about {eval}`band[0]` frames wide: a 256-frame crop is almost flat |
+# | 1 | slow evolution | a band about {eval}`band[1]` frames wide |
+# | 2, 3, 4 | intermediate, fast, fastest | bands about {eval}`band[2]`, {eval}`band[3]` and {eval}`band[4]` frames wide |
 # | 5 | heterodyne | fringes parallel to the diagonal |
 # | 6 | avalanche | square blocks: decorrelation at sudden events |
 #
-# The band widths grow by a factor of about four from class to class, so the classes
-# are ordered by relaxation rate as the paper's are. Each map is made the honest way:
+# A band is $1/(2\Gamma\,\delta t)$ frames wide, so the faster the relaxation, the
+# narrower the band: from the slowest class to the fastest it gets
+# {eval}`band_steps_text`. The classes are ordered by relaxation rate as the paper's
+# are. Within a class the rate of each map is drawn around the class's centre, and it
+# may drift slowly along the map (aging or speeding up), so a band's width can change
+# along the diagonal. Each map is made the honest way:
 # the photons of the sector's {eval}`sector_pixels` pixels are simulated and
 # correlated, so the noise
 # has the streaks real data has. The photon rate is 10 per pixel per frame: the
@@ -150,22 +164,24 @@ sector_pixels = int(scenarios.SectorROI(sector=0).n_pixels)
 # sorts them by rate or by shape.
 
 # %%
-compressed_share = f"{spec.compressed_fraction:.0%}"
-ballistic_share = f"{spec.ballistic_fraction:.0%}"
-kww_range = " and ".join(f"{a:g}" for a in COMPRESSED_EXPONENTS)
 store_path = library_store(P, seed=SEED)
 crops, metadata = dataset.load_crop_store(store_path)  # crops (N, 256, 256) in [0, 1]
-print(f"{store_path.name}: crops {crops.shape}, {len(metadata)} metadata rows")
-# sectors shown 1-18, as chapter 1's ROI labels and the paper's files number them (the store keeps 0-17)
-shown = metadata.assign(sector=metadata.sector + 1)
-shown[["experiment_id", "c2_index", "crop_offset", "label", "name", "rate_mean", "q", "sector",
-       "kww_exponent", "q_exponent"]].head()
+print(f"{store_path.name}:\ncrops {crops.shape}, {len(metadata)} metadata rows")
+
+# %%
+columns = ["experiment_id", "c2_index", "crop_offset", "label", "name", "rate_mean",
+           "q", "sector", "kww_exponent", "q_exponent"]
+# sectors shown 1-18, as chapter 1's ROI labels and the paper's files number them
+shown = metadata.assign(sector=metadata.sector + 1)[columns].head()
+digits = {"rate_mean": "{:.3g}", "q": "{:.4f}", "kww_exponent": "{:g}",
+          "q_exponent": "{:g}"}
+shown.style.hide(axis="index").format(digits)
 
 # %% [markdown]
 # Each row says where a crop came from: the map (`c2_index`), where along its
 # diagonal (`crop_offset`, in frames), and the truth of the dynamics: the label, the
-# relaxation rate $\Gamma$ at the ROI's mean $q$ (`rate_mean`, 1/s), the sector,
-# and more. Sectors are numbered 1-18 here, as everywhere in this book: they are the
+# relaxation rate $\Gamma$ at the ROI's mean $q$ (`rate_mean`, 1/s), that mean $q$
+# (`q`, nm⁻¹), the sector, and more. Sectors are numbered 1-18 here, as everywhere in this book: they are the
 # ROI labels of chapter 1 (sector 1 starts at the +x direction, counter-clockwise)
 # and the sector numbers of the paper's published files (chapter 5). The store itself
 # keeps a Python index, 0-17 (`metadata.sector`, as `scenarios.SectorROI` takes it),
@@ -180,13 +196,23 @@ shown[["experiment_id", "c2_index", "crop_offset", "label", "name", "rate_mean",
 
 # %%
 maps = LibraryMaps(spec)
+size = spec.crop_size
 fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 2.9), constrained_layout=True)
 for ax, label in zip(axes, (1, 5, 6)):
     index = int(np.flatnonzero(maps.labels == label)[0])
-    show_c2(ax, maps[index], unit="frames", title=f"map {index}: {scenarios.CLASS_NAMES[label]}")
+    name = scenarios.CLASS_NAMES[label]
+    show_c2(ax, maps[index], unit="frames", title=f"map {index}: {name}")
     for offset in metadata.loc[metadata.c2_index == index, "crop_offset"]:
-        ax.add_patch(Rectangle((offset, offset), spec.crop_size, spec.crop_size, fill=False, ec="red", lw=1.5))
+        box = Rectangle((offset, offset), size, size, fill=False, ec="red", lw=1.5)
+        ax.add_patch(box)
 plt.show()
+
+# %% [markdown]
+# **Figure 2.1.** Three large maps of the library (slow evolution, heterodyne,
+# avalanche), time in frames down and across, with the two crops cut from each
+# (red squares). Each crop sits on the diagonal: it is a small $C_2$ of its own
+# frames. Look at how much of each map's structure (the band, the fringes, the
+# blocks) a single crop catches.
 
 # %% [markdown]
 # ### A gallery of crops per class
@@ -195,11 +221,18 @@ plt.show()
 # autoencoder sees.
 
 # %%
+names = [f"{label}: {name}" for label, name in enumerate(scenarios.CLASS_NAMES)]
+captions = [f"Γ = {rate:.2g}/s, sector {sector + 1}"  # sectors 1-18, as the ROI labels
+            for rate, sector in zip(metadata.rate_mean, metadata.sector)]
 class_gallery(crops, metadata.label.to_numpy(), per_class=3, seed=SEED,
-              class_names=[f"{label}: {name}" for label, name in enumerate(scenarios.CLASS_NAMES)],
-              captions=[f"Γ = {rate:.2g}/s, sector {sector + 1}"  # sectors numbered 1-18, as the ROI labels
-                        for rate, sector in zip(metadata.rate_mean, metadata.sector)])
+              class_names=names, captions=captions)
 plt.show()
+
+# %% [markdown]
+# **Figure 2.2.** Three crops of every label, each scaled to [0, 1], with its rate
+# $\Gamma$ and its sector. Look at the band along the diagonal: wide and nearly flat
+# in class 0, narrower in every faster class, a thin line in class 4; the fringes of
+# the heterodyne crops; the square blocks of the avalanches.
 
 # %% [markdown]
 # ### Scaling to [0, 1]
@@ -216,9 +249,10 @@ plt.show()
 
 # %%
 constant = metadata.raw_min == metadata.raw_max
+lows = np.array([crops[i].min() for i in range(len(crops))])  # (N,)
+highs = np.array([crops[i].max() for i in range(len(crops))])  # (N,)
 print(f"constant crops: {int(constant.sum())} of {len(metadata)}")
-print(f"every crop spans [0, 1]: {np.allclose([crops[i].min() for i in range(len(crops))], 0)} and "
-      f"{np.allclose([crops[i].max() for i in range(len(crops))], 1)}")
+print(f"every crop spans [0, 1]: {np.allclose(lows, 0) and np.allclose(highs, 1)}")
 
 # %% [markdown]
 # ## The HDF5 store
@@ -231,9 +265,11 @@ print(f"every crop spans [0, 1]: {np.allclose([crops[i].min() for i in range(len
 
 # %%
 with h5py.File(store_path, "r") as f:
-    print(dataset.describe_hdf5(f["metadata"], limit=8))
+    print(textwrap.fill(dataset.describe_hdf5(f["metadata"], limit=8), 88))
     print("crops:", f["crops"].shape, f["crops"].dtype)
-    print("attributes:", dict(f.attrs))
+    print("attributes:")
+    for key, value in f.attrs.items():
+        print(f"  {key}: {value}")
 
 # %% [markdown]
 # ## A split without leakage
@@ -243,22 +279,31 @@ with h5py.File(store_path, "r") as f:
 # understanding. So the split deals out whole *experiments* (here, each large map is
 # its own experiment; in the rheology chapter, one experiment holds all 18 sectors
 # and every time window of a run). The shares asked for are 80 % of the maps for
-# training, 10 % for validation and 10 % for testing; whole maps cannot always meet
-# them exactly, so here the split gives {eval}`split_maps["train"]`,
-# {eval}`split_maps["validation"]` and {eval}`split_maps["test"]` of the
-# {eval}`split_maps_all` maps, and {eval}`split_shared_phrase`.
+# training, 10 % for validation and 10 % for testing.
+
+# %% [markdown]
+# **Think!** Whole maps cannot always meet those shares exactly. Before you run the
+# next cell, predict: will every split get at least one map, and how many maps will
+# land in more than one split?
 
 # %%
 splits = dataset.split_by_experiment(metadata, fractions=(0.8, 0.1, 0.1), seed=SEED)
-experiments = {name: set(metadata.experiment_id.iloc[rows]) for name, rows in splits.items()}
+experiments = {name: set(metadata.experiment_id.iloc[rows])
+               for name, rows in splits.items()}
 for name, rows in splits.items():
     print(f"{name:>10}: {len(rows):5d} crops from {len(experiments[name]):4d} maps")
-shared = (experiments["train"] & experiments["test"]) | (experiments["train"] & experiments["validation"])
+train_maps = experiments["train"]
+shared = (train_maps & experiments["test"]) | (train_maps & experiments["validation"])
 print("maps in more than one split:", len(shared))
-split_maps = {name: len(maps) for name, maps in experiments.items()}  # maps per split, for the text below
+split_maps = {name: len(maps) for name, maps in experiments.items()}  # maps per split
 split_maps_all = int(metadata.experiment_id.nunique())
-split_shared_phrase = ("no map lands in more than one split" if not shared else
-     f"{len(shared)} maps land in more than one split, which must not happen")
+split_shared_phrase = split_overlap(len(shared))
+
+# %% [markdown]
+# The split gives {eval}`split_maps["train"]`, {eval}`split_maps["validation"]` and
+# {eval}`split_maps["test"]` of the {eval}`split_maps_all` maps to training,
+# validation and testing, and {eval}`split_shared_phrase`: both crops of a map always
+# travel together. Exercise 3 counts what a split by single crops would do.
 
 # %% [markdown]
 # ## Augmentation: a hundred copies that never exist
@@ -279,19 +324,30 @@ split_shared_phrase = ("no map lands in more than one split" if not shared else
 # `np.roll` is the clean version of what they meant.)
 
 # %%
-train = dataset.AugmentedCropDataset(crops, splits["train"], seed=SEED, factor=P.augment_factor,
-                                     return_info=True)
-print(f"{len(splits['train'])} training crops x {P.augment_factor} = {len(train)} items, "
-      f"{len(train) * 256 * 256 * 4 / 1e9:.1f} GB if they were stored")
+train = dataset.AugmentedCropDataset(crops, splits["train"], seed=SEED,
+                                     factor=P.augment_factor, return_info=True)
+stored_gb = len(train) * 256 * 256 * 4 / 1e9
+print(f"{len(splits['train'])} training crops x {P.augment_factor} = {len(train)} "
+      f"items, {stored_gb:.1f} GB if they were stored")
 
-copies = [train[copy] for copy in range(4)]  # (image, info): copies of the first training crop
-crop_grid(np.stack([np.asarray(image[0]) for image, _ in copies]),
-          titles=["original" if info["shift"] == 0 else f"shifted by {info['shift']} frames" for _, info in copies])
+# %% [markdown]
+# **Think!** The next cell draws the first training crop and three of its shifted
+# copies. Before you run it, predict: does the band stay on the diagonal, and where
+# do the original's last frames end up?
+
+# %%
+copies = [train[copy] for copy in range(4)]  # (image, info) of one training crop
+images = np.stack([np.asarray(image[0]) for image, _ in copies])  # (4, 256, 256)
+titles = [f"shifted by {info['shift']} frames" if info["shift"] else "original"
+          for _, info in copies]
+crop_grid(images, titles=titles)
 plt.show()
 
 # %% [markdown]
-# Look for the seam: in a shifted copy the features near the bottom-right corner of
-# the original reappear at the top left, cut where the two ends meet.
+# **Figure 2.3.** A training crop and three copies rolled along both axes together.
+# The band stays on the diagonal and keeps its width. Look for the seam: a break in
+# the band at the frame given by the shift, where the original's last frame meets its
+# first; everything before the seam was the end of the original.
 #
 # ## Bring your own data: APS 8-ID-I result files
 #
@@ -302,19 +358,31 @@ plt.show()
 # mirrors the upper half, and cuts crops the same way as above. To show it without a
 # beamline file, we write two of our maps in each layout and read them back.
 
+# %% [markdown]
+# **Think!** The file keeps only the upper half of each map. Before you run the next
+# cell, predict: will ROI 1 come back exactly as it was written, bit for bit?
+
 # %%
+exact = {}  # layout -> ROI 1 read back bit for bit
 with tempfile.TemporaryDirectory() as folder:
     for layout in ("new", "legacy"):
         path = Path(folder) / f"result_{layout}.hdf"
         aps.write_aps_result(path, [maps[0], maps[1]], layout=layout)
         with h5py.File(path, "r") as f:
-            print(f"{layout:>6} layout holds:", dataset.describe_hdf5(f, limit=6))
-        round_trip = aps.read_c2(path, roi=1)
+            print(f"{layout} layout holds:")
+            listing = textwrap.fill(dataset.describe_hdf5(f, limit=6), 84)
+            print(textwrap.indent(listing, "  "))
+        exact[layout] = bool(np.array_equal(aps.read_c2(path, roi=1), maps[0]))
         own_crops, own_metadata = aps.aps_to_crops(path, seed=SEED)
-        print(f"        ROI 1 read back exactly: {np.array_equal(round_trip, maps[0])}; "
-              f"crops {own_crops.shape}\n")
+        print(f"  ROI 1 read back exactly: {exact[layout]}; crops {own_crops.shape}\n")
+round_trip_phrase = (
+    "in both layouts ROI 1 comes back bit for bit: a C2 is symmetric, so mirroring "
+    "the upper half restores the whole map" if all(exact.values()) else
+    f"ROI 1 does not come back exactly in every layout ({exact})")
 
 # %% [markdown]
+# The answer: {eval}`round_trip_phrase`.
+#
 # With a real file, `aps.list_rois(path)` tells what it holds and
 # `aps.aps_to_crops(path, seed=0)` gives crops ready for the encoder of chapter 3.
 # A file without maps raises an error that lists everything the file does contain.
@@ -328,12 +396,12 @@ with tempfile.TemporaryDirectory() as folder:
 
 # %%
 map_index = int(metadata.c2_index.iloc[0])  # the map of the first crop in the store
-offset = int(metadata.crop_offset.iloc[0])  # where along its diagonal that crop starts, frames
+offset = int(metadata.crop_offset.iloc[0])  # where that crop starts, frames
 large = np.asarray(maps[map_index])  # (T, T)
 
 
 def diagonal_crop_scaled(c2: np.ndarray, offset: int, size: int) -> np.ndarray:
-    """The (size, size) block of c2 on its diagonal from frame offset, scaled to [0, 1]."""
+    """The (size, size) block of c2 on its diagonal from frame offset, in [0, 1]."""
     block = ...  # frames offset .. offset + size - 1 against themselves
     return ...  # (block - its minimum) / (its maximum - its minimum)
 
@@ -341,31 +409,32 @@ def diagonal_crop_scaled(c2: np.ndarray, offset: int, size: int) -> np.ndarray:
 my_crop = diagonal_crop_scaled(large, offset, spec.crop_size)
 
 # %%
-reference = dataset.minmax_scale(dataset.diagonal_crop(large, offset, spec.crop_size))[0]
-check_answer(f"your crop of map {map_index} at frame {offset}", my_crop, reference, rtol=1e-5, atol=1e-6)
+reference = dataset.minmax_scale(dataset.diagonal_crop(large, offset, spec.crop_size))
+reference = reference[0]  # (size, size)
+what = "your crop"
+check_answer(what, my_crop, reference, rtol=1e-5, atol=1e-6)
 
-# %% tags=["hide-cell"]
-# Solution: a crop on the diagonal is itself a small C2 of frames offset .. offset + size - 1.
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
+# Solution: a crop on the diagonal is a small C2 of frames offset .. offset + size - 1.
 def diagonal_crop_scaled(c2: np.ndarray, offset: int, size: int) -> np.ndarray:
-    """The (size, size) block of c2 on its diagonal from frame offset, scaled to [0, 1]."""
+    """The (size, size) block of c2 on its diagonal from frame offset, in [0, 1]."""
     block = c2[offset:offset + size, offset:offset + size].astype(np.float64)
     return (block - block.min()) / (block.max() - block.min())
 
 
 my_crop = diagonal_crop_scaled(large, offset, spec.crop_size)
-assert check_answer(f"your crop of map {map_index} at frame {offset}", my_crop,
-                    dataset.minmax_scale(dataset.diagonal_crop(large, offset, spec.crop_size))[0],
-                    rtol=1e-5, atol=1e-6)
+assert check_answer(what, my_crop, reference, rtol=1e-5, atol=1e-6)
 
 # %% [markdown]
 # **Exercise 2: the paper's memory bill.** How many bytes would the paper's augmented
 # training set take as float32, and as the 8-bit images you might be tempted to use?
 # How many bytes does this chapter's store take on disk?
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution
 n_images, side = 4000 * 100, 256
-print(f"float32: {n_images * side * side * 4 / 1e9:.0f} GB; uint8: {n_images * side * side / 1e9:.0f} GB")
+pixels = n_images * side * side
+print(f"float32: {pixels * 4 / 1e9:.0f} GB; uint8: {pixels / 1e9:.0f} GB")
 print(f"this store: {store_path.stat().st_size / 1e6:.0f} MB for {len(metadata)} crops")
 
 # %% [markdown]
@@ -373,13 +442,14 @@ print(f"this store: {store_path.stat().st_size / 1e6:.0f} MB for {len(metadata)}
 # ignoring the experiments, and count the maps that end up with one crop in training
 # and the other in testing.
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution
 rng = np.random.default_rng(SEED)
-assignment = rng.choice(["train", "validation", "test"], size=len(metadata), p=[0.8, 0.1, 0.1])
-bad = {name: set(metadata.experiment_id[assignment == name]) for name in ("train", "test")}
-print(f"maps split between train and test by a random split: {len(bad['train'] & bad['test'])} "
-      f"of {metadata.experiment_id.nunique()}")
+names = ["train", "validation", "test"]
+assignment = rng.choice(names, size=len(metadata), p=[0.8, 0.1, 0.1])  # one per crop
+bad = {name: set(metadata.experiment_id[assignment == name]) for name in names}
+print(f"maps split between train and test by a random split: "
+      f"{len(bad['train'] & bad['test'])} of {metadata.experiment_id.nunique()}")
 
 # %% [markdown]
 # **Exercise 4: what the augmentation does to the physics.** A band width is a
@@ -387,15 +457,16 @@ print(f"maps split between train and test by a random split: {len(bad['train'] &
 # the mean of the first off-diagonal of a crop and of a shifted copy, and explain
 # where they differ.
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: away from the seam nothing changes; the shift only moves frames around.
 original = crops[splits["train"][0]]
 shifted, info = train[1]
 shift = info["shift"]
-first_off_diagonal = lambda image: np.diagonal(np.asarray(image), offset=1)
-print(f"shift {shift}: mean first off-diagonal {first_off_diagonal(original).mean():.4f} (original) vs "
-      f"{first_off_diagonal(shifted[0]).mean():.4f} (shifted); the copies differ only at the seam, "
-      f"where frame 255 meets frame 0")
+first_off_diagonal = lambda image: np.diagonal(np.asarray(image), offset=1)  # (255,)
+print(f"shift {shift}: mean first off-diagonal "
+      f"{first_off_diagonal(original).mean():.4f} (original) vs "
+      f"{first_off_diagonal(shifted[0]).mean():.4f} (shifted)")
+print("the copies differ only at the seam, where frame 255 meets frame 0")
 
 # %% [markdown]
 # ## Check your understanding

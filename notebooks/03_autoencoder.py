@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,mystnb,-all
+#     cell_metadata_filter: jupyter,mystnb,tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
@@ -63,11 +63,14 @@
 # %% tags=["parameters"]
 from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
+# $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
+PRESET = preset_for_this_machine()
 SEED = 0  # fixes the library, the split, the initial weights and the batches
-HAND_STEPS = None  # steps of the training loop written by hand; None: 30 at fast and class_cpu, 300 otherwise
+# steps of the training loop written by hand; None: 30 at fast and class_cpu, else 300
+HAND_STEPS = None
 
 # %%
+import textwrap
 import time
 from dataclasses import replace
 
@@ -78,22 +81,25 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Subset
 
-from xpcs_nb import latent, paper
+from xpcs_nb import latent, paper, words
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
 from xpcs_nb.model import Autoencoder, count_parameters, four_stage_autoencoder
-from xpcs_nb.pipeline import augmented_sets, crop_splits, errors_on_test_split, trained_autoencoder
+from xpcs_nb.pipeline import (augmented_sets, crop_splits, errors_on_test_split,
+                              trained_autoencoder)
 from xpcs_nb.plotting import PAGE_WIDTH, crop_grid, training_history
+from xpcs_nb.plotting.latent_heatmap import latent_heatmaps
 from xpcs_nb.presets import get_preset
 from xpcs_nb.scenarios import CLASS_NAMES
 from xpcs_nb.train import TrainConfig, mean_image_mse, reconstruction_mse, train
 from xpcs_nb.train.runtime import resolve_runtime
 
+# %%
 P = get_preset(PRESET)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 HAND_STEPS = HAND_STEPS or (30 if P.name in ("fast", "class_cpu") else 300)
-print(f"preset {P.name!r} on {DEVICE}: {P.epochs} epochs of {P.train_items or 'all'} images, "
-      f"latent sweep over {P.latent_sweep}")
+print(f"preset {P.name!r} on {DEVICE}: {P.epochs} epochs of {P.train_items or 'all'} "
+      f"images, latent sweep over {P.latent_sweep}")
 
 # %%
 FRAME = start_chapter(3, PRESET)
@@ -118,22 +124,28 @@ FRAME = start_chapter(3, PRESET)
 def layer_table(model: torch.nn.Module, image_size: int = 256) -> pd.DataFrame:
     """One row per leaf layer: its name, type, output shape and number of weights."""
     rows, hooks = [], []
+
+    def record(name, module, output):
+        weights = sum(p.numel() for p in module.parameters())
+        rows.append((name, type(module).__name__, tuple(output.shape[1:]), weights))
+
     for name, module in model.named_modules():
-        if len(list(module.children())) == 0:
+        if len(list(module.children())) == 0:  # a leaf: no layers inside
             hooks.append(module.register_forward_hook(
-                lambda m, inputs, output, name=name: rows.append(
-                    (name, type(m).__name__, tuple(output.shape[1:]), sum(p.numel() for p in m.parameters())))))
+                lambda m, inputs, output, name=name: record(name, m, output)))
     with torch.no_grad():
         model.eval()(torch.zeros(1, 1, image_size, image_size))
     for hook in hooks:
         hook.remove()
-    return pd.DataFrame(rows, columns=["layer", "type", "output shape (C, H, W)", "weights"])
+    columns = ["layer", "type", "output shape (C, H, W)", "weights"]
+    return pd.DataFrame(rows, columns=columns)
 
 
-published = paper.load_model()  # the paper's trained weights, loaded strictly, in eval mode
+# %%
+published = paper.load_model()  # the paper's weights, loaded strictly, in eval mode
 table = layer_table(published)
 print(f"{count_parameters(published):,} weights in all")
-table[table.type != "Dropout"].style.hide(axis="index")
+table[table.type != "Dropout"].style.hide(axis="index").format({"weights": "{:,}"})
 
 # %% [markdown]
 # The layer names (`encoder.0`, `encoder.3`, ..., `bottleneck.1`, `decoder1.21`)
@@ -149,18 +161,22 @@ table[table.type != "Dropout"].style.hide(axis="index")
 variant = four_stage_autoencoder()
 print(f"published: {count_parameters(published):,} weights; four-stage text variant: "
       f"{count_parameters(variant):,} weights")
-print("the variant encodes one crop to", tuple(variant.encode(torch.rand(1, 1, 256, 256)).shape))
+latent_shape = tuple(variant.encode(torch.rand(1, 1, 256, 256)).shape)
+print("the variant encodes one crop to", latent_shape)
 
 # %% [markdown]
 # ## The published model on a real $C_2$
 #
-# The authors published one real crop from the experiment, scaled to [0, 1]. Here it
-# is with the published model's reconstruction (the paper's Fig. 1D). The output
-# reads as a *denoised* input: the band, its changes of width and the off-diagonal
-# fringes survive, the pixel noise does not. Watch the grey levels too: the right
-# panel rescales the output to [0, 1], as the input was.
+# The authors published one real crop from the experiment, scaled to [0, 1]. We run
+# the published model on it (the paper's Fig. 1D) and compare the output with the
+# input.
 
-# %% mystnb={"figure": {"caption": "The paper's Fig. 1D, rebuilt: a real $C_2$ crop from the experiment (left), the published model's output (middle) and the same output rescaled to [0, 1] (right). Look at the band along the diagonal and the fringes parallel to it: they survive the 64-number bottleneck, the pixel noise does not, and the raw output covers only a narrow band of grey levels (its range is given in the text).", "name": "fig-published-reconstruction"}}
+# %% [markdown]
+# **Think!** The network ends in a sigmoid, so each output pixel can lie anywhere
+# between 0 and 1. Before you run the next cell, predict: will the published model's
+# output on this crop span 0 to 1, as its input does?
+
+# %%
 def rescale(image: np.ndarray) -> np.ndarray:
     """Min-max rescale to [0, 1], as the crops were."""
     return (image - image.min()) / (image.max() - image.min())
@@ -169,20 +185,14 @@ def rescale(image: np.ndarray) -> np.ndarray:
 target = paper.load_target_image()  # (256, 256) in [0, 1]
 with torch.no_grad():
     output = published(torch.from_numpy(target).float()[None, None])[0, 0].numpy()
-correlation = np.corrcoef(target.ravel(), output.ravel())[0, 1]
-mse_rescaled = np.mean((rescale(output) - target) ** 2)
-mse_constant = np.mean((target - target.mean()) ** 2)
-print(f"output range {output.min():.2f} .. {output.max():.2f}; correlation with the input {correlation:.3f}")
-print(f"MSE after rescaling {mse_rescaled:.4f}, against {mse_constant:.4f} for a flat image at the input's mean")
-published_out_min = float(output.min())
-published_out_max = float(output.max())
-published_correlation = float(correlation)
-published_mse_rescaled = float(mse_rescaled)
-published_mse_flat = float(mse_constant)
-
-crop_grid(np.stack([target, output, rescale(output)]),  # one colour scale, 0 to 1, for all three
-          titles=["real crop (input)", "published model's output", "output rescaled to [0, 1]"])
-plt.show()
+published_out_min, published_out_max = float(output.min()), float(output.max())
+published_correlation = float(np.corrcoef(target.ravel(), output.ravel())[0, 1])
+published_mse_rescaled = float(np.mean((rescale(output) - target) ** 2))
+published_mse_flat = float(np.mean((target - target.mean()) ** 2))  # a flat image
+print(f"output range {published_out_min:.2f} .. {published_out_max:.2f}; "
+      f"correlation with the input {published_correlation:.3f}")
+print(f"MSE after rescaling {published_mse_rescaled:.4f}, against "
+      f"{published_mse_flat:.4f} for a flat image at the input's mean")
 
 # %% [markdown]
 # The output only spans {eval}`f"{published_out_min:.2f}"` to
@@ -192,6 +202,20 @@ plt.show()
 # error is {eval}`f"{published_mse_rescaled:.4f}"` per pixel, against
 # {eval}`f"{published_mse_flat:.4f}"` for a flat image at the input's mean. (These
 # numbers come from the published files, so they are the same at every preset.)
+
+# %%
+panels = np.stack([target, output, rescale(output)])  # one colour scale, 0 to 1
+crop_grid(panels, titles=["real crop (input)", "published model's output",
+                          "output rescaled to [0, 1]"])
+plt.show()
+
+# %% [markdown]
+# **Figure 3.1.** The paper's Fig. 1D, rebuilt: a real $C_2$ crop from the experiment
+# (left), the published model's output (middle) and the same output rescaled to
+# [0, 1] (right), all on one grey scale from 0 to 1. Look at the band along the
+# diagonal and the fringes parallel to it: they survive the 64-number bottleneck, the
+# pixel noise does not; the middle panel's narrow range of grey levels is the
+# compressed scale. The output reads as a *denoised* input.
 #
 # ## Training the architecture on the synthetic library
 #
@@ -225,54 +249,64 @@ plt.show()
 # pass, the loss, `zero_grad`, `backward`, an optimiser step and a scheduler step.
 # It runs for a few steps only (the parameter `HAND_STEPS`: 30 batches at `fast`
 # and `class_cpu`, 300 otherwise; the cell prints how long they took), with the
-# learning rate rising from LR/10 to LR over the run. `runtime` holds what `xpcs_nb.train` decides for
-# this machine: bf16 autocast and the channels-last memory layout on a CPU or GPU
+# learning rate rising from LR/10 to LR over the run. `runtime` holds what
+# `xpcs_nb.train` decides for this machine: bf16 autocast and the channels-last memory layout on a CPU or GPU
 # that computes bf16 natively, float32 elsewhere (an older GPU would get fp16, which
 # needs a gradient scaler that these lines leave out, so there the demo runs in
 # float32).
 
 # %%
 train_images, val_images = augmented_sets(P, SEED)
-print(f"{len(train_images)} training and {len(val_images)} validation images per epoch; "
-      f"weights start from: {P.start_from}")
-demo_images = Subset(train_images, range(HAND_STEPS * P.batch_size))  # exactly HAND_STEPS batches
-demo_config = TrainConfig(epochs=1, batch_size=P.batch_size, lr=P.learning_rate, seed=SEED, device=DEVICE,
-                          half_cycle_epochs=1, progress=False)  # the rate peaks at the last step
+print(f"{len(train_images)} training and {len(val_images)} validation images per "
+      f"epoch; weights start from: {P.start_from}")
+# exactly HAND_STEPS batches; one epoch whose learning rate peaks at the last step
+demo_images = Subset(train_images, range(HAND_STEPS * P.batch_size))
+demo_config = TrainConfig(epochs=1, batch_size=P.batch_size, lr=P.learning_rate,
+                          seed=SEED, device=DEVICE, half_cycle_epochs=1, progress=False)
 runtime = resolve_runtime(demo_config)
-if runtime.amp_dtype == torch.float16:  # fp16 needs a gradient scaler: float32 for this demo
+if runtime.amp_dtype == torch.float16:  # fp16 needs a gradient scaler: float32 here
     demo_config = replace(demo_config, amp="off")
     runtime = resolve_runtime(demo_config)
-print(f"{HAND_STEPS} steps of {P.batch_size} images on {runtime.device}, autocast {runtime.amp_dtype}, "
-      f"channels-last {runtime.channels_last}")
+print(f"{HAND_STEPS} steps of {P.batch_size} images on {runtime.device}, "
+      f"autocast {runtime.amp_dtype}, channels-last {runtime.channels_last}")
+
+# %% [markdown]
+# First the pieces: the network with its seeded initial weights, Adam, the cyclic
+# schedule, and a loader with a generator of its own for the order of the images.
+
+# %%
+LR = P.learning_rate
+torch.manual_seed(SEED)                                   # the initial weights
+net = Autoencoder().to(runtime.device, memory_format=runtime.memory_format)
+optimizer = torch.optim.Adam(net.parameters(), lr=LR)
+scheduler = torch.optim.lr_scheduler.CyclicLR(
+    optimizer, base_lr=LR / 10, max_lr=LR, step_size_up=HAND_STEPS,
+    mode="triangular2", cycle_momentum=False)
+torch.manual_seed(SEED)                                   # the dropout masks
+order = torch.Generator().manual_seed(SEED)               # the order of the images
+loader = DataLoader(demo_images, batch_size=P.batch_size, shuffle=True, generator=order)
+
+# %% [markdown]
+# Then the loop itself: every line of it is a step of training.
 
 # %%
 started = time.perf_counter()
-torch.manual_seed(SEED)                                  # the initial weights
-net = Autoencoder().to(runtime.device, memory_format=runtime.memory_format)
-optimizer = torch.optim.Adam(net.parameters(), lr=P.learning_rate)
-scheduler = torch.optim.lr_scheduler.CyclicLR(optimizer, base_lr=P.learning_rate / 10, max_lr=P.learning_rate,
-                                              step_size_up=HAND_STEPS, mode="triangular2", cycle_momentum=False)
-torch.manual_seed(SEED)                                  # the dropout masks
-loader = DataLoader(demo_images, batch_size=P.batch_size, shuffle=True,
-                    generator=torch.Generator().manual_seed(SEED))  # the order of the images
 losses_by_hand = []
-net.train()                                              # dropout on
+net.train()                                               # dropout on
 for images in loader:
     images = images.to(runtime.device, memory_format=runtime.memory_format)
-    with runtime.autocast():                             # bf16 where the hardware has it
+    with runtime.autocast():                              # bf16 where the chip has it
         reconstructions = net(images)
-    loss = F.mse_loss(reconstructions.float(), images)   # the loss itself in float32
+    loss = F.mse_loss(reconstructions.float(), images)    # the loss itself in float32
     optimizer.zero_grad()
-    loss.backward()                                      # gradients of the loss
-    optimizer.step()                                     # Adam moves the weights
-    scheduler.step()                                     # the learning rate moves on
+    loss.backward()                                       # gradients of the loss
+    optimizer.step()                                      # Adam moves the weights
+    scheduler.step()                                      # the learning rate moves on
     losses_by_hand.append(loss.item())
 hand_seconds = time.perf_counter() - started
+hand_loss_first, hand_loss_last = losses_by_hand[0], losses_by_hand[-1]
 print(f"by hand: {len(losses_by_hand)} steps in {hand_seconds:.0f} s, "
-      f"loss {losses_by_hand[0]:.4f} -> {losses_by_hand[-1]:.4f}")
-hand_seconds_text = hand_seconds
-hand_loss_first = losses_by_hand[0]
-hand_loss_last = losses_by_hand[-1]
+      f"loss {hand_loss_first:.4f} -> {hand_loss_last:.4f}")
 
 # %% [markdown]
 # Now the same steps through `xpcs_nb.train`: the same seed, the same images, one
@@ -280,31 +314,40 @@ hand_loss_last = losses_by_hand[-1]
 # `History` records the loss of every batch (`history.batch_loss`), so the two
 # curves can be laid over each other.
 
-# %% mystnb={"figure": {"caption": "The loss of every training step, from the twenty lines above (line) and from `xpcs_nb.train` on the same seed (dots); the title gives the largest difference between the two. The package runs the same loop, plus validation, checkpoints and checks.", "name": "fig-loop-by-hand"}}
+# %% [markdown]
+# **Think!** Same seed, same images, same number of steps. Before you run the next
+# cell, predict: will the package's loss equal the hand-written loop's at every step
+# exactly, or only to a few digits?
+
+# %%
 torch.manual_seed(SEED)
 packaged = Autoencoder()
 demo_history = train(packaged, demo_images, None, demo_config)
-max_difference = float(np.max(np.abs(np.array(losses_by_hand) - np.array(demo_history.batch_loss))))
-print(f"largest difference between the two loss curves: {max_difference:.3g}")
+differences = np.abs(np.array(losses_by_hand) - np.array(demo_history.batch_loss))
+hand_max_difference = float(differences.max())
+print(f"largest difference between the two loss curves: {hand_max_difference:.3g}")
 hand_steps = HAND_STEPS
-hand_max_difference = max_difference
-mode = (f"{str(runtime.amp_dtype).removeprefix('torch.')} autocast" if runtime.amp_dtype else "float32") + \
-    (" with channels-last" if runtime.channels_last else "")
-hand_same_phrase = (f"exactly the same numbers, in {mode}" if max_difference == 0 else
-     f"the same curve to within {max_difference:.2g} (in {mode}), not bit for bit")
+mode = words.precision_mode(runtime.amp_dtype, runtime.channels_last)
+hand_same_phrase = words.loop_agreement(hand_max_difference, mode)
 
+# %%
 fig, ax = plt.subplots(figsize=(0.75 * PAGE_WIDTH, 3.2), layout="constrained")
 steps = np.arange(1, HAND_STEPS + 1)
 ax.plot(steps, losses_by_hand, "-", lw=3, alpha=0.5, label="the loop by hand")
 ax.plot(steps, demo_history.batch_loss, "k.", label="xpcs_nb.train")
 ax.set_xlabel("optimiser step")
 ax.set_ylabel("training loss (MSE per pixel)")
-ax.set_title(f"same seed, same steps: largest difference {max_difference:.2g}")
+ax.set_title(f"same seed, same steps: largest difference {hand_max_difference:.2g}")
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# By hand, the {eval}`hand_steps` steps ran in {eval}`f"{hand_seconds_text:.0f}"` s here
+# **Figure 3.2.** The loss of every training step, from the loop above (thick line)
+# and from `xpcs_nb.train` on the same seed (dots); the title gives the largest
+# difference between the two. Look for any dot off the line: the package runs the
+# same loop, plus validation, checkpoints and checks.
+#
+# By hand, the {eval}`hand_steps` steps ran in {eval}`f"{hand_seconds:.0f}"` s here
 # and brought the training loss from {eval}`f"{hand_loss_first:.4f}"` to
 # {eval}`f"{hand_loss_last:.4f}"`. The largest difference between the two curves is
 # {eval}`f"{hand_max_difference:.3g}"`: {eval}`hand_same_phrase`. That needs every
@@ -344,11 +387,13 @@ plt.show()
 # of the best validation epoch.
 
 # %%
-model, history = trained_autoencoder(P, SEED, device=DEVICE)  # trains, or loads the cached run
+model, history = trained_autoencoder(P, SEED, device=DEVICE)  # trains, or loads it
 
-# %% mystnb={"figure": {"caption": "Training the published architecture from random weights: the loss per epoch on the training images (in train mode, while the weights change) and on the validation images (eval mode, after the epoch), and the learning rate of the cyclic schedule.", "name": "fig-training-history"}}
-fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2), layout="constrained")
-training_history(history.epoch, history.train_loss, history.val_loss, best=history.best_epoch, ax=ax_loss)
+# %%
+fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2),
+                                     layout="constrained")
+training_history(history.epoch, history.train_loss, history.val_loss,
+                 best=history.best_epoch, ax=ax_loss)
 ax_lr.plot(history.epoch, history.lr, "o-")
 ax_lr.set_xlabel("epoch")
 ax_lr.set_ylabel("learning rate at the epoch's end")
@@ -357,23 +402,34 @@ for ax in (ax_loss, ax_lr):
 plt.show()
 
 # %% [markdown]
+# **Figure 3.3.** Training the published architecture from random weights. Left: the
+# loss per epoch on the training images (train mode, while the weights change) and on
+# the validation images (eval mode, after the epoch); the dotted line marks the epoch
+# whose weights are kept. Right: the learning rate of the cyclic schedule at each epoch's end. Look
+# at whether the validation loss still falls at the last epoch: if it does, the
+# model had not finished learning when training stopped.
+
+# %% [markdown]
 # A falling loss says the model learns *something*. Is it more than the average
 # $C_2$? The baseline is the mean training image: the one image that comes closest,
 # in squared error, to all the training crops when the input is ignored. A model that
 # has learned nothing about the individual crop can do no better than that.
 
+# %% [markdown]
+# **Think!** The model above trained from random weights on the preset's images.
+# Before you run the next cell, predict: will its test error fall below the mean
+# image's, and by how much?
+
 # %%
 errors = errors_on_test_split(model, P, SEED)
-ratio = errors["model_mse"] / errors["mean_image_mse"]
-verdict = ("well below" if ratio < 0.75 else "below" if ratio < 1 else "not below")
-print(f"test MSE per pixel over {errors['n_test']} test crops: model {errors['model_mse']:.4f}, "
-      f"mean training image {errors['mean_image_mse']:.4f} (ratio {ratio:.2f}: {verdict})")
-test_mse = errors["model_mse"]
-mean_image_mse_text = errors["mean_image_mse"]
-mse_ratio = ratio
-mse_verdict = verdict
+test_mse, mean_image_mse_text = errors["model_mse"], errors["mean_image_mse"]
+mse_ratio = test_mse / mean_image_mse_text
+mse_verdict = words.below_mean_image(mse_ratio)
 n_test = errors["n_test"]
 train_images_seen = history.epochs_done * len(train_images)
+print(f"test MSE per pixel over {n_test} test crops: model {test_mse:.4f}, "
+      f"mean training image {mean_image_mse_text:.4f}")
+print(f"ratio {mse_ratio:.2f}: {mse_verdict}")
 
 # %% [markdown]
 # On the {eval}`n_test` test crops the model's error is {eval}`f"{test_mse:.4f}"`
@@ -411,59 +467,71 @@ train_images_seen = history.epochs_done * len(train_images)
 # split; the title names the split. The split keeps whole experiments together, so
 # with a small library a label can be missing from the test and validation splits.
 
-# %% mystnb={"figure": {"caption": "One crop of every label (top) and the model's reconstruction (bottom); each title names the split the crop comes from.", "name": "fig-reconstructions"}}
+# %%
 crops, metadata, splits = crop_splits(P, SEED)
-examples, titles = [], []
-for label, name in enumerate(CLASS_NAMES):
+labels = metadata.label.to_numpy()  # (N,)
+examples, sources = [], []  # one crop per label, and the split it comes from
+for label in range(len(CLASS_NAMES)):
     for split in ("test", "validation", "train"):
         rows = np.sort(splits[split])
-        rows = rows[metadata.label.to_numpy()[rows] == label]
+        rows = rows[labels[rows] == label]
         if rows.size:
             examples.append(int(rows[0]))
-            titles.append(f"{name.replace(' ', chr(10), 1)}\n({split})")
+            sources.append(split)
             break
-inputs = np.stack([crops[i] for i in examples])
-outputs = latent.decode(model, latent.encode(model, inputs))
-crop_grid(np.concatenate([inputs, outputs]), n_cols=len(examples), titles=titles + [""] * len(examples),
-          row_labels=["input", "reconstruction"])
-plt.show()
 n_labels = len(CLASS_NAMES)
-from_split = pd.Series([t.rsplit("(", 1)[1].rstrip(")") for t in titles]).value_counts()
-labels_from_splits = ", ".join(f"{n} from {s}" for s, n in from_split.items())
+labels_from_splits = words.label_sources(sources)
+print(f"of the {n_labels} labels: {labels_from_splits}")
+
+# %%
+inputs = np.stack([crops[i] for i in examples])  # (7, 256, 256)
+outputs = latent.decode(model, latent.encode(model, inputs))  # (7, 256, 256)
+titles = [f"{CLASS_NAMES[labels[i]].replace(' ', chr(10), 1)}\n({split})"
+          for i, split in zip(examples, sources)]
+crop_grid(np.concatenate([inputs, outputs]), n_cols=len(examples),
+          titles=titles + [""] * len(examples), row_labels=["input", "reconstruction"])
+plt.show()
 
 # %% [markdown]
-# Of the {eval}`n_labels` labels, {eval}`labels_from_splits`. Look at the
-# band along the diagonal and its width, at the fringes of the heterodyne crops, and
-# at the blocks that avalanches leave: which survive the 64-number bottleneck?
+# **Figure 3.4.** One crop of every label (top row) and the trained model's
+# reconstruction (bottom row); each title names the label and the split the crop
+# comes from (of the {eval}`n_labels` labels, {eval}`labels_from_splits`). Look at
+# the band along the diagonal and its width, at the fringes of the heterodyne crops,
+# and at the blocks that avalanches leave: which survive the 64-number bottleneck?
 #
 # ## How many numbers does a $C_2$ need? The latent-size sweep
 #
 # The paper trained models with latent vectors of 2 to 1024 numbers (powers of two)
 # and plotted the test error against the size: it "rapidly decreased and leveled off
 # at a latent dimension of 16", and the authors chose 64 "to balance high accuracy
-# with the complexity of the latent representation". We repeat the sweep with the preset's
-# sizes, each model trained from random weights with the same data and schedule,
-# on fewer images than the main model, and repeated with
-# several training seeds (other initial weights, dropout masks and batch orders on the
-# same data), so that each point carries its spread. A curve means something only if
+# with the complexity of the latent representation". We repeat the sweep with the
+# preset's sizes, each model trained from random weights with the same data and
+# schedule, on fewer images than the main model, and repeated with several training
+# seeds (other initial weights, dropout masks and batch orders on the same data), so
+# that each point carries its spread. A curve means something only if
 # its points beat the mean image, and only where the differences between sizes exceed
 # the spread over seeds.
 
-# %% mystnb={"figure": {"caption": "The latent-size sweep (the paper's Supp. Fig. 2): test error against the number of latent dimensions, mean and standard deviation over training seeds, beside the mean training image's error (dashed).", "name": "fig-latent-sweep"}}
-test_crops = np.asarray(crops[np.sort(splits["test"])])
+# %%
+test_crops = np.asarray(crops[np.sort(splits["test"])])  # (N_test, 256, 256)
 rows = []
 for size in P.latent_sweep:
     for k in range(P.sweep_seeds):
-        sweep_model, _ = trained_autoencoder(P, SEED, latent_size=size, epochs=P.sweep_epochs, n_train=P.sweep_items,
-                                             tag="sweep", device=DEVICE, progress=False, train_seed=SEED + k)
+        sweep_model, _ = trained_autoencoder(
+            P, SEED, latent_size=size, epochs=P.sweep_epochs, n_train=P.sweep_items,
+            tag="sweep", device=DEVICE, progress=False, train_seed=SEED + k)
         rows.append((size, SEED + k, reconstruction_mse(sweep_model, test_crops)))
 sweep = pd.DataFrame(rows, columns=["latent size", "training seed", "test MSE"])
 summary = sweep.groupby("latent size")["test MSE"].agg(["mean", "std"]).reset_index()
+sweep_seeds = P.sweep_seeds
+sweep_images = P.sweep_epochs * len(augmented_sets(P, SEED, n_train=P.sweep_items)[0])
+print(f"{len(rows)} models, each trained on {sweep_images} images")
 
+# %%
 fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.4), layout="constrained")
-ax.errorbar(summary["latent size"], summary["mean"], yerr=summary["std"], fmt="o-", capsize=4,
-            label=f"autoencoder, mean ± std over {P.sweep_seeds} seeds")
-ax.axhline(errors["mean_image_mse"], color="k", ls="--", label="mean training image")
+ax.errorbar(summary["latent size"], summary["mean"], yerr=summary["std"], fmt="o-",
+            capsize=4, label=f"autoencoder, mean ± std over {sweep_seeds} seeds")
+ax.axhline(mean_image_mse_text, color="k", ls="--", label="mean training image")
 ax.set_xscale("log", base=2)
 ax.set_xlabel("latent size")
 ax.set_ylabel("test MSE per pixel")
@@ -471,37 +539,21 @@ ax.set_title(f"{P.sweep_epochs} epoch(s) of {P.sweep_items or 'all'} images per 
 ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small")
 plt.show()
 
+# %% [markdown]
+# **Figure 3.5.** The latent-size sweep (the paper's Supp. Fig. 2): the test error
+# against the number of latent dimensions, the mean over training seeds with error
+# bars of one standard deviation, beside the mean training image's error (dashed).
+# Look first at whether the points sit below the dashed line, then at whether the
+# differences between sizes are larger than the error bars.
+
 # %%
-mean_mse = errors["mean_image_mse"]
-n_beat = int((summary["mean"] < mean_mse).sum())
-small, large = summary.iloc[0], summary.iloc[-1]
-gap, spread = small["mean"] - large["mean"], small["std"] + large["std"]
-ends = (f"{small['mean']:.4f} at {small['latent size']:.0f} latent numbers, "
-        f"{large['mean']:.4f} at {large['latent size']:.0f}")
-if gap > spread:
-    trend = f"falls with the latent size by more than the spread over seeds ({ends})"
-elif -gap > spread:
-    trend = f"rises with the latent size by more than the spread over seeds ({ends})"
-else:
-    trend = f"does not change with the latent size beyond the spread over seeds ({ends})"
-if n_beat == 0:  # the curve compares models that have not learned the crops: no trend is stated
-    sweep_phrase = (
-        f"no latent size beats the mean image: the sweep's models, at {summary['mean'].min():.4f} to "
-        f"{summary['mean'].max():.4f} per pixel, all stay above its {mean_mse:.4f}. Trained for "
-        f"{P.sweep_epochs} epoch(s) of {P.sweep_items or 'all'} images each, they have not yet learned the "
-        "crops from random weights, so here the "
-        "curve says nothing about the latent size; the main model above, trained longer, shows what the network "
-        "can do, and larger presets train every model of the sweep longer")
-else:
-    beat = ("every size beats the mean image" if n_beat == len(summary) else
-            f"{n_beat} of the {len(summary)} sizes beat the mean image")
-    sweep_phrase = f"{beat} ({mean_mse:.4f}), and the test error {trend}"
-sweep_phrase_text = sweep_phrase
-sweep_seeds = P.sweep_seeds
-sweep_images = P.sweep_epochs * len(augmented_sets(P, SEED, n_train=P.sweep_items)[0])
-print(sweep_phrase)
-summary.rename(columns={"mean": "mean test MSE", "std": "std over seeds"}).style.hide(axis="index").format(
-    {"mean test MSE": "{:.4f}", "std over seeds": "{:.4f}"})
+sweep_phrase_text = words.sweep_sentence(
+    summary["latent size"], summary["mean"], summary["std"], mean_image_mse_text,
+    epochs=P.sweep_epochs, images=P.sweep_items)
+print(textwrap.fill(sweep_phrase_text, 88))
+sweep_table = summary.rename(columns={"mean": "mean test MSE", "std": "std over seeds"})
+sweep_table.style.hide(axis="index").format(
+    {"mean test MSE": "{:.4f}", "std over seeds": "{:.4f}"}, na_rep="— (one seed)")
 
 # %% [markdown]
 # Each model saw {eval}`sweep_images` training images, and each size was trained
@@ -513,28 +565,37 @@ summary.rename(columns={"mean": "mean test MSE", "std": "std over seeds"}).style
 # If, after training, a latent unit's input is negative for *every* image, that
 # unit is zero for every image: it is dead, and carries no information. The authors
 # published the latent vectors of their 900 real crops; count the dimensions that are
-# zero in every one of them, and do the same for our model on the test crops:
+# zero in every one of them, and do the same for our model on the test crops.
+
+# %% [markdown]
+# **Think!** The published model trained for 50 epochs on real data; ours trained
+# briefly on synthetic crops. Before you run the next cell, predict: which of the two
+# leaves more of its 64 latent dimensions dead?
 
 # %%
 published_latents = paper.load_latents()  # (900, 64), from the paper's model
-our_latents = latent.encode(model, test_crops)  # (N, 64)
+our_latents = latent.encode(model, test_crops)  # (N_test, 64)
 dead_published = np.flatnonzero(np.all(published_latents == 0, axis=0))
 dead_ours = np.flatnonzero(np.all(our_latents == 0, axis=0))
-print(f"published latents: {dead_published.size} of 64 dimensions are zero for all 900 vectors")
-print(f"our model on the test crops: {dead_ours.size} of 64 dimensions are zero for all {len(our_latents)}")
-dead_published_text = int(dead_published.size)
+dead_published_text, dead_ours_text = int(dead_published.size), int(dead_ours.size)
 alive_published = int(published_latents.shape[1] - dead_published.size)
-dead_ours_text = int(dead_ours.size)
 n_our_latents = len(our_latents)
+print(f"published latents: {dead_published_text} of 64 dimensions are zero "
+      f"for all {len(published_latents)} vectors")
+print(f"our model: {dead_ours_text} of 64 dimensions are zero "
+      f"for all {n_our_latents} test crops")
 
-fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3), constrained_layout=True)
-for ax, values, title in ((axes[0], published_latents, "published latents (900 real C2)"),
-                          (axes[1], our_latents, "our model, test crops")):
-    ax.imshow(values.T, aspect="auto", cmap="magma", interpolation="nearest")
-    ax.set_xlabel("crop")
-    ax.set_ylabel("latent dimension")
-    ax.set_title(title)
+# %%
+latent_heatmaps({"published latents (900 real C2)": published_latents,
+                 "our model, test crops": our_latents})
 plt.show()
+
+# %% [markdown]
+# **Figure 3.6.** The latent vectors as heatmaps: one column per crop, one row per
+# latent dimension, the colour the ReLU output in the network's own arbitrary units
+# (each panel has its own colour bar, from 0). Left, the 900 published vectors of the
+# paper's real crops; right, our model on the test crops. Look for rows that are
+# black all the way across: those dimensions are dead.
 
 # %% [markdown]
 # In the published latents {eval}`dead_published_text` of the 64 dimensions are zero
@@ -573,7 +634,7 @@ plt.show()
 # **Exercise 1: where are the weights?** Using `layer_table(published)`, find which
 # layer holds the most weights. Is it a convolution or a linear layer, and why?
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: the two linear layers of the bottleneck (1024 x 64 weights each, plus
 # biases) are the largest, ahead of the 64 -> 64 channel 3 x 3 convolutions
 # (64 x 64 x 9 + 64). A convolution reuses its few weights at every pixel; a linear
@@ -589,30 +650,31 @@ print(table.sort_values("weights", ascending=False).head(4).to_string(index=Fals
 # every preset we use at most 256 training crops: all of them at `fast`.)
 
 # %%
-train_sample = np.asarray(crops[np.sort(splits["train"])[:256]])  # (N, 256, 256) in [0, 1]
+train_sample = np.asarray(crops[np.sort(splits["train"])[:256]])  # (N, 256, 256)
 
 
 def mean_image_error(train_crops: np.ndarray, test_crops: np.ndarray) -> float:
-    """MSE per pixel of the mean training crop (S, S) used as every test crop's reconstruction."""
-    ...  # your code: the mean image over the training crops, then the mean squared difference
+    """MSE per pixel of the mean training crop (S, S) as every test crop's output."""
+    ...  # your code: the mean training crop, then the mean squared error against it
 
 
 my_baseline = mean_image_error(train_sample, test_crops)
 
 # %%
-check_answer("the mean image's test MSE", my_baseline, mean_image_mse(train_sample, test_crops), rtol=1e-4)
+reference = mean_image_mse(train_sample, test_crops)
+check_answer("the mean image's test MSE", my_baseline, reference, rtol=1e-4)
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: the mean over the crop axis is the one image closest, in squared error,
 # to all the training crops; every test crop is then compared with it.
 def mean_image_error(train_crops: np.ndarray, test_crops: np.ndarray) -> float:
-    """MSE per pixel of the mean training crop (S, S) used as every test crop's reconstruction."""
+    """MSE per pixel of the mean training crop (S, S) as every test crop's output."""
     mean_image = train_crops.astype(np.float64).mean(axis=0)  # (S, S)
     return float(np.mean((test_crops - mean_image) ** 2))
 
 
 my_baseline = mean_image_error(train_sample, test_crops)
-assert check_answer("the mean image's test MSE", my_baseline, mean_image_mse(train_sample, test_crops), rtol=1e-4)
+assert check_answer("the mean image's test MSE", my_baseline, reference, rtol=1e-4)
 
 # %% [markdown]
 # **Exercise 3: the rescaling matters.** Compute the MSE between the published
@@ -620,19 +682,20 @@ assert check_answer("the mean image's test MSE", my_baseline, mean_image_mse(tra
 # with a flat image. What does the raw number alone suggest, and why is it
 # misleading here?
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: the raw output is compressed into a narrow band of grey levels (its
 # range is printed below), so its raw MSE is large even though the shape is right;
 # judging the model needs the rescaled comparison.
 raw_mse = np.mean((output - target) ** 2)
+rescaled, flat = published_mse_rescaled, published_mse_flat
 print(f"output range {output.min():.2f} .. {output.max():.2f}: raw MSE {raw_mse:.4f}, "
-      f"rescaled {mse_rescaled:.4f}, flat {mse_constant:.4f}")
-if mse_rescaled < mse_constant < raw_mse:
-    print("raw, the model looks worse than a flat grey image; rescaled, it beats it: "
+      f"rescaled {rescaled:.4f}, flat {flat:.4f}")
+if rescaled < flat < raw_mse:
+    print("raw, the model looks worse than a flat grey image; rescaled, it beats it:\n"
           "the error is in the scale of the output, not in its shape")
 else:
-    print(f"raw MSE {'above' if raw_mse > mse_constant else 'below'} the flat image's, rescaled "
-          f"{'below' if mse_rescaled < mse_constant else 'above'} it")
+    print(f"raw MSE {'above' if raw_mse > flat else 'below'} the flat image's, "
+          f"rescaled {'below' if rescaled < flat else 'above'} it")
 
 # %% [markdown]
 # **Exercise 4: a symmetric input, a symmetric output?** A $C_2$ is symmetric. Is the
@@ -640,25 +703,20 @@ else:
 # $|y - y^\top|$ relative to the output's range, its mean and its largest value,
 # find where the largest one sits, and explain.
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: convolutions see the image as an image, not as a symmetric matrix. Nothing
 # in the network forces y = y^T; training on symmetric inputs only encourages it. The
 # numbers say how far that goes, on average and at the worst pixel.
-asymmetry = np.abs(output - output.T) / (output.max() - output.min())  # (256, 256), in units of the range
-worst_row, worst_col = np.unravel_index(asymmetry.argmax(), asymmetry.shape)
-print(f"asymmetry |y - y^T| / range: mean {asymmetry.mean():.1%}, largest {asymmetry.max():.1%} "
-      f"at row {worst_row}, column {worst_col} ({abs(int(worst_col) - int(worst_row))} pixels from the diagonal)")
-on_average = "nearly symmetric on average" if asymmetry.mean() < 0.05 else "not symmetric, even on average"
-if asymmetry.max() < 0.05:
-    worst = "and nowhere far from symmetric"
-else:
-    edge = min(worst_row, worst_col, 255 - worst_row, 255 - worst_col) < 16
-    worst = ("but clearly not symmetric at its worst pixel, " + (
-        "near the crop's edge: the learned 3 x 3 kernels are not symmetric (k != k^T), and the zero padding cuts "
-        "a row of every kernel at the top and bottom edges but a column at the left and right ones" if edge else
-        "away from the edges: the learned 3 x 3 kernels are not symmetric (k != k^T), and the bottleneck's "
-        "linear layers mix all positions with no symmetry imposed"))
-print(f"The reconstruction is {on_average}, {worst}.")
+y_range = output.max() - output.min()
+asymmetry = np.abs(output - output.T) / y_range  # (256, 256), in units of the range
+row, col = np.unravel_index(asymmetry.argmax(), asymmetry.shape)
+print(f"asymmetry |y - y^T| / range: mean {asymmetry.mean():.1%}, "
+      f"largest {asymmetry.max():.1%}")
+print(f"the largest at row {row}, column {col}: "
+      f"{abs(int(col) - int(row))} pixels from the diagonal")
+near_edge = min(row, col, 255 - row, 255 - col) < 16
+verdict = words.symmetry_sentence(asymmetry.mean(), asymmetry.max(), near_edge)
+print(textwrap.fill(verdict, 88))
 
 # %% [markdown]
 # **Exercise 5: fine-tuning the published weights.** Instead of random weights,
@@ -669,17 +727,19 @@ print(f"The reconstruction is {on_average}, {worst}.")
 # scratch and with the mean image. Does the published start help on our crops? If
 # not, why might it not?
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: one short epoch of 8 batches from the published weights (well under a
 # minute at `fast`). Read the numbers rather than expecting an answer. One reason a
 # published start can begin badly: its output covers only a narrow band of grey levels
 # (the real crop above), and a few steps at the bottom of the learning-rate cycle do
 # not stretch it to our crops' [0, 1]; try more epochs.
-tuned, _ = trained_autoencoder(P.with_(start_from="published"), SEED, epochs=1, n_train=8 * P.batch_size,
+n_tune = 8 * P.batch_size
+from_published = P.with_(start_from="published")
+tuned, _ = trained_autoencoder(from_published, SEED, epochs=1, n_train=n_tune,
                                tag="finetune", device=DEVICE, progress=False)
-tuned_errors = errors_on_test_split(tuned, P, SEED)
-print(f"test MSE: fine-tuned {tuned_errors['model_mse']:.4f} after {8 * P.batch_size} images, from scratch "
-      f"{errors['model_mse']:.4f}, mean image {errors['mean_image_mse']:.4f}")
+tuned_mse = errors_on_test_split(tuned, P, SEED)["model_mse"]
+print(f"test MSE: fine-tuned {tuned_mse:.4f} after {n_tune} images, "
+      f"from scratch {test_mse:.4f}, mean image {mean_image_mse_text:.4f}")
 
 # %% [markdown]
 # ## Summary

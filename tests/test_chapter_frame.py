@@ -97,11 +97,22 @@ def test_intro_figure_is_what_the_package_draws(tmp_path):
     (float("nan"), 1.0, False), ("paper", "paper", True), ("ratio", "paper", False), ("a", 1.0, False),
 ])
 def test_check_answer(got, expected, passes, capsys):
-    assert check_answer("the value", got, expected) is passes
+    result = check_answer("the value", got, expected)
+    assert bool(result) is passes and result.passed is passes
     line = capsys.readouterr().out
     assert line.startswith("right:" if passes else "not yet:")
+    assert line.strip() == result.message
     if isinstance(expected, float):
         assert repr(expected) not in line, "the check must not print the reference"
+
+
+def test_check_answer_shows_no_bare_boolean_in_a_notebook():
+    """A scaffold cell ending in check_answer(...) shows the printed line only, not False."""
+    from IPython.core.formatters import DisplayFormatter
+
+    result = check_answer("the value", None, 1.0)
+    assert DisplayFormatter().format(result) == ({}, {})
+    assert DisplayFormatter().format(False)[0]["text/plain"] == "False"  # what the old return showed
 
 
 def test_check_answer_accepts_a_tensor():

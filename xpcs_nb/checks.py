@@ -2,25 +2,56 @@
 
 Each scaffolded exercise leaves ``...`` for the reader to fill; the cell after it
 computes the reference with the package and calls :func:`check_answer`, which prints
-one line (right, or what is still off) and returns whether the answer passed. The
-reference is never printed, so the check does not give the answer away.
+one line (right, or what is still off) and returns a :class:`Check`. The reference is
+never printed, so the check does not give the answer away.
 
->>> check_answer("g2 at lag 1", 1.2500001, 1.25)
+A :class:`Check` is true when the answer passed, so a solution cell can write
+``assert check_answer(...)``; in a notebook it shows nothing of its own (the printed
+line has said it all), so an unfinished exercise reads "not yet: ...", never a bare
+``False``.
+
+>>> result = check_answer("g2 at lag 1", 1.2500001, 1.25)
 right: g2 at lag 1 matches the reference.
+>>> bool(result)
 True
->>> check_answer("g2 at lag 1", None, 1.25)
+>>> result = check_answer("g2 at lag 1", None, 1.25)
 not yet: g2 at lag 1 is still empty (replace the ... with your code).
-False
+>>> bool(result), result.message
+(False, 'not yet: g2 at lag 1 is still empty (replace the ... with your code).')
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["check_answer"]
+__all__ = ["Check", "check_answer"]
 
 
-def check_answer(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+@dataclass(frozen=True)
+class Check:
+    """The outcome of :func:`check_answer`: true when the answer passed.
+
+    Attributes
+    ----------
+    passed : bool
+        Whether the answer matched the reference.
+    message : str
+        The line :func:`check_answer` printed (``"right: ..."`` or ``"not yet: ..."``).
+    """
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _ipython_display_(self) -> None:
+        """Show nothing in a notebook: the message was printed when the check ran."""
+
+
+def check_answer(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-9) -> Check:
     """Print whether ``got`` equals ``expected`` (numbers or arrays within tolerance, else exactly).
 
     Parameters
@@ -36,15 +67,16 @@ def check_answer(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 
 
     Returns
     -------
-    bool
-        True when the answer passes.
+    Check
+        True when the answer passes; its ``message`` is the line printed.
     """
     verdict = _compare(got, expected, rtol=rtol, atol=atol)
     if verdict is None:
-        print(f"right: {what} matches the reference.")
-        return True
-    print(f"not yet: {what} {verdict}.")
-    return False
+        result = Check(True, f"right: {what} matches the reference.")
+    else:
+        result = Check(False, f"not yet: {what} {verdict}.")
+    print(result.message)
+    return result
 
 
 def _compare(got, expected, *, rtol: float, atol: float) -> str | None:

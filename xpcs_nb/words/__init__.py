@@ -11,7 +11,9 @@ one topic:
 * ``verdicts``: the one rule that says "better than", "no better than" or "worse than"
   (chapters 4 and 6) and the sentences built on it;
 * ``search``: chapter 6's verdict on a search beside its baselines;
-* ``dynamics``: chapters 1 and 8, what a fit of g2 says (agreement, alpha, errors).
+* ``dynamics``: chapters 1 and 8, what a fit of g2 says (agreement, alpha, errors);
+* ``library``: chapter 2's band widths of the rate classes and its split;
+* ``training``: chapter 3's loop by hand, test error, latent-size sweep and symmetry.
 
 >>> plus_minus([0.5, 0.7])
 '0.60 ± 0.10'
@@ -19,9 +21,14 @@ one topic:
 
 from .dynamics import agreement, alpha_reading, error_reading, slope_reading
 from .formats import plus_minus, thousands
+from .library import band_steps, band_widths, split_overlap
 from .search import SearchVerdicts, search_verdicts
+from .training import below_mean_image, label_sources, loop_agreement, precision_mode, sweep_sentence, symmetry_sentence
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts
 
 __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence",
            "names_list", "SearchVerdicts", "search_verdicts",
-           "agreement", "alpha_reading", "error_reading", "slope_reading"]
+           "agreement", "alpha_reading", "error_reading", "slope_reading",
+           "band_widths", "band_steps", "split_overlap",
+           "below_mean_image", "loop_agreement", "precision_mode", "label_sources", "sweep_sentence",
+           "symmetry_sentence"]
