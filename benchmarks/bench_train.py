@@ -27,6 +27,7 @@ Usage::
     python benchmarks/bench_train.py                  # CPU, then GPU if present
     python benchmarks/bench_train.py --rounds 5 --steps 4
     python benchmarks/bench_train.py --modes-only     # only step 1
+    python benchmarks/bench_train.py --modes-only --modes channels-last   # float32 against channels-last
     ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/bench_train.py --modes-only
 """
 
@@ -101,10 +102,14 @@ class ModeRunner:
         return time.perf_counter() - started, time.process_time() - cpu_started
 
 
-def compare_cpu_modes(batch_size: int, rounds: int, steps: int, warm_up: int) -> dict[str, float]:
-    """Images/s of each CPU mode, measured in interleaved rounds; printed with ratios and CPU-s per image."""
+def compare_cpu_modes(batch_size: int, rounds: int, steps: int, warm_up: int,
+                      modes: tuple[str, ...] = tuple(CPU_MODES)) -> dict[str, float]:
+    """Images/s of each CPU mode in ``modes`` (float32 always), in interleaved rounds; printed with ratios."""
+    unknown = sorted(set(modes) - set(CPU_MODES))
+    if unknown:
+        raise ValueError(f"modes must be among {list(CPU_MODES)}, got {unknown}")
     batch = synthetic_crops(batch_size, seed=0).tensors[0]
-    runners = {name: ModeRunner(dtype, layout, batch) for name, (dtype, layout) in CPU_MODES.items()}
+    runners = {name: ModeRunner(*CPU_MODES[name], batch) for name in CPU_MODES if name == "float32" or name in modes}
     for runner in runners.values():
         runner.seconds(warm_up)
     wall, cpu = dict.fromkeys(runners, 0.0), dict.fromkeys(runners, 0.0)
@@ -224,12 +229,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-cpu", action="store_true", help="only the GPU comparison")
     parser.add_argument("--modes-only", action="store_true", help="only the CPU modes (step 1)")
+    parser.add_argument("--modes", nargs="+", choices=list(CPU_MODES), default=list(CPU_MODES),
+                        help="CPU modes to compare (float32 is always measured: the ratios' reference)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
     shared = dict(epochs=args.epochs, batch_size=args.batch_size, lr=1e-3, progress=False)
     if not args.skip_cpu:
-        compare_cpu_modes(args.batch_size, args.rounds, args.steps, args.warm_up)
+        compare_cpu_modes(args.batch_size, args.rounds, args.steps, args.warm_up, tuple(args.modes))
         if args.modes_only:
             return
         print("xpcs_nb.train against a bare loop, CPU, TrainConfig's default mode:")
