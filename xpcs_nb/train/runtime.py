@@ -12,7 +12,7 @@ The decisions ``TrainConfig(amp="auto", channels_last=None)`` leaves to the mach
   slower than float32. Channels-last layout on every x86 CPU whose vector kernels
   are AVX2 or wider (:func:`cpu_prefers_channels_last`). The measurements behind both
   rules, on an AVX-512 BF16 CPU and on the same CPU held to AVX2, are in
-  ``book/performance.md`` ("Training on the CPU"); ``benchmarks/bench_train.py``
+  ``book/performance.md`` ("CPU modes on two kinds of CPU"); ``benchmarks/bench_train.py``
   repeats them on any machine.
 """
 
@@ -102,7 +102,7 @@ def cuda_amp_dtype(device: torch.device) -> torch.dtype:
 def cpu_has_native_bf16() -> bool:
     """Whether training in bf16 runs on bf16 hardware here (x86 AVX-512 BF16 or AMX).
 
-    Three conditions, all needed:
+    Three conditions, all needed, and oneDNN's own check must agree:
 
     1. **The processor** has the instructions. torch's cpuinfo probes
        (``torch.cpu._is_avx512_bf16_supported``, ``_is_amx_tile_supported``, private
@@ -117,8 +117,8 @@ def cpu_has_native_bf16() -> bool:
        ``torch.backends.cpu.get_cpu_capability()``, which follows
        ``ATEN_CPU_CAPABILITY``, is ``"AVX512"``.
 
-    and oneDNN's own check, ``torch.ops.mkldnn._is_mkldnn_bf16_supported()``, must
-    agree (it is False once oneDNN is held below AVX-512, whatever the reason).
+    oneDNN's own check is ``torch.ops.mkldnn._is_mkldnn_bf16_supported()``: False
+    once oneDNN is held below AVX-512, whatever the reason.
 
     The two variables are how one CPU stands in for an older one; a CPU without the
     instructions fails condition 1 whatever they say. ARM CPUs with bf16
@@ -149,8 +149,8 @@ def _onednn_has_bf16_kernels() -> bool:
 def cpu_prefers_channels_last() -> bool:
     """Whether the CPU trains the published network faster in channels-last layout.
 
-    True where ATen's vector kernels are AVX2 or AVX-512 (every x86 CPU of the last
-    decade; ``ATEN_CPU_CAPABILITY=default`` turns them off) and oneDNN may use AVX2 or
+    True where ATen's vector kernels are AVX2 or AVX-512 (most x86 CPUs in use;
+    ``ATEN_CPU_CAPABILITY=default`` turns them off) and oneDNN may use AVX2 or
     more: channels-last was the faster float32 layout on both kinds of CPU measured
     (``book/performance.md``). False on other CPUs (ARM among them): not measured.
     """
