@@ -152,10 +152,8 @@ def command_linkcheck(args: argparse.Namespace) -> int:
 
 
 def command_gpu_check(args: argparse.Namespace) -> int:
-    """Measure the book on one GPU within ``--budget-s``; files under ``--out`` (tools/gpu_check.py)."""
-    from tools import gpu_check
-
-    return gpu_check.run(args)
+    """Forward to ``tools/gpu_check.py`` (its own options; ``gpu-check --help`` lists them)."""
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "gpu_check.py"), *args.forwarded], cwd=ROOT).returncode
 
 
 def interpreter_sees_cuda() -> bool:
@@ -171,16 +169,6 @@ def interpreter_sees_cuda() -> bool:
     return torch.cuda.is_available()
 
 
-def add_gpu_check_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``gpu-check``, declared here so that tasks.py needs no venv to parse them."""
-    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "gpu-check", help="output folder")
-    parser.add_argument("--preset", choices=["fast", "class", "class_cpu", "paper"], default="class",
-                        help="the chapters' preset (fast instead when it does not fit the budget)")
-    parser.add_argument("--budget-s", type=float, default=480.0, help="deadline of the whole command, seconds")
-    parser.add_argument("--allow-cpu", action="store_true", help="run without CUDA (a smoke run on a CPU)")
-    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -189,9 +177,12 @@ def main() -> int:
     test = commands.add_parser("test", help="unit tests, notebooks at the fast preset, book build, browser check")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments passed to pytest")
     commands.add_parser("linkcheck", help="check external links with execution off (needs the network)")
-    gpu = commands.add_parser("gpu-check", help="one GPU, one command: training speed, chapters 3-7, evaluation")
-    add_gpu_check_arguments(gpu)
-    args = parser.parse_args()
+    commands.add_parser("gpu-check", add_help=False,  # its options and --help belong to tools/gpu_check.py
+                        help="one GPU, one command: training speed, chapters 3-7, evaluation")
+    args, forwarded = parser.parse_known_args()
+    if forwarded and args.command != "gpu-check":
+        parser.error(f"unrecognized arguments: {' '.join(forwarded)}")
+    args.forwarded = forwarded
     if not in_venv() and not (args.command == "gpu-check" and interpreter_sees_cuda()):
         reexec_in_venv()
     sys.path.insert(0, str(ROOT))

@@ -5,7 +5,11 @@ of ``xpcs_nb.train`` over a bare PyTorch loop (goal: ratio >= 0.85).
    modes: float32; channels-last layout; bf16 autocast; both. Each mode has its own
    model and is warmed up first; then rounds of a few batches per mode, the order
    rotating every round so that drift in the machine's load spreads over all modes.
-   Printed: images per second and the ratio to float32.
+   Printed: images per second and the ratio to float32, and CPU-seconds per image
+   (this process's CPU time, all threads: less sensitive to other processes' load
+   than the wall clock), with the CPU's ISA as ATen and oneDNN will use it.
+   ``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2`` set before the run make an
+   AVX-512 CPU behave like an AVX2 laptop.
 2. **Overhead.** ``xpcs_nb.train`` (checkpoint every epoch included) against the
    textbook loop with the same batches, optimiser, schedule, loss, precision and
    layout, alternating which goes first; both in the mode ``TrainConfig()`` picks on
@@ -22,11 +26,15 @@ Usage::
 
     python benchmarks/bench_train.py                  # CPU, then GPU if present
     python benchmarks/bench_train.py --rounds 5 --steps 4
+    python benchmarks/bench_train.py --modes-only     # only step 1
+    python benchmarks/bench_train.py --modes-only --modes channels-last   # float32 against channels-last
+    ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/bench_train.py --modes-only
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from dataclasses import replace
@@ -36,7 +44,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from xpcs_nb.model import published_autoencoder
 from xpcs_nb.train import TrainConfig, cpu_has_native_bf16, cyclic_lr, seed_everything, train
-from xpcs_nb.train.runtime import resolve_runtime
+from xpcs_nb.train.runtime import cpu_prefers_channels_last, resolve_runtime
 
 PAPER_CROPS = 400_000
 PAPER_EPOCHS = 50
@@ -86,30 +94,41 @@ class ModeRunner:
         torch.nn.functional.mse_loss(reconstructions.float(), self.batch).backward()
         self.optimizer.step()
 
-    def seconds(self, steps: int) -> float:
-        started = time.perf_counter()
+    def seconds(self, steps: int) -> tuple[float, float]:
+        """Wall-clock and CPU seconds (this process, all threads) of ``steps`` training steps."""
+        started, cpu_started = time.perf_counter(), time.process_time()
         for _ in range(steps):
             self.step()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu_started
 
 
-def compare_cpu_modes(batch_size: int, rounds: int, steps: int, warm_up: int) -> dict[str, float]:
-    """Images/s of each CPU mode, measured in interleaved rounds; printed with ratios."""
+def compare_cpu_modes(batch_size: int, rounds: int, steps: int, warm_up: int,
+                      modes: tuple[str, ...] = tuple(CPU_MODES)) -> dict[str, float]:
+    """Images/s of each CPU mode in ``modes`` (float32 always), in interleaved rounds; printed with ratios."""
+    unknown = sorted(set(modes) - set(CPU_MODES))
+    if unknown:
+        raise ValueError(f"modes must be among {list(CPU_MODES)}, got {unknown}")
     batch = synthetic_crops(batch_size, seed=0).tensors[0]
-    runners = {name: ModeRunner(dtype, layout, batch) for name, (dtype, layout) in CPU_MODES.items()}
+    runners = {name: ModeRunner(*CPU_MODES[name], batch) for name in CPU_MODES if name == "float32" or name in modes}
     for runner in runners.values():
         runner.seconds(warm_up)
-    seconds = dict.fromkeys(runners, 0.0)
+    wall, cpu = dict.fromkeys(runners, 0.0), dict.fromkeys(runners, 0.0)
     names = list(runners)
     for round_index in range(rounds):
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
-            seconds[name] += runners[name].seconds(steps)
-    rates = {name: rounds * steps * batch_size / total for name, total in seconds.items()}
-    print(f"CPU modes: batch {batch_size}, {rounds} rounds x {steps} steps per mode after {warm_up} warm-up steps "
-          f"(native bf16: {cpu_has_native_bf16()}):")
+            seconds, cpu_seconds = runners[name].seconds(steps)
+            wall[name] += seconds
+            cpu[name] += cpu_seconds
+    images = rounds * steps * batch_size
+    rates = {name: images / total for name, total in wall.items()}
+    print(f"CPU modes: batch {batch_size}, {rounds} rounds x {steps} steps per mode after {warm_up} warm-up steps; "
+          f"ATen {torch.backends.cpu.get_cpu_capability()}, oneDNN cap "
+          f"{os.environ.get('ONEDNN_MAX_CPU_ISA') or os.environ.get('DNNL_MAX_CPU_ISA') or 'none'}; "
+          f"TrainConfig picks bf16: {cpu_has_native_bf16()}, channels-last: {cpu_prefers_channels_last()}")
     for name, rate in rates.items():
-        print(f"  {name:22s} {rate:7.1f} images/s   x{rate / rates['float32']:.2f} of float32")
+        print(f"  {name:22s} {rate:7.1f} images/s   x{rate / rates['float32']:.2f} of float32   "
+              f"{cpu[name] / images:.3f} CPU-s/image  x{cpu['float32'] / cpu[name]:.2f}")
     return rates
 
 
@@ -209,12 +228,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-cpu", action="store_true", help="only the GPU comparison")
+    parser.add_argument("--modes-only", action="store_true", help="only the CPU modes (step 1)")
+    parser.add_argument("--modes", nargs="+", choices=list(CPU_MODES), default=list(CPU_MODES),
+                        help="CPU modes to compare (float32 is always measured: the ratios' reference)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
     shared = dict(epochs=args.epochs, batch_size=args.batch_size, lr=1e-3, progress=False)
     if not args.skip_cpu:
-        compare_cpu_modes(args.batch_size, args.rounds, args.steps, args.warm_up)
+        compare_cpu_modes(args.batch_size, args.rounds, args.steps, args.warm_up, tuple(args.modes))
+        if args.modes_only:
+            return
         print("xpcs_nb.train against a bare loop, CPU, TrainConfig's default mode:")
         compare_with_bare_loop(TrainConfig(device="cpu", **shared), args.crops, args.repeats)
 

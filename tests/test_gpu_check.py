@@ -158,3 +158,33 @@ def test_the_estimate_counts_a_library_per_training_seed_and_rate(monkeypatch, t
     cached = tmp_path / "generated" / "class" / LibrarySpec.from_preset(p, seed=1).file_name
     cached.touch()
     assert len(gpu_check_preset.missing_libraries(p)) == expected - 1
+
+
+def test_nothing_under_tools_or_benchmarks_imports_tasks():
+    import ast
+
+    for path in sorted((ROOT / "tools").rglob("*.py")) + sorted((ROOT / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert "tasks" not in [name.split(".")[0] for name in names], f"{path.relative_to(ROOT)} imports tasks"
+
+
+def test_the_script_parses_its_own_options_from_any_folder(tmp_path):
+    script = subprocess.run([sys.executable, str(ROOT / "tools" / "gpu_check.py"), "--help"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert script.returncode == 0, script.stderr
+    assert "--budget-s" in script.stdout and "--allow-cpu" in script.stdout
+    forwarded = subprocess.run([sys.executable, str(ROOT / "tasks.py"), "gpu-check", "--help"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=60)
+    assert forwarded.returncode == 0 and forwarded.stdout == script.stdout, forwarded.stderr
+    args = gpu_check.parse_args(["--preset", "fast", "--budget-s", "30", "--out", str(tmp_path)])
+    assert (args.preset, args.budget_s, args.out, args.allow_cpu) == ("fast", 30.0, tmp_path, False)
+    with pytest.raises(SystemExit):
+        gpu_check.parse_args(["--preset", "huge"])
+
+
+def test_tasks_refuses_options_it_does_not_forward():
+    result = subprocess.run([sys.executable, str(ROOT / "tasks.py"), "linkcheck", "--budget-s", "3"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "unrecognized arguments: --budget-s 3" in result.stderr

@@ -85,11 +85,13 @@ def test_checkpoints_of_format_1_are_still_read(tmp_path):
     assert load_checkpoint(tmp_path / "last.pt")["history"] == {"epoch": [1]}
 
 
-# --- the CPU: bf16 and channels-last where the processor computes bf16 ----------------
+# --- the CPU: bf16 where the processor computes bf16, channels-last where it pays (test_runtime.py) --
 
-@pytest.mark.parametrize("native, dtype, channels_last", [(True, torch.bfloat16, True), (False, None, False)])
+@pytest.mark.parametrize("native, dtype, channels_last", [(True, torch.bfloat16, True), (False, None, False),
+                                                          (False, None, True)])
 def test_cpu_default_follows_native_bf16(monkeypatch, native, dtype, channels_last):
     monkeypatch.setattr(runtime, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(runtime, "cpu_prefers_channels_last", lambda: channels_last)
     chosen = runtime.resolve_runtime(TrainConfig(device="cpu"))
     assert (chosen.amp_dtype, chosen.channels_last) == (dtype, channels_last)
     forced = runtime.resolve_runtime(TrainConfig(device="cpu", amp="off", channels_last=False))
@@ -104,7 +106,10 @@ def test_native_bf16_read_from_cpu_flags_when_torch_cannot_say(monkeypatch, tmp_
     assert runtime._cpuinfo_has_flags(runtime.CPU_BF16_FLAGS, str(cpuinfo))
     assert not runtime._cpuinfo_has_flags(runtime.CPU_BF16_FLAGS, str(tmp_path / "missing"))
     monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported", raising=False)
-    assert cpu_has_native_bf16() == runtime._cpuinfo_has_flags(runtime.CPU_BF16_FLAGS)
+    for variable in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"):
+        monkeypatch.delenv(variable, raising=False)
+    uncapped = torch.backends.cpu.get_cpu_capability() == "AVX512" and runtime._onednn_has_bf16_kernels()
+    assert cpu_has_native_bf16() == (runtime._cpuinfo_has_flags(runtime.CPU_BF16_FLAGS) and uncapped)
 
 
 def test_bf16_channels_last_resume_is_exact_and_learns(data, tmp_path):

@@ -1,4 +1,7 @@
-"""``python3 tasks.py gpu-check``: one prepared command that measures the book on one GPU.
+"""``python tools/gpu_check.py``: one prepared command that measures the book on one GPU.
+
+Also reachable as ``python3 tasks.py gpu-check`` (which picks the interpreter and
+forwards its options here). ``python tools/gpu_check.py --help`` lists the options.
 
 Steps, in the order they run, each in its own process with its own time limit cut
 from ``--budget-s`` (the command's whole deadline), so a hung or slow step is
@@ -40,9 +43,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools.gpu_check_preset import MODEL_CHAPTERS, choose_preset
-
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: ``tools`` and ``xpcs_nb`` are found from the checkout
+    sys.path.insert(0, str(ROOT))
+
+from tools.gpu_check_preset import MODEL_CHAPTERS, choose_preset  # noqa: E402
+
 STEPS = ("environment", "training", "correlation", "chapters", "evaluation")
 PAPER_IMAGES = 400_000 * 50  # the paper's training: 400,000 augmented crops x 50 epochs
 # Shares of the budget each step may use; "chapters" gets what the others leave.
@@ -71,18 +77,28 @@ glue("smoke_device", DEVICE, display=False)
 
 # --- the parent: options, limits, files -------------------------------------------------
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The options of ``tasks.py gpu-check``, for ``python -m tools.gpu_check`` (the same parser)."""
-    sys.path.insert(0, str(ROOT))
-    import tasks
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's options (standard library only, so any Python can parse them)."""
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "gpu-check", help="output folder")
+    parser.add_argument("--preset", choices=["fast", "class", "class_cpu", "paper"], default="class",
+                        help="the chapters' preset (fast instead when it does not fit the budget)")
+    parser.add_argument("--budget-s", type=float, default=480.0, help="deadline of the whole command, seconds")
+    parser.add_argument("--allow-cpu", action="store_true", help="run without CUDA (a smoke run on a CPU)")
+    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
 
-    parser = argparse.ArgumentParser(prog="python -m tools.gpu_check", description=__doc__.split("\n\n")[0])
-    tasks.add_gpu_check_arguments(parser)
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The options of ``python tools/gpu_check.py`` (``tasks.py gpu-check`` forwards its own here)."""
+    parser = argparse.ArgumentParser(prog="python tools/gpu_check.py", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run every step within the budget; 2 without CUDA unless ``--allow-cpu``; 1 if a step failed."""
+def run(args: argparse.Namespace, options: list[str] | None = None) -> int:
+    """Run every step within the budget; 2 without CUDA unless ``--allow-cpu``; 1 if a step failed.
+
+    ``options``: the command-line options ``args`` came from, recorded in results.json.
+    """
     import torch
 
     if not torch.cuda.is_available() and not args.allow_cpu:
@@ -97,8 +113,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "executed", ignore_errors=True)  # no notebook of an earlier run is read as this one's
     budget = Budget(args.budget_s)
-    options = sys.argv[sys.argv.index("gpu-check") + 1:] if "gpu-check" in sys.argv else sys.argv[1:]
-    results = {"command": "python3 tasks.py gpu-check " + " ".join(options),
+    results = {"command": " ".join(["python tools/gpu_check.py", *(options or [])]),
                "started_utc": utc_now(), "preset": args.preset, "budget_s": args.budget_s,
                "smoke": bool(args.smoke), "device": "cuda" if torch.cuda.is_available() else "cpu", "steps": []}
     base = {"preset": args.preset, "smoke": bool(args.smoke), "out": str(out)}
@@ -189,7 +204,7 @@ def write_files(results: dict, out: Path) -> None:
 # --- running a step in a child process, with a time limit --------------------------------
 
 def run_child(spec: dict, limit: float, work: Path) -> dict:
-    """Run one step as ``python -m tools.gpu_check --child SPEC``; stop it at ``limit`` seconds.
+    """Run one step as ``python tools/gpu_check.py --child SPEC``; stop it at ``limit`` seconds.
 
     Returns ``{name, status, seconds, limit_s, data, reason?, log_tail?}``; ``status`` is
     ok, failed, timeout or skipped. What the child recorded before it was stopped is kept.
@@ -199,7 +214,8 @@ def run_child(spec: dict, limit: float, work: Path) -> dict:
     if limit < 1.0:
         return {**step, "reason": "no time left in the budget"}
     result_file, log_file = work / f"{name}.json", work / f"{name}.log"
-    command = [sys.executable, "-m", "tools.gpu_check", "--child", json.dumps({**spec, "result": str(result_file)})]
+    command = [sys.executable, str(ROOT / "tools" / "gpu_check.py"), "--child",
+               json.dumps({**spec, "result": str(result_file)})]
     started = time.monotonic()
     with open(log_file, "w") as log:
         child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -292,12 +308,12 @@ def child_main(spec: dict) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    """``python tools/gpu_check.py [options]``, or ``--child SPEC`` for one step (the parent's call)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--child"]:
         return child_main(json.loads(argv[1]))
-    return run(parse_args(argv))
+    return run(parse_args(argv), argv)
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())

@@ -2,16 +2,18 @@
 
 Four presets:
 
-* ``fast``  -- what CI runs on a 2-core CPU; every chapter in a few minutes. Chapter 3
-  trains the paper's network from random weights on 6,144 crops (4 epochs of 1,536,
-  batch 32): about 3 minutes at the ~33 images/s of a 2-core AVX-512 BF16 CPU with
-  channels-last and bf16, about three times longer in float32. From scratch this way
-  the test error fell below the mean image's (0.0114) within about 4,700 crops. Its
-  latent sweep (3 sizes x 2 training seeds, 640 crops each, about 2 minutes) fits
-  the budget but not that need: its models stayed above the mean image (0.039 to
-  0.047 against 0.0127), so only ``class`` and ``paper`` show the sweep's trend.
-  Chapter 4 evaluates at 10, 1 and 0.3 photons per pixel on 8 large C2 per label,
-  with chapter 3's one trained encoder: 2-4 minutes on 2 shared cores, libraries built.
+* ``fast``  -- what CI runs on a 2-core CPU; the whole book in about a quarter of an
+  hour where the CPU computes bf16 in hardware (AVX-512 BF16, AMX), longer on a CPU
+  with AVX2 only, where training runs in float32 (``book/setup.md`` gives the times
+  measured on both). Chapter 3 trains the paper's network from random weights on
+  6,144 crops (4 epochs of 1,536, batch 32): from scratch this way the test error fell
+  below the mean image's (0.0114) within about 4,700 crops, so this is kept. Its
+  latent sweep (3 sizes x 2 training seeds, one epoch of 256 crops each) only shows
+  the method: at this length its models stay above the mean image (0.039 to 0.047
+  against 0.0127 with two epochs of 320), so only ``class`` and ``paper`` show the
+  sweep's trend. Chapter 4 evaluates at 10, 1 and 0.3 photons per pixel on 8 large
+  C2 per label, with chapter 3's one trained encoder, trained one epoch further at
+  each other rate.
 * ``class`` -- the default for a reader with one GPU on a JupyterHub; chapter 4
   evaluates at four photon rates on 40 C2 per label, with three training seeds.
 * ``class_cpu`` -- ``class``'s libraries and evaluation sets (40 C2 per label, three
@@ -122,7 +124,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256,
                    library_per_class=6, train_items=1536, val_items=128, epochs=4, batch_size=32,
-                   half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=320, sweep_epochs=2, sweep_seeds=2,
+                   half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=256, sweep_epochs=1, sweep_seeds=2,
                    start_from="scratch", rheo_c2_method="analytic",
                    eval_photons=(10.0, 1.0, 0.3), eval_per_class=8, eval_train_seeds=1, stream_windows=24,
                    own_data_frames=600),

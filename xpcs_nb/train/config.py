@@ -42,8 +42,10 @@ class TrainConfig:
         :func:`xpcs_nb.train.cpu_has_native_bf16`). ``"off"``: float32 throughout.
         fp16 brings a gradient scaler.
     channels_last : bool or None
-        Memory layout of activations; None: channels-last on CUDA and on CPUs with
-        native bf16 (where it was measured to pay), the default layout elsewhere.
+        Memory layout of activations; None: channels-last on CUDA and on x86 CPUs
+        with AVX2 or wider (measured to pay there in float32 and bf16, see
+        :func:`xpcs_nb.train.runtime.cpu_prefers_channels_last`), the default layout
+        elsewhere.
     checkpoint_dir : str, Path or None
         Folder for ``last.pt`` and ``best.pt``; None keeps nothing on disk (and a
         killed run cannot resume).
