@@ -293,6 +293,7 @@ def test_get_preset_name_kind():
 def test_checkpoint_dir_names_a_training_seed_other_than_the_data_seed(data_root):
     assert pipeline.checkpoint_dir("fast", seed=0, train_seed=0) == pipeline.checkpoint_dir("fast", seed=0)
     key = pipeline.library_key("fast")
-    assert pipeline.checkpoint_dir("fast", seed=0, train_seed=2).name.endswith(f"_seed0_lib{key}_train2")
+    run = pipeline.training_key("fast")
+    assert pipeline.checkpoint_dir("fast", seed=0, train_seed=2).name.endswith(f"_seed0_lib{key}_run{run}_train2")
     with pytest.raises(ValueError):
         pipeline.checkpoint_dir("fast", train_seed=-1)

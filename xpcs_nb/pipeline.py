@@ -136,12 +136,13 @@ def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, t
                    train_seed: int | None = None) -> Path:
     """Where :func:`trained_autoencoder` keeps ``last.pt`` and ``best.pt``.
 
-    ``generated_dir(preset)/autoencoder_<tag>_<start_from>_latent<latent_size>_seed<seed>_lib<key>``,
-    e.g. ``autoencoder_sweep_scratch_latent16_seed1_lib3f0a9c2e``, with
+    ``generated_dir(preset)/autoencoder_<tag>_<start_from>_latent<latent_size>_seed<seed>_lib<key>_run<sizes>``,
+    e.g. ``autoencoder_sweep_scratch_latent16_seed1_lib3f0a9c2e_run5d41402a``, with
     ``_train<train_seed>`` added when a training seed other than ``seed`` is given.
-    ``<key>`` is :func:`library_key` of the library the model trains on, so a model
-    trained on an earlier version of the library is not loaded as if it were this
-    one's. ``tag`` names the run inside the preset's folder; it must be a plain name,
+    ``<key>`` is :func:`library_key` of the library the model trains on and ``<sizes>``
+    :func:`training_key` of the preset's training sizes, so a model trained on an
+    earlier library, or for more or fewer epochs or images, is not loaded as if it
+    were this one's. ``tag`` names the run inside the preset's folder; it must be a plain name,
     so no tag can lead outside it:
 
     >>> checkpoint_dir("fast", tag="../../elsewhere")  # doctest: +ELLIPSIS
@@ -156,7 +157,25 @@ def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, t
     train_seed = seed if train_seed is None else check_seed(train_seed)
     suffix = "" if train_seed == seed else f"_train{train_seed}"
     return generated_dir(p.name) / (f"autoencoder_{tag}_{p.start_from}_latent{latent_size}_seed{seed}"
-                                    f"_lib{library_key(p, seed)}{suffix}")
+                                    f"_lib{library_key(p, seed)}_run{training_key(p)}{suffix}")
+
+
+TRAINING_FIELDS = ("train_items", "val_items", "epochs", "batch_size", "learning_rate", "half_cycle_epochs",
+                   "sweep_items", "sweep_epochs", "eval_matched_epochs")
+"""The preset's fields that decide how a cached model was trained (see :func:`training_key`)."""
+
+
+def training_key(preset: Preset | str) -> str:
+    """Eight hex digits naming the preset's training sizes (:data:`TRAINING_FIELDS`).
+
+    >>> training_key("fast") == training_key(get_preset("fast").with_(n_frames=300))
+    True
+    >>> training_key("fast") == training_key(get_preset("fast").with_(sweep_epochs=3))
+    False
+    """
+    p = _preset(preset)
+    sizes = ",".join(f"{name}={getattr(p, name)!r}" for name in TRAINING_FIELDS)
+    return hashlib.sha256(sizes.encode()).hexdigest()[:8]
 
 
 def library_key(preset: Preset | str, seed: int = 0) -> str:
