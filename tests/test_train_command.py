@@ -206,3 +206,16 @@ def test_the_forwarder_runs_the_command(crops):
     done = subprocess.run([sys.executable, "-m", "xpcs_nb.train", "--data", str(crops["a"]), "--epochs", "0"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "expected an integer >= 1, got '0'" in done.stderr
+
+
+def test_the_collective_timeout_comes_from_the_argument_then_the_environment(monkeypatch):
+    from xpcs_nb.train.distributed import DEFAULT_TIMEOUT_S, TIMEOUT_VARIABLE, collective_timeout
+
+    monkeypatch.delenv(TIMEOUT_VARIABLE, raising=False)
+    assert collective_timeout() == DEFAULT_TIMEOUT_S == 300
+    monkeypatch.setenv(TIMEOUT_VARIABLE, "42")
+    assert collective_timeout() == 42 and collective_timeout(7) == 7
+    monkeypatch.setenv(TIMEOUT_VARIABLE, "soon")
+    with pytest.raises(ValueError, match="the environment variable XPCS_DDP_TIMEOUT must be a positive number "
+                                         "of seconds, got 'soon'"):
+        collective_timeout()
