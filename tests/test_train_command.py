@@ -219,3 +219,18 @@ def test_the_collective_timeout_comes_from_the_argument_then_the_environment(mon
     with pytest.raises(ValueError, match="the environment variable XPCS_DDP_TIMEOUT must be a positive number "
                                          "of seconds, got 'soon'"):
         collective_timeout()
+
+
+def test_train_as_a_sub_command_of_xpcs_nb(crops, capsys):
+    """add_train_command plugs the same options into ``xpcs-nb train`` (xpcs_nb/cli/__init__.py adds it)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="xpcs-nb")
+    commands = parser.add_subparsers(dest="command", required=True)
+    command.add_train_command(commands)
+    with pytest.raises(SystemExit) as stop:
+        parser.parse_args(["train", "--data", str(crops["a"]), "--epochs", "0"])
+    assert stop.value.code == 2 and "expected an integer >= 1, got '0'" in capsys.readouterr().err
+    arguments = parser.parse_args(["train", "--data", str(crops["a"]), "--epochs", "1", *TINY])
+    assert arguments.run(arguments) == 0
+    assert "epoch 1: train loss" in capsys.readouterr().out
