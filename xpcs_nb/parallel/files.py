@@ -71,7 +71,7 @@ def open_array(path, dataset: str | None = None, ndim: int = 3) -> Iterator[np.n
 
 
 def _unreadable_named(path: Path, opener, *args, **kwargs):
-    """``opener(*args, **kwargs)``; a file that cannot be opened (truncated, not of its type) -> ValueError naming it."""
+    """``opener(*args, **kwargs)``; a file it cannot open (truncated, of another type): ValueError naming it."""
     try:
         return opener(*args, **kwargs)
     except (OSError, ValueError, EOFError) as error:
