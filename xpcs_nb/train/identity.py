@@ -19,7 +19,7 @@ crop in a large set.
 >>> b = TensorDataset(torch.ones(10, 1, 4, 4))
 >>> content_id(a) == content_id(TensorDataset(torch.zeros(10, 1, 4, 4))), content_id(a) == content_id(b)
 (True, False)
->>> content_id(a)[:22]
+>>> content_id(a)[:23]
 '10 x (1, 4, 4) float32 '
 """
 
