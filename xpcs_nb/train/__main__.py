@@ -3,4 +3,5 @@ import sys
 
 from xpcs_nb.cli.train import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
