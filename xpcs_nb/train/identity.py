@@ -6,12 +6,13 @@ pointed at a folder that holds another data set's or another layout's checkpoint
 is refused with the reason instead of silently going on with other crops.
 
 The content id is cheap whatever the size of the data: the number of items, the
-shape and dtype of an item, and a sha256 of the bytes of every item when there are
-at most :data:`SAMPLE_ITEMS`, of that many items evenly spaced through the data set
-otherwise (the first and last always among them). Two data sets that differ only in
-items between the sampled ones get the same id: the check catches another file,
-another crop size, another number of crops, another selection, not a single edited
-crop in a large set.
+shape and dtype of an item, and a sha256 of the bytes of every item when the data set
+is a ``TensorDataset`` (crops in memory, as the command line loads them) of at most
+:data:`FULL_HASH_BYTES`, or holds at most :data:`SAMPLE_ITEMS` items; otherwise of
+that many items evenly spaced through the data set (the first and last always among
+them). Two such large data sets that differ only in items between the sampled ones
+get the same id: there the check catches another file, another crop size, another
+number of crops, another selection, not a single edited crop.
 
 >>> import torch
 >>> from torch.utils.data import TensorDataset
@@ -30,11 +31,12 @@ import hashlib
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, TensorDataset
 
-__all__ = ["SAMPLE_ITEMS", "content_id", "model_shapes", "describe_shape_change"]
+__all__ = ["SAMPLE_ITEMS", "FULL_HASH_BYTES", "content_id", "model_shapes", "describe_shape_change"]
 
 SAMPLE_ITEMS = 256  # items hashed at most; all of them below this
+FULL_HASH_BYTES = 1 << 30  # a TensorDataset up to 1 GiB is hashed whole (about a second)
 
 
 def content_id(dataset: Dataset, sample_items: int = SAMPLE_ITEMS) -> str:
@@ -46,10 +48,17 @@ def content_id(dataset: Dataset, sample_items: int = SAMPLE_ITEMS) -> str:
         Items are tensors (1, S, S) or tuples whose first element is one (as
         :func:`~xpcs_nb.train.train` takes them).
     sample_items : int
-        All items are hashed when there are at most this many; otherwise this many,
+        All items are hashed when there are at most this many (or the data set is a
+        ``TensorDataset`` of at most :data:`FULL_HASH_BYTES`); otherwise this many,
         evenly spaced (indices ``round(linspace(0, N - 1, sample_items))``).
     """
     n_items = len(dataset)
+    if isinstance(dataset, TensorDataset) and n_items and dataset.tensors[0].nbytes <= FULL_HASH_BYTES:
+        images = dataset.tensors[0]
+        digest = hashlib.sha256(str(tuple(images.shape)).encode())
+        digest.update(images.detach().cpu().contiguous().numpy().tobytes())
+        return f"{n_items} x {tuple(images.shape[1:])} {str(images.dtype).removeprefix('torch.')} " \
+               f"{digest.hexdigest()[:16]}"
     if n_items <= sample_items:
         picks = range(n_items)
     else:
