@@ -20,6 +20,12 @@ Prints, from one run:
    peak memory of ``two_time`` streaming a 0.5 GB ``.npy`` stack from disk against
    loading it, and sparse (CSR) against dense input at 1-5 % density, optionally
    beside xpcs-correlator's sparse correlator (``--peer /tmp/peer/bin/python``).
+5. Realistic data (``--skip-realistic`` leaves it out): sparse against dense on
+   speckle-like photon data -- a decaying speckle field (one grain per pixel, so
+   full contrast) under a falling I(q) ~ q^-2, Poisson counts, made by
+   :func:`xpcs_nb.simulate.simulate_movie` -- beside uniform Poisson counts of the
+   same density (and beside xpcs-correlator with ``--peer``); multi-tau g2 against
+   scikit-beam on a 2,000-frame 128 x 128 speckle movie with 10 q rings.
 
 Timings are the best of ``--repeat`` runs, interleaved, wall clock; the CPU time
 (all threads) is printed too, as a check when the machine is shared.
@@ -29,6 +35,8 @@ Timings are the best of ``--repeat`` runs, interleaved, wall clock; the CPU time
     python benchmarks/bench_correlation.py --threads 1     # pin BLAS to one thread
     python benchmarks/bench_correlation.py --cases static --skip-skbeam --skip-stream --skip-sparse  # static bins
     python benchmarks/bench_correlation.py --skip-throughput --skip-skbeam --peer /tmp/peer/bin/python
+    python benchmarks/bench_correlation.py --threads 1 --skip-throughput --skip-skbeam --skip-stream \
+        --skip-sparse                                      # realistic data only (section 5)
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from scipy.linalg.blas import ssyrk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_correlation_large import _peer_sparse, _sparse_stack  # noqa: E402
 from bench_correlation_large import add_arguments as _large_arguments  # noqa: E402
 from bench_correlation_large import run as _run_large  # noqa: E402
 
@@ -229,6 +238,83 @@ def bench_skbeam(n_frames: int, side: int, repeat: int) -> None:
           f"{t_sk / t_ours32:.0f}x float32  (goal >= 500x)")
 
 
+def _speckle_geometry(side: int):
+    """A ``side`` x ``side`` detector whose rings hold q from a few pixels off the beam outwards."""
+    det = Detector(shape=(side, side))
+    return det, det.q_map(), det.azimuth_map()
+
+
+def speckle_stack(n_frames: int, side: int, density: float, seed: int = 0) -> np.ndarray:
+    """Photon counts (T, side, side) of a decaying speckle field under I(q) ~ q^-2, ~``density`` non-zero.
+
+    One speckle grain per pixel (contrast 1), each pixel relaxing at Gamma(q) ~ q^2
+    (about 200 frames at the median q); the mean count m(p) = c I(q(p)) with c chosen
+    so that the expected non-zero fraction, mean_p m / (1 + m) (an exponential
+    intensity times Poisson), is ``density``.
+    """
+    from xpcs_nb.simulate import Q_REF, simulate_movie, stationary
+
+    det, q, _ = _speckle_geometry(side)
+    q_floor = np.quantile(q[q > 0], 0.02)
+    shape = (np.maximum(q, q_floor) / np.median(q)) ** -2.0
+    low, high = 1e-6, 1e3
+    for _ in range(60):  # bisection on c: mean(c I / (1 + c I)) = density
+        mid = np.sqrt(low * high)
+        low, high = (mid, high) if np.mean(mid * shape / (1 + mid * shape)) < density else (low, mid)
+    rate = (Q_REF / float(np.median(q))) ** 2 / 200.0  # Gamma = rate (q / Q_REF)^2: 1 / 200 frames at the median q
+    movie = simulate_movie(det, stationary(rate), n_frames, 1.0, seed=seed,
+                           grains_per_pixel=1, photons_per_pixel=float(np.sqrt(low * high)),
+                           intensity_map=shape.astype(np.float32))
+    return np.asarray(movie.frames)
+
+
+def bench_sparse_realistic(n_frames: int, side: int, densities, repeat: int, peer: str | None) -> None:
+    """Dense vs sparse two_time (and the peer) on speckle-like and on uniform Poisson counts."""
+    import scipy.sparse as sp
+
+    mask = np.ones((side, side), dtype=bool)
+    print(f"\nsparse vs dense on realistic data: {n_frames} frames x {side} x {side}, one ROI, ratio form, "
+          f"float32; best of {repeat}, alternating")
+    head = f"{'data':9s} {'non-zero':>8s} {'dense s':>8s} {'sparse s':>9s} {'dense/sparse':>13s}"
+    print(head + (f" {'peer s':>8s} {'peer/sparse':>12s}" if peer else ""))
+    for density in densities:
+        for kind, frames in (("speckle", speckle_stack(n_frames, side, density)),
+                             ("uniform", _sparse_stack(n_frames, side, density))):
+            csr = sp.csr_matrix(frames.reshape(n_frames, -1))
+            two_time(csr[:4], mask)  # compiled before timing
+            t_dense, t_sparse = [], []
+            for _ in range(repeat):
+                t_dense.append(_timed(two_time, frames, mask)[1])
+                t_sparse.append(_timed(two_time, csr, mask)[1])
+            line = (f"{kind:9s} {100 * csr.nnz / frames.size:7.2f}% {min(t_dense):8.3f} {min(t_sparse):9.3f} "
+                    f"{min(t_dense) / min(t_sparse):12.1f}x")
+            if peer:
+                sparse_c2 = two_time(csr, mask)
+                p_s, _ = _peer_sparse(peer, csr, (n_frames, side, side), sparse_c2[0], repeat)
+                line += f" {p_s:8.3f} {p_s / min(t_sparse):11.1f}x"
+            print(line, flush=True)
+
+
+def bench_multitau_realistic(n_frames: int, side: int, n_rings: int, repeat: int) -> None:
+    """multi_tau_g2 against scikit-beam's multi_tau_auto_corr on a speckle movie with ``n_rings`` q rings."""
+    try:
+        from skbeam.core.correlation import multi_tau_auto_corr
+    except ImportError:
+        print("\nscikit-beam is not installed: no multi-tau comparison")
+        return
+    frames = speckle_stack(n_frames, side, density=0.3)
+    _, q, phi = _speckle_geometry(side)
+    labels = roi_partition(q, phi, np.linspace(np.quantile(q, 0.02), np.quantile(q, 0.98), n_rings + 1),
+                           n_sectors=1)
+    levels, bufs = 8, 16
+    print(f"\nmulti-tau on a speckle movie: {n_frames} frames x {side} x {side}, {labels.max()} q rings "
+          f"({int((labels > 0).sum())} pixels), {levels} levels x {bufs} buffers, uint16 counts "
+          f"(mean {frames.mean():.2f} photons per pixel)")
+    _, t_sk, _ = _timed(multi_tau_auto_corr, levels, bufs, labels, frames)
+    t_ours = min(_timed(multi_tau_g2, frames, labels, levels, bufs)[1] for _ in range(repeat))
+    print(f"scikit-beam {t_sk:.2f} s, ours {t_ours:.3f} s: {t_sk / t_ours:.1f}x", flush=True)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--frames", type=int, default=5000, help="frames T of the throughput run")
@@ -240,6 +326,10 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=None, help="limit BLAS threads (threadpoolctl)")
     p.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
     p.add_argument("--skip-skbeam", action="store_true", help="no scikit-beam comparison")
+    p.add_argument("--skip-realistic", action="store_true",
+                   help="no speckle-like sparse run and no realistic multi-tau run (section 5)")
+    p.add_argument("--multitau-frames", type=int, default=2000, help="frames of the realistic multi-tau run")
+    p.add_argument("--multitau-side", type=int, default=128, help="detector side of the realistic multi-tau run")
     p.add_argument("--skip-throughput", action="store_true", help="no SYRK comparison")
     p.add_argument("--verbose", action="store_true", help="print every timing, not only the best")
     p.add_argument("--cases", default=None,
@@ -250,6 +340,7 @@ def main(argv=None) -> None:
     if args.quick:
         args.frames, args.pixels, args.repeat = 400, 8_000, 2
         args.skbeam_frames, args.skbeam_side = 100, 32
+        args.multitau_frames, args.multitau_side = 200, 32
 
     limit = nullcontext()
     if args.threads is not None:
@@ -271,6 +362,9 @@ def main(argv=None) -> None:
         if not args.skip_skbeam:
             bench_skbeam(args.skbeam_frames, args.skbeam_side, args.repeat)
         _run_large(args)  # streamed from disk vs in memory; sparse vs dense (vs xpcs-correlator with --peer)
+        if not args.skip_realistic:
+            bench_sparse_realistic(args.sparse_frames, args.sparse_side, (0.01, 0.02, 0.05), args.repeat, args.peer)
+            bench_multitau_realistic(args.multitau_frames, args.multitau_side, 10, args.repeat)
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(f"\nprocess peak RSS (getrusage maxrss, everything incl. inputs): {maxrss_kib / 2**20:.2f} GiB; "
           f"load average now {os.getloadavg()[0]:.1f}")

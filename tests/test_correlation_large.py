@@ -89,7 +89,7 @@ def test_open_frames_errors(tmp_path, sources):
     np.save(tmp_path / "fortran.npy", np.asfortranarray(np.zeros((3, 4, 5), np.uint16)))
     with pytest.raises(ValueError, match="Fortran order"):
         corr.open_frames(tmp_path / "fortran.npy")
-    with pytest.raises(ValueError, match="device and static_labels"):
+    with pytest.raises(ValueError, match="device takes frames as an array"):
         corr.two_time(sources[1]["npy"], _labels(), device="cpu")
 
 

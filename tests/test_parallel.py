@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from xpcs_nb.model import Autoencoder
-from xpcs_nb.parallel import dask_client, encode_file, encode_files, two_time_file, two_time_files
+from xpcs_nb.parallel import FilesFailed, dask_client, encode_file, encode_files, two_time_file, two_time_files
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +113,64 @@ def test_a_local_cluster_gives_the_environment_back(monkeypatch):
     with dask_client(n_workers=1) as client:
         assert client.submit(sum, [1, 2]).result() == 3
     assert dict(os.environ) == before
+
+
+# --- issue 21, item 7: one corrupt file among good ones ---------------------------------
+
+@pytest.fixture
+def with_corrupt_files(movies, tmp_path):
+    """The three good stacks, a .npy cut short and an HDF5 file cut short, in between."""
+    npy_paths, h5_path = movies
+    cut_npy = tmp_path / "cut.npy"
+    cut_npy.write_bytes(npy_paths[0].read_bytes()[:2000])
+    cut_h5 = tmp_path / "half.h5"
+    cut_h5.write_bytes(h5_path.read_bytes()[:3000])
+    return [npy_paths[0], cut_npy, npy_paths[1], cut_h5], [0, 2]
+
+
+def test_each_failing_file_is_named_and_the_good_results_kept(client, with_corrupt_files):
+    paths, good = with_corrupt_files
+    with pytest.raises(FilesFailed) as caught:
+        two_time_files(paths, labels(), dataset=None, scheduler=client)
+    error = caught.value
+    assert isinstance(error, ValueError)  # code that caught the first error still catches this
+    message = str(error)
+    assert message.startswith("2 of 4 files failed")
+    assert f"{paths[1]} cannot be read, is it whole?" in message  # numpy said only "mmap length ..."
+    assert str(paths[3]) in message
+    assert list(error.failures) == [paths[1], paths[3]]
+    assert error.results[1] is None and error.results[3] is None
+    for index in good:
+        np.testing.assert_array_equal(error.results[index], two_time_file(paths[index], labels()))
+
+
+def test_a_truncated_hdf5_file_is_named(client, with_corrupt_files):
+    paths, _ = with_corrupt_files
+    with pytest.raises(FilesFailed, match=r"1 of 1 files failed") as caught:
+        two_time_files([paths[3]], labels(), dataset="entry/data/data", scheduler=client)
+    assert f"{paths[3]} cannot be read, is it whole?" in str(caught.value)
+
+
+def test_with_out_dir_the_good_outputs_are_written_and_returned(client, with_corrupt_files, tmp_path):
+    paths, good = with_corrupt_files
+    with pytest.raises(FilesFailed) as caught:
+        two_time_files(paths, labels(), out_dir=tmp_path / "out", scheduler=client)
+    written = caught.value.results
+    assert written[1] is None and written[3] is None
+    assert caught.value.succeeded == [tmp_path / "out" / "movie0.c2.npy", tmp_path / "out" / "movie1.c2.npy"]
+    for index in good:
+        np.testing.assert_array_equal(np.load(written[index]), two_time_file(paths[index], labels()))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["movie0.c2.npy", "movie1.c2.npy"]
+
+
+def test_encode_files_names_a_bad_crop_file_and_keeps_the_others(client, tmp_path):
+    torch.manual_seed(0)
+    model = Autoencoder(latent_size=4, encoder_channels=(4,), decoder_channels=(4,), pool=2, image_size=16)
+    good = tmp_path / "crops.npy"
+    np.save(good, np.random.default_rng(1).random((3, 16, 16), dtype=np.float32))
+    out_of_range = tmp_path / "raw.npy"
+    np.save(out_of_range, np.full((3, 16, 16), 7.0, dtype=np.float32))  # not scaled to [0, 1]
+    with pytest.raises(FilesFailed, match=r"1 of 2 files failed") as caught:
+        encode_files(model, [good, out_of_range], scheduler=client)
+    assert str(out_of_range) in str(caught.value)
+    np.testing.assert_array_equal(caught.value.results[0], encode_file(model, good))

@@ -14,15 +14,18 @@ Checked:
   gradient average differs by percent;
 * a run stopped after one epoch and started again ends with the same weights and
   history as the uninterrupted run, bit for bit;
-* rank 0 wrote the usual last.pt and best.pt, whose history has every batch.
+* rank 0 wrote the usual last.pt and best.pt, whose history has every batch;
+* a rank that stops (SIGSTOP) ends the job with a clear error after ``--timeout``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -108,3 +111,60 @@ def test_rank_zero_wrote_the_usual_files(runs):
     assert (folder / "two" / "best.pt").is_file()
     assert "epoch 2: train loss" in two
     assert load_checkpoint(folder / "two" / "last.pt")["history"]["epoch"] == [1, 2]
+
+
+def test_a_stopped_rank_ends_the_job_with_a_clear_error(tmp_path):
+    """Issue 21, item 6: SIGSTOP on rank 1 left rank 0 waiting in a futex for ever.
+
+    With ``--timeout 5`` rank 0's next collective fails after 5 s, it prints one line
+    and exits 1; torchrun then sends the stopped rank SIGTERM and, 30 s later (its
+    own grace period, not ours), SIGKILL, and exits non-zero.
+    """
+    crops = tmp_path / "crops.npy"
+    np.save(crops, np.random.default_rng(0).random((64, 16, 16), dtype=np.float32))
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               "-m", "xpcs_nb.train", "--data", str(crops), "--epochs", "10000", "--batch-size", "8",
+               "--device", "cpu", "--amp", "off", "--no-channels-last", "--checkpoint-dir", str(tmp_path / "run"),
+               "--no-progress", "--timeout", "5", *LAYOUT]
+    job = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS="1"), text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        started = time.monotonic()
+        while not (tmp_path / "run" / "last.pt").exists():  # training runs: epoch 1 is written
+            assert job.poll() is None and time.monotonic() - started < 180, job.communicate()[1][-3000:]
+            time.sleep(0.2)
+        rank_one = [pid for pid in _children(job.pid) if _environment(pid).get("RANK") == "1"]
+        assert len(rank_one) == 1
+        os.kill(rank_one[0], signal.SIGSTOP)
+        stopped = time.monotonic()
+        _, err = job.communicate(timeout=150)
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+            job.communicate()
+    waited = time.monotonic() - stopped
+    assert job.returncode != 0
+    assert "error: rank 0: another process stopped answering for 5 s" in err, err[-3000:]
+    assert waited < 5 + 30 + 60, waited  # our timeout + torchrun's grace + a loaded machine's slack
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:  # the parent's pid
+                found.append(int(entry))
+    return found
+
+
+def _environment(pid: int) -> dict[str, str]:
+    try:
+        raw = open(f"/proc/{pid}/environ", "rb").read()
+    except OSError:
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {key.decode(errors="replace"): value.decode(errors="replace") for key, value in pairs}

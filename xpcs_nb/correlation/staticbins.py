@@ -1,7 +1,10 @@
 """Static bins: each pixel divided by its static bin's mean (paper form) or each frame's
 mean over its bin (ratio form, as APS's boost_corr does with its ``sqmap``).
 
-A private helper of :func:`xpcs_nb.correlation.two_time` (``static_labels=``).
+A private helper of :func:`xpcs_nb.correlation.two_time` (``static_labels=``), for
+frames in memory (:class:`_StaticBins`, below) and for frames streamed from disk or
+photon-sparse (:func:`_divided_frames`: the frames binned and divided first, then
+correlated as they are, with the same numbers).
 
 Where the time goes (5,000 frames x 100,000 uint16 pixels, 10 static q rings, one
 ROI): the Gram product itself is the same SYRK as without static bins; what static
@@ -21,8 +24,12 @@ from functools import cache
 
 import numpy as np
 
-from .pixels import _roi_chunks, _roi_pixels
+import scipy.sparse as _sp
+
+from .pixels import _CHUNK_BYTES, _roi_chunks, _roi_pixels
 from .roi import _check_labels
+from .sources import FrameSource
+from .sparse import _binned, _check_sparse_frames
 
 
 class _StaticBins:
@@ -94,6 +101,19 @@ def _static_bins(frames2d, rois, static_labels, frame_shape, n_used, bin_frames,
     NaN, inf or a negative count in a pixel of a static bin -> ValueError naming
     frames (every ROI pixel lies in a bin, so the ROIs are checked here too).
     """
+    flat, ids, counts = _bin_layout(rois, static_labels, frame_shape)
+    sums = _bin_sums(frames2d, flat, n_used, bin_frames, counts.size)
+    divisors = _divisors(sums, counts, ids, form, dtype)
+    if form == "paper":
+        return _StaticBins(rois, ids, form, inv_mean=divisors)
+    return _StaticBins(rois, ids, form, inv_frame=divisors)
+
+
+def _bin_layout(rois, static_labels, frame_shape) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """``flat (H*W,)`` static labels, each ROI pixel's bin (0-based) and each bin's pixel count.
+
+    ValueError when an ROI pixel lies in no bin or a bin 1..m has no pixel.
+    """
     flat = _check_labels_named(static_labels, frame_shape)
     ids = []
     for r, idx in enumerate(rois):
@@ -103,9 +123,12 @@ def _static_bins(frames2d, rois, static_labels, frame_shape, n_used, bin_frames,
                              "(static label 0); every labelled pixel needs one")
         ids.append((s - 1).astype(np.int64))
     bins = _roi_pixels(flat.reshape(frame_shape), frame_shape, name="static_labels")  # every bin has pixels
-    counts = np.array([idx.size for idx in bins], dtype=np.float64)
-    sums = _bin_sums(frames2d, flat, n_used, bin_frames, len(bins))
-    n_out = n_used // bin_frames
+    return flat, ids, np.array([idx.size for idx in bins], dtype=np.float64)
+
+
+def _divisors(sums: np.ndarray, counts: np.ndarray, ids: list[np.ndarray], form: str, dtype) -> np.ndarray:
+    """From the bin sums ``(T', m)``: ``inv_mean (m,)`` float64 (paper) or ``inv_frame (T', m)`` (ratio)."""
+    n_out = sums.shape[0]
     if form == "paper":
         mean = sums.sum(axis=0) / (n_out * counts)
         with np.errstate(divide="ignore"):
@@ -113,10 +136,103 @@ def _static_bins(frames2d, rois, static_labels, frame_shape, n_used, bin_frames,
         for r, s in enumerate(ids):
             if np.all(mean[s] == 0):
                 raise ValueError(f"labels: ROI {r + 1} holds no photon in any frame (its mean intensity S is 0)")
-        return _StaticBins(rois, ids, form, inv_mean=inv)
+        return inv
     per_frame = sums / counts
     per_frame[per_frame <= 0] = 1.0  # as boost_corr: a bin without photons is left as it is
-    return _StaticBins(rois, ids, form, inv_frame=np.ascontiguousarray(1.0 / per_frame).astype(dtype))
+    return np.ascontiguousarray(1.0 / per_frame).astype(dtype)
+
+
+# ----------------------------------------------- frames that are not an array in memory
+
+
+def _divided_frames(frames, labels, static_labels, form: str, bin_frames, dtype, block_frames=None):
+    """Frames binned and divided by their static-bin means, of the kind they came in.
+
+    ``frames`` is a :class:`~xpcs_nb.correlation.sources.FrameSource` (streamed) or a
+    scipy sparse matrix ``(T, H*W)``; the result is the same kind with ``T' = T //
+    bin_frames`` frames of ``dtype`` (a FrameSource that bins and divides each block as
+    it is read; a CSR matrix with the same non-zeros), to be correlated with
+    ``bin_frames=1`` and finished as divided frames.  The bins' sums take one pass
+    over the frames (one more read of a FrameSource).  Each value is the binned count
+    converted to ``dtype`` times its divisor in ``dtype``, as the in-memory path
+    computes it.
+    """
+    from .twotime import _check_float_dtype, _n_binned  # twotime imports this module
+
+    if form == "paper_per_pixel":
+        raise ValueError('static_labels has no meaning for form="paper_per_pixel" (each pixel is its own bin)')
+    dtype = _check_float_dtype(dtype)
+    sparse = _sp.issparse(frames)
+    frame_shape = np.shape(labels) if sparse else tuple(frames.shape[1:])
+    if len(frame_shape) != 2:
+        raise ValueError(f"labels must be 2-D (H, W), got shape {frame_shape}")
+    n_out = _n_binned(frames.shape[0], bin_frames)
+    rois = _roi_pixels(labels, frame_shape)
+    flat, ids, counts = _bin_layout(rois, static_labels, frame_shape)
+    if sparse:
+        binned = _binned(_check_sparse_frames(frames, frame_shape), n_out, bin_frames)
+        indicator = _sp.csr_matrix((np.ones(int(np.sum(flat > 0))), (np.flatnonzero(flat > 0), flat[flat > 0] - 1)),
+                                   shape=(flat.size, counts.size))
+        sums = np.asarray((binned @ indicator).todense(), dtype=np.float64)
+    else:
+        binned = frames
+        sums = _streamed_bin_sums(frames, flat, n_out, bin_frames, counts.size, dtype, block_frames)
+    divisors = _divisors(sums, counts, ids, form, dtype)
+    # one column more, 0: the factor of pixels in no bin (label 0 -> index -1), outside every ROI
+    divisors = np.concatenate([divisors, np.zeros(divisors.shape[:-1] + (1,), divisors.dtype)], axis=-1)
+    bin_index = flat - 1
+    if sparse:
+        return _divided_sparse(binned, divisors, bin_index, form, dtype)
+    return _DividedFrames(frames, divisors, bin_index, form, bin_frames, n_out, dtype)
+
+
+def _divided_sparse(binned, divisors, bin_index, form, dtype) -> _sp.csr_matrix:
+    """The CSR ``binned (T', H*W)`` as ``dtype``, each value times its bin's divisor."""
+    x = _sp.csr_matrix(binned, dtype=dtype, copy=True)
+    columns = bin_index[x.indices]
+    if form == "paper":
+        x.data *= divisors[columns].astype(dtype)
+    else:
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        x.data *= divisors[rows, columns]
+    return x
+
+
+def _streamed_bin_sums(source, flat, n_out, bin_frames, n_bins, dtype, block_frames) -> np.ndarray:
+    """``sums (T', m)`` of a FrameSource, read a block at a time (as :func:`_bin_sums`)."""
+    block = block_frames or max(1, _CHUNK_BYTES // max(1, flat.size * np.dtype(dtype).itemsize))
+    sums = np.empty((n_out, n_bins), dtype=np.float64)
+    for t0 in range(0, n_out, block):
+        t1 = min(n_out, t0 + block)
+        raw = source.read(t0 * bin_frames, t1 * bin_frames)
+        sums[t0:t1] = _bin_sums(raw.reshape(raw.shape[0], -1), flat, raw.shape[0], bin_frames, n_bins)
+    return sums
+
+
+class _DividedFrames(FrameSource):
+    """A FrameSource's frames binned by ``bin_frames`` and divided by their static-bin means.
+
+    ``read(t0, t1)`` gives binned frames ``t0 .. t1 - 1`` of ``dtype``; pixels in no
+    static bin read as 0 (they lie outside every ROI).
+    """
+
+    def __init__(self, source, divisors, bin_index, form, bin_frames, n_out, dtype) -> None:
+        self.source, self.divisors, self.bin_index = source, divisors, bin_index
+        self.form, self.bin_frames = form, bin_frames
+        self.path = getattr(source, "path", "<frames>")
+        self.shape = (n_out, *source.shape[1:])
+        self.dtype = np.dtype(dtype)
+
+    def _read(self, t0: int, t1: int) -> np.ndarray:
+        raw = self.source.read(t0 * self.bin_frames, t1 * self.bin_frames)
+        n_pixels = self.bin_index.size
+        x = raw.reshape(t1 - t0, self.bin_frames, n_pixels).sum(axis=1, dtype=self.dtype)
+        del raw
+        if self.form == "paper":
+            x *= self.divisors[self.bin_index].astype(self.dtype)
+        else:
+            x *= self.divisors[t0:t1][:, self.bin_index]
+        return x.reshape(t1 - t0, *self.shape[1:])
 
 
 def _bin_sums(frames2d, flat, n_used, bin_frames, n_bins) -> np.ndarray:

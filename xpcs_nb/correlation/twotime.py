@@ -68,7 +68,7 @@ from .gram import _syrk_accumulate, _TorchGram
 from .pixels import _check_frames, _default_chunk, _roi_chunks, _roi_pixels
 from .sources import FrameSource
 from .sparse import _check_sparse_frames, _sparse_gram
-from .staticbins import _static_bins
+from .staticbins import _divided_frames, _static_bins
 from .streamed import _streamed_gram
 
 __all__ = ["FORMS", "two_time"]
@@ -168,8 +168,8 @@ def two_time(
         blocks of ``block_frames``, never whole.  A sparse matrix (row t = frame t,
         column y * W + x = pixel (y, x); e.g. from
         :func:`~xpcs_nb.correlation.photon_events`) is correlated without being
-        made dense.  Both give the same C2 as the array (to float32 rounding) and
-        take neither ``device`` nor ``static_labels``.
+        made dense.  Both give the same C2 as the array (to float32 rounding),
+        ``static_labels`` included, and do not take ``device``.
     labels : (H, W) int or bool
         ROI labels 1..n (0 = no ROI), e.g. from :func:`roi_partition`; a boolean
         mask is one ROI.  Every label 1..n must have pixels.
@@ -250,12 +250,15 @@ def two_time(
     """
     if isinstance(frames, FrameSource) or _sp.issparse(frames):
         form = check_choice(form, "form", FORMS)
-        if device is not None or static_labels is not None:
-            raise ValueError("device and static_labels take frames as an array; got them with "
-                             f"{type(frames).__name__} frames (pass device=None, static_labels=None)")
+        if device is not None:
+            raise ValueError("device takes frames as an array; got it with "
+                             f"{type(frames).__name__} frames (pass device=None)")
+        if static_labels is not None:  # binned and divided by the bins' means first (staticbins.py)
+            frames = _divided_frames(frames, labels, static_labels, form, bin_frames, dtype, block_frames)
+            bin_frames = 1
         out, frame_sums, n_pix = _gram_of_large(frames, labels, form, bin_frames, dtype, block_frames)
         for r in range(out.shape[0]):
-            _finish_roi(out, r, form, int(n_pix[r]), frame_sums[r], None)
+            _finish_roi(out, r, form, int(n_pix[r]), frame_sums[r], None, divided=static_labels is not None)
         return out
     frames = _check_frames(frames)
     form = check_choice(form, "form", FORMS)

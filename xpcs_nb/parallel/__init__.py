@@ -8,7 +8,13 @@ dask-jobqueue cluster on an HPC system. Results equal the serial path, file for 
 * :mod:`~xpcs_nb.parallel.cluster` -- :func:`dask_client`, the cluster to use;
 * :mod:`~xpcs_nb.parallel.files` -- :func:`open_array`, ``.npy`` and HDF5 arrays on disk;
 * :mod:`~xpcs_nb.parallel.c2` -- :func:`two_time_files`, C2 of many frame stacks;
-* :mod:`~xpcs_nb.parallel.latents` -- :func:`encode_files`, latents of many crop files.
+* :mod:`~xpcs_nb.parallel.latents` -- :func:`encode_files`, latents of many crop files;
+* :mod:`~xpcs_nb.parallel.failures` -- :class:`FilesFailed`: the files that failed, each
+  named, beside the results of the others.
+
+A script that starts a local cluster must do so under ``if __name__ == "__main__":``:
+each worker process is started by importing the script again ("spawn"), and top-level
+code would run once more in every worker (see :func:`two_time_files`).
 
 Example
 -------
@@ -19,8 +25,9 @@ Example
 
 from .c2 import two_time_file, two_time_files
 from .cluster import dask_client, default_workers
+from .failures import FilesFailed
 from .files import open_array
 from .latents import encode_file, encode_files
 
 __all__ = ["two_time_file", "two_time_files", "encode_file", "encode_files", "dask_client", "default_workers",
-           "open_array"]
+           "open_array", "FilesFailed"]

@@ -22,6 +22,7 @@ from xpcs_nb.atomic import atomic_path
 from xpcs_nb.correlation import two_time
 
 from .cluster import dask_client
+from .failures import gather_by_file
 from .files import check_paths, open_array
 
 __all__ = ["two_time_file", "two_time_files"]
@@ -98,9 +99,24 @@ def two_time_files(paths, labels, dataset: str | None = None, *, out_dir=None, s
 
     Raises
     ------
+    FilesFailed
+        Some files could not be used (truncated, unreadable, wrong shape...): every
+        task runs to its end first, then the error names each failing file with its
+        reason, and carries ``.results`` (aligned with ``paths``, None where a file
+        failed; with ``out_dir`` the good files are written and these are their
+        paths) and ``.failures`` (path -> reason). A ``ValueError``; see
+        :mod:`xpcs_nb.parallel.failures`.
     ValueError
-        A file that cannot be used (the first such file's error, naming it); with
-        ``out_dir``, two input files of the same name (their outputs would collide).
+        With ``out_dir``, two input files of the same name (their outputs would
+        collide), before any work.
+
+    Notes
+    -----
+    In a script, call this under ``if __name__ == "__main__":``. The local cluster's
+    worker processes are started by ``multiprocessing`` with the "spawn" method
+    (Dask's default), which imports the main script again in each new process: code
+    at the top level of the script, this call included, would run again in every
+    worker. Notebooks and ``python -c`` need no guard.
 
     >>> two_time_files([], np.ones((8, 8), dtype=bool))
     Traceback (most recent call last):
@@ -118,7 +134,7 @@ def two_time_files(paths, labels, dataset: str | None = None, *, out_dir=None, s
         else:
             task = partial(_two_time_to_file, dataset=dataset, **options)
             futures = client.map(task, [str(path) for path in paths], outputs, labels=shared_labels)
-        return client.gather(futures)
+        return gather_by_file(client, futures, paths)
 
 
 def _output_paths(paths: list[Path], out_dir) -> list[Path]:

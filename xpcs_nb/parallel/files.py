@@ -47,8 +47,9 @@ def open_array(path, dataset: str | None = None, ndim: int = 3) -> Iterator[np.n
     Raises
     ------
     ValueError
-        Naming the file: it does not exist, has another suffix, lacks the dataset, or
-        the array has the wrong number of dimensions.
+        Naming the file: it does not exist, cannot be read (truncated, not a ``.npy``
+        or HDF5 file inside), has another suffix, lacks the dataset, or the array has
+        the wrong number of dimensions.
     """
     path = Path(path)
     if not path.is_file():
@@ -57,16 +58,24 @@ def open_array(path, dataset: str | None = None, ndim: int = 3) -> Iterator[np.n
     if suffix == ".npy":
         if dataset is not None:
             raise ValueError(f"dataset is only for HDF5 files, got {dataset!r} for {path}")
-        yield _checked(np.load(path, mmap_mode="r"), ndim, path)
+        yield _checked(_unreadable_named(path, np.load, path, mmap_mode="r", allow_pickle=False), ndim, path)
     elif suffix in HDF5_SUFFIXES:
         if dataset is None:
             raise ValueError(f"dataset: an HDF5 file ({path}) needs the name of its array, got None")
-        with h5py.File(path, "r") as f:
+        with _unreadable_named(path, h5py.File, path, "r") as f:
             if not isinstance(f.get(dataset), h5py.Dataset):
                 raise ValueError(f"dataset: {path} has no dataset {dataset!r}")
             yield _checked(f[dataset], ndim, path)
     else:
         raise ValueError(f"path must end in .npy or one of {', '.join(HDF5_SUFFIXES)}, got {path}")
+
+
+def _unreadable_named(path: Path, opener, *args, **kwargs):
+    """``opener(*args, **kwargs)``; a file it cannot open (truncated, of another type): ValueError naming it."""
+    try:
+        return opener(*args, **kwargs)
+    except (OSError, ValueError, EOFError) as error:
+        raise ValueError(f"{path} cannot be read, is it whole? ({type(error).__name__}: {error})") from error
 
 
 def _checked(array, ndim: int, path: Path):

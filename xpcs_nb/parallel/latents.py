@@ -20,6 +20,7 @@ from xpcs_nb.latent import encode
 from xpcs_nb.validation import ArgumentTypeError, describe
 
 from .cluster import dask_client
+from .failures import gather_by_file
 from .files import check_paths, open_array
 
 __all__ = ["encode_file", "encode_files"]
@@ -87,6 +88,14 @@ def encode_files(model: torch.nn.Module, paths, dataset: str | None = None, batc
     list of ndarray (N_i, D), float32
         Equal to ``[encode_file(model, p, dataset, batch_size) for p in paths]``.
 
+    Raises
+    ------
+    FilesFailed
+        Some files could not be encoded: each named with its reason, the others'
+        latents in ``.results`` (None where a file failed), as for
+        :func:`~xpcs_nb.parallel.two_time_files` (whose notes explain the ``if
+        __name__ == "__main__":`` guard a script needs).
+
     >>> encode_files(torch.nn.Linear(2, 2), ["crops.npy"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -101,7 +110,7 @@ def encode_files(model: torch.nn.Module, paths, dataset: str | None = None, batc
         # the settings go in a partial: client.map has keywords of its own (batch_size among them)
         task = partial(_encode_path, dataset=dataset, batch_size=batch_size, device=device)
         futures = client.map(task, [str(path) for path in paths], model=shared_model)
-        return client.gather(futures)
+        return gather_by_file(client, futures, paths)
 
 
 def _encode_path(path: str, model: torch.nn.Module, dataset, batch_size, device) -> np.ndarray:

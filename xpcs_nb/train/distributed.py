@@ -23,12 +23,25 @@ From then on :func:`xpcs_nb.train.train` trains data-parallel by itself:
   same number of steps per epoch), or in a notebook.
 
 Outside torchrun (no process group) nothing here changes training.
+
+A rank that stops (stopped by a signal, a hung GPU, a node lost without its
+process being killed) would leave the others waiting in a collective operation for
+ever. :func:`join_torchrun` gives the group a timeout: every collective (the
+gradient all-reduce, the loss sums, the barriers) that waits longer raises an error
+on the ranks still running, they exit, and torchrun ends the job. The timeout is
+:data:`DEFAULT_TIMEOUT_S` seconds unless ``timeout_s`` or the environment variable
+``XPCS_DDP_TIMEOUT`` (seconds) says otherwise; it must exceed the longest time one
+rank works alone while the others wait (rank 0 writing a checkpoint). On the CPU
+(gloo) the barriers are monitored barriers, whose error names the ranks that did not
+arrive.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import torch
@@ -38,7 +51,12 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 __all__ = ["World", "current_world", "join_torchrun", "leave", "local_batch_size", "sharded_loader",
-           "start_epoch", "wrap", "sum_over_ranks", "mean_over_ranks", "barrier"]
+           "start_epoch", "wrap", "sum_over_ranks", "mean_over_ranks", "barrier", "collective_timeout",
+           "DEFAULT_TIMEOUT_S", "TIMEOUT_VARIABLE"]
+
+DEFAULT_TIMEOUT_S = 300.0  # a collective waiting longer than this fails: a rank has stopped
+TIMEOUT_VARIABLE = "XPCS_DDP_TIMEOUT"  # seconds, read when no timeout_s is passed
+_timeout: timedelta | None = None  # the group's, set by join_torchrun
 
 
 @dataclass(frozen=True)
@@ -66,12 +84,37 @@ def current_world() -> World | None:
     return World(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", dist.get_rank())))
 
 
-def join_torchrun(device: str = "auto") -> World:
+def collective_timeout(timeout_s: float | None = None) -> float:
+    """Seconds a collective operation may wait: ``timeout_s``, else ``$XPCS_DDP_TIMEOUT``, else 300.
+
+    >>> collective_timeout(20)
+    20.0
+    >>> collective_timeout(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: timeout_s must be a positive number of seconds, got 0
+    """
+    where = "timeout_s"
+    if timeout_s is None and os.environ.get(TIMEOUT_VARIABLE, "").strip():
+        timeout_s, where = os.environ[TIMEOUT_VARIABLE].strip(), f"the environment variable {TIMEOUT_VARIABLE}"
+    if timeout_s is None:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(timeout_s)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(timeout_s, bool) or not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{where} must be a positive number of seconds, got {timeout_s!r}")
+    return seconds
+
+
+def join_torchrun(device: str = "auto", timeout_s: float | None = None) -> World:
     """Join the process group that ``torchrun`` described in the environment.
 
     The backend is NCCL when this process trains on a GPU (``device`` "auto" with
     CUDA available, or "cuda"), each process on the GPU of its ``LOCAL_RANK``, and
-    gloo on the CPU.
+    gloo on the CPU. Collectives that wait longer than :func:`collective_timeout`
+    (``timeout_s``, ``$XPCS_DDP_TIMEOUT`` or 300 s) fail instead of hanging.
 
     Raises
     ------
@@ -100,7 +143,9 @@ def join_torchrun(device: str = "auto") -> World:
             raise RuntimeError(f"LOCAL_RANK is {local_rank} but this machine has {torch.cuda.device_count()} "
                                "GPU(s); start at most that many processes per machine")
         torch.cuda.set_device(local_rank)  # "cuda" and "auto" now mean this process's GPU
-    dist.init_process_group(backend="nccl" if on_gpu else "gloo")
+    global _timeout
+    _timeout = timedelta(seconds=collective_timeout(timeout_s))
+    dist.init_process_group(backend="nccl" if on_gpu else "gloo", timeout=_timeout)
     return current_world()
 
 
@@ -166,6 +211,16 @@ def mean_over_ranks(values: torch.Tensor) -> torch.Tensor:
 
 
 def barrier() -> None:
-    """Wait for every rank (a no-op without a group)."""
-    if current_world() is not None:
+    """Wait for every rank (a no-op without a group); a monitored barrier on gloo.
+
+    A monitored barrier fails after the group's timeout with an error naming the
+    ranks that did not arrive (gloo only; NCCL's barrier times out through its
+    watchdog).
+    """
+    if current_world() is None:
+        return
+    if dist.get_backend() == "gloo":
+        # its own timeout, not the group's, unless given
+        dist.monitored_barrier(timeout=_timeout or timedelta(seconds=collective_timeout()), wait_all_ranks=True)
+    else:
         dist.barrier()

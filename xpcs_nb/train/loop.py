@@ -20,6 +20,7 @@ same function trains data-parallel on all the processes.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -34,11 +35,16 @@ from . import distributed
 from .checkpoint import BEST_WEIGHTS, LAST_CHECKPOINT, save_checkpoint, save_weights
 from .config import LOSSES, TrainConfig
 from .history import History
+from .identity import content_id, model_shapes
 from .random_state import seed_everything
 from .runtime import Runtime, resolve_runtime
 from .state import TrainingState, fingerprint, fresh_state, resume_state
 
 __all__ = ["train", "train_one_epoch", "evaluate", "check_finite_batch"]
+
+# "resumed from epoch N ..." goes here (INFO): the command line prints it; a notebook shows
+# it only if it configures logging.
+log = logging.getLogger("xpcs_nb.train")
 
 
 def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: TrainConfig | None = None,
@@ -59,7 +65,9 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
         Defaults to ``TrainConfig()``.
     resume : bool
         With ``config.checkpoint_dir`` holding a ``last.pt``, continue from it
-        (training only the epochs still missing); False starts afresh and overwrites.
+        (training only the epochs still missing) when it was made for this model on
+        the same data with the same settings, and log ``"resumed from epoch N of M"``
+        (logger ``xpcs_nb.train``, level INFO); False starts afresh and overwrites.
 
     Returns
     -------
@@ -78,8 +86,9 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
     ------
     ValueError
         Empty or ill-shaped datasets; a batch holding NaN or inf (the message names
-        the epoch, the batch and what it found); a checkpoint that is corrupt or made
-        with other settings (the message names the file).
+        the epoch, the batch and what it found); a checkpoint that is corrupt, or made
+        for another model, on other data or with other settings (the message names
+        the file and what differs; :mod:`xpcs_nb.train.identity`).
     FloatingPointError
         The loss itself became NaN or inf (training diverged).
 
@@ -116,10 +125,15 @@ def train(model: nn.Module, train_ds: Dataset, val_ds: Dataset | None, config: T
                                                   config.num_workers, runtime.device.type == "cuda")
     val_loader = None if val_ds is None else _loader(val_ds, config, runtime, None)
     state = fresh_state(model, config, runtime, loader_generator, len(train_loader))
-    settings = fingerprint(config, len(train_ds))
     last_path = None if config.checkpoint_dir is None else config.checkpoint_dir / LAST_CHECKPOINT
+    settings = fingerprint(config, len(train_ds))
+    if last_path is not None:  # what the run trains, stored in last.pt and checked on resuming
+        settings = fingerprint(config, len(train_ds), content_id(train_ds), model_shapes(model))
     if resume and last_path is not None and last_path.exists():
         resume_state(state, last_path, settings)
+        done = state.history.epochs_done
+        log.info("resumed from epoch %d of %d (%s)%s", done, config.epochs, last_path,
+                 "; nothing left to train" if done >= config.epochs else "")
     else:
         seed_everything(config.seed)
         loader_generator.manual_seed(config.seed)

@@ -19,6 +19,7 @@ from xpcs_nb.validation import check_int, check_real
 from .checkpoint import load_checkpoint
 from .config import TrainConfig
 from .history import History
+from .identity import describe_shape_change
 from .random_state import random_states, restore_random_states
 from .runtime import Runtime
 
@@ -26,6 +27,10 @@ __all__ = ["TrainingState", "fresh_state", "cyclic_lr", "fingerprint", "resume_s
 
 # Settings that must not change between a checkpoint and its resumption.
 RESUME_FINGERPRINT = ("batch_size", "lr", "loss", "seed", "half_cycle_epochs")
+# What the run trains on (see xpcs_nb.train.identity); checkpoints written before these
+# were stored lack them and are resumed unchecked on them.
+DATA_KEY, MODEL_KEY = "data_id", "model_shapes"
+_AFRESH = "or start afresh and overwrite it (resume=False; --no-resume on the command line)"
 
 
 def cyclic_lr(optimizer: torch.optim.Optimizer, lr: float,
@@ -111,22 +116,46 @@ def fresh_state(model: nn.Module, config: TrainConfig, runtime: Runtime, loader_
     )
 
 
-def fingerprint(config: TrainConfig, n_train: int) -> dict:
-    """The settings a resumed run must share with its checkpoint."""
-    settings = {name: getattr(config, name) for name in RESUME_FINGERPRINT}
-    return settings | {"n_train": n_train}
+def fingerprint(config: TrainConfig, n_train: int, data_id: str | None = None,
+                shapes: dict | None = None) -> dict:
+    """The settings a resumed run must share with its checkpoint.
+
+    ``data_id`` (:func:`~xpcs_nb.train.identity.content_id` of the training set) and
+    ``shapes`` (:func:`~xpcs_nb.train.identity.model_shapes`) are checked too when given.
+    """
+    settings = {name: getattr(config, name) for name in RESUME_FINGERPRINT} | {"n_train": n_train}
+    if data_id is not None:
+        settings[DATA_KEY] = data_id
+    if shapes is not None:
+        settings[MODEL_KEY] = shapes
+    return settings
 
 
 def resume_state(state: TrainingState, path: Path, expected: dict) -> None:
-    """Load ``path`` into ``state``; ValueError naming the file if it does not fit."""
+    """Load ``path`` into ``state``; ValueError naming the file and why if it does not fit.
+
+    Refused, in this order: a checkpoint of another model (the tensors that differ
+    are named), of other training data (both content ids are given), of other
+    settings. A checkpoint written before data ids and shapes were stored is not
+    checked on them.
+    """
     checkpoint = load_checkpoint(path)
     saved = checkpoint.get("fingerprint", {})
-    changed = {name: (saved.get(name), value) for name, value in expected.items() if saved.get(name) != value}
+    if MODEL_KEY in saved and MODEL_KEY in expected:
+        change = describe_shape_change(saved[MODEL_KEY], expected[MODEL_KEY])
+        if change:
+            raise ValueError(f"checkpoint {path} belongs to another model ({change}); use another checkpoint "
+                             "folder for this layout, " + _AFRESH)
+    if DATA_KEY in saved and DATA_KEY in expected and saved[DATA_KEY] != expected[DATA_KEY]:
+        raise ValueError(f"checkpoint {path} was trained on other data (checkpoint: {saved[DATA_KEY]}; now: "
+                         f"{expected[DATA_KEY]}); use another checkpoint folder for these crops, " + _AFRESH)
+    checked = [name for name in expected if name not in (DATA_KEY, MODEL_KEY)]
+    changed = {name: (saved.get(name), expected[name]) for name in checked if saved.get(name) != expected[name]}
     if changed:
         details = ", ".join(f"{name}: checkpoint {old!r}, now {new!r}" for name, (old, new) in changed.items())
         raise ValueError(
             f"checkpoint {path} was made with other settings ({details}); "
-            "restore them, or pass resume=False to start afresh"
+            "restore them, " + _AFRESH
         )
     try:
         state.load_state_dict(checkpoint)
