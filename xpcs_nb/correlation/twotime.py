@@ -101,11 +101,13 @@ def _scale_and_mirror(c: np.ndarray, w: np.ndarray, block: int = 64) -> None:
 # --------------------------------------------------------------------- two-time
 
 
-def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> None:
+def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> int:
     """Normalise ROI r's accumulated product in place and mirror it.
 
     ``frame_sum (T',)`` is sum_p Y(p, t) of what was multiplied: Y = I, or, when
     ``divided``, I already divided by its static-bin mean (then S = 1 below).
+    Returns the number of frames without any photon in the ROI (ratio form: their
+    rows and columns are NaN; 0 in the other forms).
     """
     label = r + 1
     dtype = out.dtype
@@ -120,9 +122,7 @@ def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> 
         if not s_mean > 0:
             raise ValueError(f"labels: ROI {label} holds no photon in any frame (its mean intensity S is 0)")
         w = np.full(n_out, 1.0 / (math.sqrt(n_pix) * scale), dtype=dtype)  # G / (N S^2)
-    else:
-        if not np.any(frame_sum > 0):
-            raise ValueError(f"labels: ROI {label} holds no photon in any frame (all pixels zero-mean)")
+    else:  # an ROI without any photon at all comes out all NaN (every frame is dark)
         with np.errstate(divide="ignore"):
             w = (math.sqrt(n_pix) / frame_sum).astype(dtype)  # C2 = N G / (y y^T)
     if gemm is not None:
@@ -138,11 +138,23 @@ def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> 
     if form == "ratio" and dark.any():
         out[r][dark, :] = np.nan
         out[r][:, dark] = np.nan
-        warnings.warn(
-            f"ROI {label}: {int(dark.sum())} frame(s) without any photon; their C2 rows are NaN",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        return int(dark.sum())
+    return 0
+
+
+def _warn_dark_frames(dark: list[int], n_frames: int) -> None:
+    """One RuntimeWarning for the whole call (not one per ROI): which ROIs had dark frames."""
+    dark = np.asarray(dark)
+    hit = np.flatnonzero(dark)
+    if hit.size == 0:
+        return
+    listed = ", ".join(f"ROI {r + 1}: {dark[r]}" for r in hit[:5]) + (", ..." if hit.size > 5 else "")
+    warnings.warn(
+        f"{hit.size} of {dark.size} ROIs have frames without any photon ({listed}; of {n_frames} frames); "
+        "their C2 rows and columns are NaN",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def two_time(
@@ -210,7 +222,8 @@ def two_time(
     c2 : (n_roi, T', T') of ``dtype``
         ROIs in label order 1..n; time down the rows and across the columns.
         In the ratio form a frame where an ROI holds no photon at all gives NaN in
-        that row and column (a RuntimeWarning says so).
+        that row and column (an ROI without any photon: all NaN); one
+        RuntimeWarning per call lists the ROIs concerned.
 
     Notes
     -----
@@ -254,8 +267,8 @@ def two_time(
             raise ValueError("device and static_labels take frames as an array; got them with "
                              f"{type(frames).__name__} frames (pass device=None, static_labels=None)")
         out, frame_sums, n_pix = _gram_of_large(frames, labels, form, bin_frames, dtype, block_frames)
-        for r in range(out.shape[0]):
-            _finish_roi(out, r, form, int(n_pix[r]), frame_sums[r], None)
+        dark = [_finish_roi(out, r, form, int(n_pix[r]), frame_sums[r], None) for r in range(out.shape[0])]
+        _warn_dark_frames(dark, out.shape[1])
         return out
     frames = _check_frames(frames)
     form = check_choice(form, "form", FORMS)
@@ -281,6 +294,7 @@ def two_time(
     gemm = None if device is None else _TorchGram(device, dtype, n_out)
     syrk = _blas.ssyrk if dtype == np.float32 else _blas.dsyrk
     n_pix = 0
+    dark = []
     frame_sum = np.zeros(n_out, dtype=np.float64)
     if static is None:
         chunks = _roi_chunks(frames2d, rois, n_out * bin_frames, bin_frames, dtype, chunk_pixels)
@@ -304,9 +318,10 @@ def two_time(
             n_pix += x.shape[1]
         del x  # before the generator makes the next chunk
         if last:
-            _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided=static is not None)
+            dark.append(_finish_roi(out, r, form, n_pix, frame_sum, gemm, divided=static is not None))
             n_pix = 0
             frame_sum[:] = 0
+    _warn_dark_frames(dark, n_out)
     return out
 
 
