@@ -18,7 +18,7 @@ from .read import DETECTOR, LAYOUTS, QMAP
 
 DARK_ATTRIBUTE = "frames_without_photons"  # per map and, summed, on the file
 GEOMETRY_FIELDS = ("distance", "x_pixel_size", "wavelength", "beam_center", "frame_time")
-_BLOCK_BYTES = 1 << 24  # rows checked / written at once: about 16 MiB
+_BLOCK_BYTES = 1 << 22  # rows checked / written at once: about 4 MiB (the checks make a few temporaries of it)
 
 
 def write_aps_result(

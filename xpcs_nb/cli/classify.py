@@ -32,7 +32,7 @@ The latent space is either --model published (the AI-NERD autoencoder and the
 paper's 900 published latents as the reference set, k-means with k at the knee
 over 2 to 12 or --k; classes ordered slowest first; the files come from
 $XPCS_PAPER_DATA when it is set), or --space FOLDER, a space saved from Python
-(LatentSpace.save: weights.pt, space.json, space.npz).
+(weights.pt, space.json and space.npz, as the book's chapters save them).
 
 Outputs in --out:
   classify: classes.csv, one row per crop: file, roi, map_index, crop_offset, ...,
@@ -61,7 +61,8 @@ def add_classify_commands(commands) -> None:
         parser.add_argument("--out", required=True, type=Path, help="folder for the table and the figure")
         space = parser.add_mutually_exclusive_group(required=True)
         space.add_argument("--model", choices=("published",), help="the published model and latents")
-        space.add_argument("--space", type=Path, help="a folder written by LatentSpace.save")
+        space.add_argument("--space", type=Path,
+                           help="a folder with a saved space (weights.pt, space.json, space.npz)")
         parser.add_argument("--k", type=positive_int, help="classes for --model published (default: the knee)")
         parser.add_argument("--seed", type=int, default=0, help="k-means and crop offsets (default 0)")
         parser.add_argument("--crops-per-map", type=positive_int, default=1, help="crops cut from each map (default 1)")
