@@ -112,7 +112,12 @@ def _checked_dark_frames(c2: np.ndarray, name: str) -> int:
     infinite = 0
     for i0 in range(0, n, step):
         block = c2[i0:i0 + step]
-        if not np.allclose(block, c2[:, i0:i0 + step].T, equal_nan=True):
+        mirror = c2[:, i0:i0 + step].T
+        if not np.allclose(block, mirror, equal_nan=True):
+            if c2.dtype.kind == "f" and np.any(np.isnan(block) != np.isnan(mirror)):
+                row, col = (int(i) for i in np.argwhere(np.isnan(block) != np.isnan(mirror))[0])
+                raise ValueError(f"{name} must be finite off the diagonal, except whole rows and columns of "
+                                 f"frames without photons; ({i0 + row}, {col}) and its mirror differ in NaN")
             raise ValueError(f"{name} must be symmetric: only its upper triangle is written "
                              f"(rows {i0}..{i0 + len(block) - 1} differ from their columns)")
         if c2.dtype.kind == "f":

@@ -122,7 +122,9 @@ def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> 
         if not s_mean > 0:
             raise ValueError(f"labels: ROI {label} holds no photon in any frame (its mean intensity S is 0)")
         w = np.full(n_out, 1.0 / (math.sqrt(n_pix) * scale), dtype=dtype)  # G / (N S^2)
-    else:  # an ROI without any photon at all comes out all NaN (every frame is dark)
+    else:
+        if not np.any(frame_sum > 0):  # a mask or geometry error, more likely than a map to write
+            raise ValueError(f"labels: ROI {label} holds no photon in any frame (all pixels zero-mean)")
         with np.errstate(divide="ignore"):
             w = (math.sqrt(n_pix) / frame_sum).astype(dtype)  # C2 = N G / (y y^T)
     if gemm is not None:
@@ -222,8 +224,8 @@ def two_time(
     c2 : (n_roi, T', T') of ``dtype``
         ROIs in label order 1..n; time down the rows and across the columns.
         In the ratio form a frame where an ROI holds no photon at all gives NaN in
-        that row and column (an ROI without any photon: all NaN); one
-        RuntimeWarning per call lists the ROIs concerned.
+        that row and column; one RuntimeWarning per call lists the ROIs
+        concerned. An ROI without any photon in any frame is a ValueError.
 
     Notes
     -----
