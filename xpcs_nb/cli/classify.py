@@ -151,7 +151,11 @@ def _stored_frame_time(path: Path):
 
     if path.suffix.lower() not in APS_SUFFIXES:
         return None
-    return stored_geometry(path).get("frame_time")
+    try:
+        return stored_geometry(path).get("frame_time")
+    except ValueError as error:  # an odd unit in a field we only use when it is there: say so, go on
+        print(f"{WARNING_PREFIX} {path}: stored frame time not used ({error}); give --frame-time", file=sys.stderr)
+        return None
 
 
 def prepare_file(space, path, arguments):
