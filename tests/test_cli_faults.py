@@ -72,6 +72,7 @@ import json, resource, sys
 import h5py, numpy, scipy.linalg
 import xpcs_nb.aps, xpcs_nb.correlation, xpcs_nb.geometry
 from xpcs_nb.cli import main
+scipy.linalg.blas.ssyrk(1.0, numpy.ones((64, 64), numpy.float32))  # BLAS threads and buffers: a constant of any run
 with open("/proc/self/statm") as f:
     before = int(f.read().split()[1]) * resource.getpagesize()
 status = main(sys.argv[1:])
@@ -81,10 +82,12 @@ print(json.dumps({"status": status, "before": before,
 
 
 def test_c2_peak_memory_stays_near_the_map(tmp_path):
-    """4000 frames: a 64 MB map. Before the fix the peak above the imports was 3.9x the map
-    (a symmetrised copy, np.triu of every map, the checks' temporaries); the big movies'
-    ratios are printed by benchmarks/bench_c2_memory.py."""
-    n_frames = 4000
+    """6000 frames: a 144 MB map. Before the fix the peak above the imports was about 3.9x
+    the map (a symmetrised copy, np.triu of every map, the checks' temporaries: some 560 MB
+    here). Now it is the map plus 20 MB, measured alone, and plus 77 MB in one order of
+    this suite (a 64 MB malloc arena of a BLAS thread, we think): the constant allowed is
+    96 MiB. The big movies' ratios are printed by benchmarks/bench_c2_memory.py."""
+    n_frames = 6000
     movie = poisson_movie(tmp_path / "movie.npy", (n_frames, 4, 4), rate=2.0)
     done = subprocess.run([sys.executable, "-c", PEAK_DRIVER, "c2", str(movie), "--q-edges", "0.0001", "0.001",
                            "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT, timeout=300)
@@ -92,7 +95,7 @@ def test_c2_peak_memory_stays_near_the_map(tmp_path):
     assert result["status"] == 0, done.stderr
     map_bytes = n_frames**2 * 4
     extra = result["peak"] - result["before"]
-    assert extra <= 1.5 * map_bytes + (32 << 20), f"{extra / map_bytes:.2f}x the map"
+    assert extra <= 1.5 * map_bytes + (96 << 20), f"{extra / map_bytes:.2f}x the map ({result})"
     np.testing.assert_allclose(read_c2(tmp_path / "out" / "movie_results.h5")[:50, :50],
                                two_time(np.load(movie)[:, :, :], np.ones((4, 4), bool))[0][:50, :50], rtol=1e-6)
 
