@@ -7,8 +7,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from xpcs_nb.atomic import atomic_path, temporary_names
@@ -114,3 +116,42 @@ def test_live_writers_temporary_file_is_left_alone(tmp_path):
     finally:
         process.kill()
         process.wait(timeout=20)
+
+
+H5_WRITER = textwrap.dedent("""
+    import signal, sys, time
+    import h5py, numpy as np
+    from xpcs_nb.atomic import atomic_path
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as a shell starts it
+    with atomic_path(sys.argv[1]) as tmp, h5py.File(tmp, "w") as f:
+        print("writing", flush=True)
+        end, i = time.monotonic() + 4, 0
+        while time.monotonic() < end:  # h5py objects made and dropped: weakref callbacks all the time
+            dataset = f.create_dataset(f"d{i}", data=np.arange(64))
+            dataset.attrs["n"] = i
+            del dataset
+            i += 1
+    print("finished", flush=True)
+""")
+
+
+def test_sigterm_during_an_hdf5_write_always_ends_with_143_and_no_file(tmp_path):
+    """Issue 21 item 4: the signal used to raise inside h5py's weakref callbacks ("Exception
+    ignored in: WeakValueDictionary"), and the writer went on and finished the file."""
+    rng = np.random.default_rng(0)
+    outcomes = []
+    for attempt in range(10):
+        target = tmp_path / f"result_{attempt}.h5"
+        process = subprocess.Popen([sys.executable, "-c", H5_WRITER, str(target)], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "writing"
+        time.sleep(rng.uniform(0.0, 0.3))
+        process.send_signal(signal.SIGTERM)
+        try:
+            out, err = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            pytest.fail(f"attempt {attempt}: the writer outlived SIGTERM by 20 s")
+        outcomes.append((process.returncode, target.exists(), len(temporary_names(target)), "finished" in out))
+    assert outcomes == [(143, False, 0, False)] * 10, outcomes

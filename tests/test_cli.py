@@ -104,7 +104,7 @@ def test_c2_writes_aps_files_that_read_back(tmp_path, capsys):
     out = tmp_path / "results"
     edges = ["0.001", "0.003", "0.005"]
     status = main(["c2", str(tmp_path / "movie.npy"), str(tmp_path / "empty.npy"), "--q-edges", *edges,
-                   "--sectors", "2", "--out", str(out)])
+                   "--sectors", "2", "--crop-size", "0", "--out", str(out)])
     assert status == 1
     assert f"xpcs-nb: error: {tmp_path / 'empty.npy'}:" in capsys.readouterr().err
     result = out / "movie_results.h5"
@@ -130,7 +130,7 @@ def test_c2_reads_hdf5_stacks_and_a_labels_map(tmp_path):
     labels[:8], labels[8:] = 3, 7  # numbered with gaps: written as ROIs 1 and 2
     np.save(tmp_path / "labels.npy", labels)
     assert main(["c2", str(tmp_path / "scan.h5"), "--labels", str(tmp_path / "labels.npy"),
-                 "--form", "paper", "--out", str(tmp_path)]) == 0
+                 "--form", "paper", "--crop-size", "0", "--out", str(tmp_path)]) == 0
     expected = two_time(frames, np.where(labels == 3, 1, 2), form="paper")
     for roi in (1, 2):
         np.testing.assert_allclose(read_c2(tmp_path / "scan_results.h5", roi), expected[roi - 1], rtol=1e-6, atol=1e-7)
@@ -169,5 +169,6 @@ def test_main_leaves_the_environment_alone(tmp_path):
     environment that later kernels inherit (MPLBACKEND=Agg once blanked every figure)."""
     before = dict(os.environ)
     np.save(tmp_path / "movie.npy", np.random.default_rng(0).poisson(4.0, (20, 32, 32)))
-    assert main(["c2", str(tmp_path / "movie.npy"), "--q-edges", "0.001", "0.004", "--out", str(tmp_path)]) == 0
+    assert main(["c2", str(tmp_path / "movie.npy"), "--q-edges", "0.001", "0.004", "--crop-size", "0",
+                 "--out", str(tmp_path)]) == 0
     assert dict(os.environ) == before

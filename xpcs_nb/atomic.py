@@ -6,8 +6,14 @@ under its final name:
 
 - the temporary file sits in the target's folder, so ``os.replace`` is a rename that
   happens whole or not at all;
-- any exception in the ``with`` block, Ctrl-C, and SIGTERM (in the main thread) remove
-  the temporary file and leave the target as it was;
+- any exception in the ``with`` block and Ctrl-C remove the temporary file and leave
+  the target as it was;
+- SIGTERM during a write (where SIGTERM was at its default, which ends the process)
+  removes every temporary file of the writes in progress and ends the process at once
+  with status 143 (128 + 15), as a shell reports a process SIGTERM ended. It does not
+  raise an exception: an exception raised by a signal handler can land in a
+  destructor or a weakref callback, where Python prints "Exception ignored" and goes
+  on, and the process would finish the file and carry on;
 - a run killed outright (SIGKILL, power loss) cannot clean up; its temporary file
   carries the writer's process id, and the next write of the same target removes it
   once that process is gone;
@@ -25,9 +31,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "temporary_names"]
+__all__ = ["atomic_path", "check_distinct_outputs", "temporary_names"]
 
 _MARK = ".tmp-pid"
+TERMINATED_STATUS = 128 + signal.SIGTERM  # 143, what a shell reports for a process SIGTERM ended
+
+# The temporary files of the writes in progress in this process (any thread): the
+# SIGTERM handler removes them all before the process ends.
+_LIVE: set[Path] = set()
 
 
 def _prefix(target: Path) -> str:
@@ -67,40 +78,88 @@ def _file_mode() -> int:
     return 0o666 & ~mask
 
 
-class _Terminated(SystemExit):
-    """SIGTERM arrived inside an atomic write."""
+def _end_on_sigterm(signum, frame) -> None:
+    """SIGTERM inside an atomic write: remove the temporary files, end with status 143.
+
+    ``os._exit`` ends the process here and now, as the default SIGTERM action would
+    (no clean-up of other code runs in either case); only the temporary files are
+    removed first, and one line says why on stderr.
+    """
+    for temporary in list(_LIVE):
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+    try:
+        os.write(2, b"terminated by SIGTERM during a write; the unfinished files were removed\n")
+    except OSError:
+        pass
+    os._exit(TERMINATED_STATUS)
 
 
 @contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into an exception for the block, so clean-up code runs.
+def _sigterm_ends_cleanly() -> Iterator[None]:
+    """Inside the block SIGTERM removes the temporary files and exits with 143.
 
-    Signal handlers can only be set from the main thread; elsewhere this does nothing.
+    Only where SIGTERM is at its default (ending the process); a handler someone else
+    set, or an ignored SIGTERM, is left alone. Signal handlers can only be set from
+    the main thread; elsewhere this does nothing (the main thread's handler, when an
+    atomic write there set one, still removes this thread's temporary files).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.getsignal(signal.SIGTERM)
-    if previous not in (signal.SIG_DFL, None):  # someone else handles SIGTERM: leave it to them
+    if previous is not signal.SIG_DFL:
         yield
         return
-
-    def handler(signum, frame):
-        raise _Terminated(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGTERM, _end_on_sigterm)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
+def check_distinct_outputs(inputs, outputs, name: str = "paths") -> None:
+    """ValueError when two inputs would write the same output file; before any work.
+
+    The one rule of the command line (``xpcs-nb c2``) and the Dask path
+    (:func:`xpcs_nb.parallel.two_time_files`): one result would silently replace
+    the other. Outputs are compared as absolute paths (``o/x.h5`` and ``./o/x.h5``
+    are one file).
+
+    Parameters
+    ----------
+    inputs, outputs : sequences of str or Path, the same length
+        Each input and the file it would write.
+    name : str
+        The argument named in the message.
+
+    >>> check_distinct_outputs(["a/m.npy", "b/n.npy"], ["o/m.h5", "o/n.h5"])
+    >>> check_distinct_outputs(["a/m.npy", "b/m.npy"], ["o/m.h5", "o/m.h5"])
+    Traceback (most recent call last):
+    ...
+    ValueError: paths: a/m.npy and b/m.npy would both write o/m.h5; give the files different names or call once per folder
+    """
+    inputs, outputs = list(inputs), list(outputs)
+    if len(inputs) != len(outputs):
+        raise ValueError(f"outputs must hold one path per input ({len(inputs)}), got {len(outputs)}")
+    seen: dict[Path, object] = {}
+    for source, output in zip(inputs, outputs):
+        key = Path(os.path.abspath(output))
+        if key in seen:
+            raise ValueError(f"{name}: {seen[key]} and {source} would both write {output}; "
+                             "give the files different names or call once per folder")
+        seen[key] = source
+
+
 @contextmanager
 def atomic_path(path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it onto ``path``.
 
-    Missing parent folders are created. On any exception (SIGTERM included) the
-    temporary file is removed and ``path`` is untouched.
+    Missing parent folders are created. On any exception the temporary file is
+    removed and ``path`` is untouched; SIGTERM removes it and ends the process with
+    status 143 (see the module notes).
 
     Examples
     --------
@@ -122,11 +181,12 @@ def atomic_path(path) -> Iterator[Path]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(target)
-    with _sigterm_raises():
+    with _sigterm_ends_cleanly():
         handle, name = tempfile.mkstemp(dir=target.parent, prefix=f"{_prefix(target)}{os.getpid()}.",
                                         suffix=".tmp")
         os.close(handle)
         temporary = Path(name)
+        _LIVE.add(temporary)
         try:
             yield temporary
             os.chmod(temporary, _file_mode())
@@ -134,3 +194,5 @@ def atomic_path(path) -> Iterator[Path]:
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
+        finally:
+            _LIVE.discard(temporary)

@@ -19,7 +19,7 @@ import numpy as np
 
 from xpcs_nb.validation import ArgumentTypeError, check_int, check_real, describe
 
-__all__ = ["Detector", "PAPER_DETECTOR"]
+__all__ = ["Detector", "PAPER_DETECTOR", "stored_geometry"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,78 @@ def _pair(value, name: str) -> tuple:
 # The AI-NERD experiment: Lambda 750k (55 um pixels) at 8 m; the paper's ROI is
 # 0.019 < q < 0.029 nm^-1.  11 keV is a typical 8-ID-I energy (not stated in the paper).
 PAPER_DETECTOR = Detector(shape=(512, 1536), pixel_size=55e-6, distance=8.0, wavelength=1.127e-10)
+
+
+# ------------------------------------------------------------ geometry in a file
+
+# Where a frame file keeps its geometry (NeXus-style, as chapter 7's frame files and
+# this package's result files do), each field's unit when the file gives none, and
+# the other places a NeXus file may keep the wavelength.
+DETECTOR_GROUP = "entry/instrument/detector"
+STORED_FIELDS = {"distance": "m", "x_pixel_size": "m", "y_pixel_size": "m", "wavelength": "m",
+                 "beam_center": "pixel", "frame_time": "s"}
+WAVELENGTH_ELSEWHERE = ("entry/instrument/monochromator/wavelength", "entry/instrument/beam/incident_wavelength")
+_UNITS = {"m": 1.0, "metre": 1.0, "meter": 1.0, "mm": 1e-3, "um": 1e-6, "µm": 1e-6, "μm": 1e-6, "micron": 1e-6,
+          "nm": 1e-9, "a": 1e-10, "å": 1e-10, "angstrom": 1e-10, "s": 1.0, "second": 1.0, "ms": 1e-3,
+          "us": 1e-6, "µs": 1e-6, "pixel": 1.0, "pixels": 1.0}
+
+
+def stored_geometry(path) -> dict:
+    """The geometry and frame time an HDF5 file stores, in metres and seconds.
+
+    Reads ``/entry/instrument/detector/{distance, x_pixel_size, y_pixel_size,
+    wavelength, beam_center, frame_time}`` (and the wavelength from
+    ``/entry/instrument/monochromator/wavelength`` or
+    ``/entry/instrument/beam/incident_wavelength`` when the detector has none). A
+    ``units`` attribute is honoured (``mm``, ``um``, ``nm``, ``angstrom``, ``ms``, ...);
+    without one, metres, seconds and pixels are assumed, as chapter 7 writes them.
+
+    Returns
+    -------
+    dict
+        Only the fields found: ``distance``, ``pixel_size`` (m), ``wavelength`` (m),
+        ``beam_center`` ((row, col) pixels), ``frame_time`` (s). Empty for a file
+        without them (a ``.npy`` file included).
+
+    Raises
+    ------
+    ValueError
+        A unit it does not know, a value that is not a positive number, or
+        ``x_pixel_size`` and ``y_pixel_size`` that differ (square pixels only).
+    """
+    import h5py  # here: the command line's --help must not wait for it
+
+    if str(path).lower().endswith(".npy"):
+        return {}
+    found = {}
+    with h5py.File(path, "r") as f:
+        for name in STORED_FIELDS:
+            key = f"{DETECTOR_GROUP}/{name}"
+            if name == "wavelength" and key not in f:
+                key = next((other for other in WAVELENGTH_ELSEWHERE if other in f), key)
+            if key in f and isinstance(f[key], h5py.Dataset):
+                found[name] = _in_base_units(f[key], name, STORED_FIELDS[name], path)
+    x, y = found.pop("x_pixel_size", None), found.pop("y_pixel_size", None)
+    if x is not None and y is not None and not np.isclose(x, y, rtol=1e-6):
+        raise ValueError(f"{path}: x_pixel_size {x} m and y_pixel_size {y} m differ; only square pixels are "
+                         "handled (give --pixel-size to override)")
+    if x is not None or y is not None:
+        found["pixel_size"] = x if x is not None else y
+    return found
+
+
+def _in_base_units(dataset, name: str, default_unit: str, path):
+    unit = dataset.attrs.get("units", default_unit)
+    unit = (unit.decode() if isinstance(unit, bytes) else str(unit)).strip()
+    factor = _UNITS.get(unit.lower().replace("angstroms", "angstrom"))
+    if factor is None:
+        raise ValueError(f"{path}: /{dataset.name.lstrip('/')} has units {unit!r}; expected one of "
+                         f"{', '.join(sorted(_UNITS))}")
+    value = np.asarray(dataset[()], dtype=np.float64) * factor
+    if name == "beam_center":
+        if value.shape != (2,) or not np.all(np.isfinite(value)):
+            raise ValueError(f"{path}: /{dataset.name.lstrip('/')} must be two numbers (row, col), got {value!r}")
+        return (float(value[0]), float(value[1]))
+    if value.size != 1 or not (np.isfinite(value.item()) and value.item() > 0):
+        raise ValueError(f"{path}: /{dataset.name.lstrip('/')} must be one positive number, got {value!r}")
+    return float(value.item())

@@ -55,9 +55,3 @@ def _square_map(c2, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a square (T, T) map, got shape {c2.shape}")
     return check_square_maps(c2, name, min_size=1, allow_nan_diagonal=True, dtype=None)
 
-
-def _checked_symmetric(c2, name: str) -> np.ndarray:
-    c2 = _square_map(c2, name)
-    if not np.allclose(c2, c2.T, equal_nan=True):
-        raise ValueError(f"{name} must be symmetric: only its upper triangle is written")
-    return c2

@@ -18,6 +18,7 @@ LAYOUTS = {
     "legacy": ("exchange/C2T_all", "g2_", "xpcs/qphi_bin_to_process"),
 }
 QMAP = "xpcs/qmap"
+DETECTOR = "entry/instrument/detector"  # NeXus-style geometry and frame time (xpcs_nb.geometry.stored_geometry)
 ANGSTROM_UNITS = {"1/a", "1/å", "a^-1", "å^-1", "a⁻¹", "å⁻¹", "1/angstrom"}
 NANOMETRE_UNITS = {"1/nm", "nm^-1", "nm⁻¹"}
 
@@ -85,8 +86,23 @@ def read_c2(path, roi: int = 1, *, correct_diagonal: bool = False) -> np.ndarray
         upper = f[name][()]
     if upper.ndim != 2 or upper.shape[0] != upper.shape[1]:
         raise ValueError(f"/{name} in {path} must be a square (T, T) map, got {upper.shape}")
+    if _only_lower(upper):
+        raise ValueError(f"/{name} in {path} holds values below the diagonal and zeros above it; APS files "
+                         "store the upper triangle (read as half + half.T): write the map transposed")
     c2 = _full_from_upper(upper.astype(np.float64))
     return diagonal_from_neighbours(c2) if correct_diagonal else c2
+
+
+def _only_lower(upper: np.ndarray, rows: int = 256) -> bool:
+    """True when the strict upper triangle is all zero and the strict lower one is not (in row blocks)."""
+    above = below = False
+    for i0 in range(0, len(upper), rows):
+        block = upper[i0:i0 + rows]
+        above = above or bool(np.triu(block, k=i0 + 1).any())
+        below = below or bool(np.tril(block, k=i0 - 1).any())
+        if above:
+            return False
+    return below
 
 
 # --------------------------------------------------------------- q and azimuth

@@ -13,10 +13,13 @@ A file that cannot be read or used prints one line ``xpcs-nb: error: FILE: why``
 stderr; the other files are still processed, and the command then exits with status 1
 (status 2: wrong arguments). Every output file is written whole or not at all
 (:func:`xpcs_nb.atomic.atomic_path`). ``python -m xpcs_nb COMMAND --help`` lists the
-options.
+options; it answers without importing numpy, h5py or torch (each command imports
+what it needs when it runs).
 
 One file per command: :mod:`.c2` and :mod:`.classify` (``classify`` and ``similar``);
-:mod:`.batch` runs a function over files with a progress bar and error lines.
+:mod:`.batch` runs a function over files with a progress bar and error lines,
+:mod:`.memory` checks that ``c2``'s maps fit, :mod:`.trust` checks the maps
+``classify`` and ``similar`` are given.
 """
 
 from __future__ import annotations
@@ -51,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     >>> import numpy as np
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> np.save(folder / "movie.npy", np.random.default_rng(0).poisson(4.0, (20, 32, 32)))
-    >>> main(["c2", str(folder / "movie.npy"), "--q-edges", "0.001", "0.004", "--out", str(folder)])
-    ... # doctest: +ELLIPSIS
+    >>> main(["c2", str(folder / "movie.npy"), "--q-edges", "0.001", "0.004", "--crop-size", "0",
+    ...       "--out", str(folder)])  # doctest: +ELLIPSIS
     /.../movie.npy -> /.../movie_results.h5
+      1 ROI with pixels of 1 q-ring x 1 sector, q 0.001117 to 0.003881 nm^-1; 20 frames -> maps of 20 x 20
+      distance 8 m (default), pixel 5.5e-05 m (default), wavelength 1.127e-10 m (default), beam centre (15.5, 15.5) px (default: the centre), frame time none
     0
     """
     arguments = build_parser().parse_args(argv)

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from tqdm.auto import tqdm
-
-__all__ = ["ERROR_PREFIX", "run_batch"]
+__all__ = ["ERROR_PREFIX", "WARNING_PREFIX", "positive_int", "run_batch"]
 
 ERROR_PREFIX = "xpcs-nb: error:"
+WARNING_PREFIX = "xpcs-nb: warning:"
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (argparse then says which option).
+
+    >>> positive_int("3")
+    3
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a whole number of at least 1, got 0
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value}")
+    return value
 
 
 def run_batch(paths: Sequence[str], work: Callable, *, desc: str) -> tuple[list, list[str]]:
@@ -34,6 +53,8 @@ def run_batch(paths: Sequence[str], work: Callable, *, desc: str) -> tuple[list,
     >>> results, failed
     ([('1', 1)], ['x'])
     """
+    from tqdm.auto import tqdm
+
     results, failed = [], []
     for path in tqdm(paths, desc=desc, unit="file", file=sys.stderr, disable=None):
         try:

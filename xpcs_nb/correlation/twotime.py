@@ -101,11 +101,13 @@ def _scale_and_mirror(c: np.ndarray, w: np.ndarray, block: int = 64) -> None:
 # --------------------------------------------------------------------- two-time
 
 
-def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> None:
+def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> int:
     """Normalise ROI r's accumulated product in place and mirror it.
 
     ``frame_sum (T',)`` is sum_p Y(p, t) of what was multiplied: Y = I, or, when
     ``divided``, I already divided by its static-bin mean (then S = 1 below).
+    Returns the number of frames without any photon in the ROI (ratio form: their
+    rows and columns are NaN; 0 in the other forms).
     """
     label = r + 1
     dtype = out.dtype
@@ -121,7 +123,7 @@ def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> 
             raise ValueError(f"labels: ROI {label} holds no photon in any frame (its mean intensity S is 0)")
         w = np.full(n_out, 1.0 / (math.sqrt(n_pix) * scale), dtype=dtype)  # G / (N S^2)
     else:
-        if not np.any(frame_sum > 0):
+        if not np.any(frame_sum > 0):  # a mask or geometry error, more likely than a map to write
             raise ValueError(f"labels: ROI {label} holds no photon in any frame (all pixels zero-mean)")
         with np.errstate(divide="ignore"):
             w = (math.sqrt(n_pix) / frame_sum).astype(dtype)  # C2 = N G / (y y^T)
@@ -138,11 +140,23 @@ def _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided: bool = False) -> 
     if form == "ratio" and dark.any():
         out[r][dark, :] = np.nan
         out[r][:, dark] = np.nan
-        warnings.warn(
-            f"ROI {label}: {int(dark.sum())} frame(s) without any photon; their C2 rows are NaN",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        return int(dark.sum())
+    return 0
+
+
+def _warn_dark_frames(dark: list[int], n_frames: int) -> None:
+    """One RuntimeWarning for the whole call (not one per ROI): which ROIs had dark frames."""
+    dark = np.asarray(dark)
+    hit = np.flatnonzero(dark)
+    if hit.size == 0:
+        return
+    listed = ", ".join(f"ROI {r + 1}: {dark[r]}" for r in hit[:5]) + (", ..." if hit.size > 5 else "")
+    warnings.warn(
+        f"{hit.size} of {dark.size} ROIs have frames without any photon ({listed}; of {n_frames} frames); "
+        "their C2 rows and columns are NaN",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def two_time(
@@ -210,7 +224,8 @@ def two_time(
     c2 : (n_roi, T', T') of ``dtype``
         ROIs in label order 1..n; time down the rows and across the columns.
         In the ratio form a frame where an ROI holds no photon at all gives NaN in
-        that row and column (a RuntimeWarning says so).
+        that row and column; one RuntimeWarning per call lists the ROIs
+        concerned. An ROI without any photon in any frame is a ValueError.
 
     Notes
     -----
@@ -257,8 +272,9 @@ def two_time(
             frames = _divided_frames(frames, labels, static_labels, form, bin_frames, dtype, block_frames)
             bin_frames = 1
         out, frame_sums, n_pix = _gram_of_large(frames, labels, form, bin_frames, dtype, block_frames)
-        for r in range(out.shape[0]):
-            _finish_roi(out, r, form, int(n_pix[r]), frame_sums[r], None, divided=static_labels is not None)
+        dark = [_finish_roi(out, r, form, int(n_pix[r]), frame_sums[r], None, divided=static_labels is not None)
+                for r in range(out.shape[0])]
+        _warn_dark_frames(dark, out.shape[1])
         return out
     frames = _check_frames(frames)
     form = check_choice(form, "form", FORMS)
@@ -284,6 +300,7 @@ def two_time(
     gemm = None if device is None else _TorchGram(device, dtype, n_out)
     syrk = _blas.ssyrk if dtype == np.float32 else _blas.dsyrk
     n_pix = 0
+    dark = []
     frame_sum = np.zeros(n_out, dtype=np.float64)
     if static is None:
         chunks = _roi_chunks(frames2d, rois, n_out * bin_frames, bin_frames, dtype, chunk_pixels)
@@ -307,9 +324,10 @@ def two_time(
             n_pix += x.shape[1]
         del x  # before the generator makes the next chunk
         if last:
-            _finish_roi(out, r, form, n_pix, frame_sum, gemm, divided=static is not None)
+            dark.append(_finish_roi(out, r, form, n_pix, frame_sum, gemm, divided=static is not None))
             n_pix = 0
             frame_sum[:] = 0
+    _warn_dark_frames(dark, n_out)
     return out
 
 

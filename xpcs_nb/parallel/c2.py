@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from xpcs_nb.atomic import atomic_path
+from xpcs_nb.atomic import atomic_path, check_distinct_outputs
 from xpcs_nb.correlation import two_time
 
 from .cluster import dask_client
@@ -140,12 +140,7 @@ def two_time_files(paths, labels, dataset: str | None = None, *, out_dir=None, s
 def _output_paths(paths: list[Path], out_dir) -> list[Path]:
     """``out_dir/<stem>.c2.npy`` for each input; ValueError when two inputs share a stem."""
     outputs = [Path(out_dir) / f"{path.stem}.c2.npy" for path in paths]
-    seen: dict[Path, Path] = {}
-    for path, output in zip(paths, outputs):
-        if output in seen:
-            raise ValueError(f"paths: {seen[output]} and {path} would both write {output}; "
-                             "give the files different names or call once per folder")
-        seen[output] = path
+    check_distinct_outputs(paths, outputs)  # the command line's rule too
     return outputs
 
 
