@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,mystnb,-all
+#     cell_metadata_filter: jupyter,mystnb,tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
@@ -710,7 +710,7 @@ if mine is not None and mine is not Ellipsis:  # filled in: score every crop
             for q in every_crop]
 check_answer(what, mine, package)
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: one row of distances, the query's map masked with infinity so it can
 # never be picked, a sort, and a mean of a boolean array.
 def search_precision(features, labels, groups, query, k):
@@ -731,7 +731,7 @@ assert check_answer(what, mine, package)
 # photons_per_pixel=10)` and an avalanche one with the same seed, and ask
 # `find_similar` for their class. Try a few seeds: which is found more reliably?
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: the vote is only as good as the library's coverage. A new map whose
 # fringe period or block position no library map shares has no close match, and the
 # vote goes to whatever is nearest; an avalanche block on a slow band tends to land
@@ -752,7 +752,7 @@ for label in (scenarios.HETERODYNE, scenarios.AVALANCHE):
 # heterodyne query, count the crops within radius r for a few radii, and the share of
 # them that are heterodyne. How would you pick r?
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: small radii give few, pure matches; larger ones mix in other behaviours
 # (the printout says from which radius on, at this preset). One way to pick r: a
 # small multiple of the typical nearest-neighbour distance inside the library,

@@ -19,8 +19,10 @@ one topic:
 from .formats import plus_minus, thousands
 from .search import SearchVerdicts, search_verdicts
 from .search import RealCropWords, overlap_verdict, real_crop_words, share_list, spread_over, training_text  # noqa: E501
+from .own_data import burst_sentence, contrast_verdict, frame_time_sentence, gap_apart, order_note, ring_changes, sample_name  # noqa: E501
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts
 
 __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence",
            "names_list", "SearchVerdicts", "search_verdicts"]
 __all__ += ["RealCropWords", "overlap_verdict", "real_crop_words", "share_list", "spread_over", "training_text"]
+__all__ += ["burst_sentence", "contrast_verdict", "frame_time_sentence", "gap_apart", "order_note", "ring_changes", "sample_name"]  # noqa: E501
