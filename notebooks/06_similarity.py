@@ -618,7 +618,7 @@ print(f"{among_themselves_text} of the synthetic crops are nearer another synthe
 #
 # The widget below shows, for one query at a time, its eight nearest neighbours in
 # latent space as images and as ringed points on the UMAP plane, with a table of
-# their distances. It offers the four heterodyne queries above and the first crop of
+# their distances. It offers the heterodyne queries above and the first crop of
 # each other behaviour, all drawn when the page was built: the dropdown switches
 # between them on the rendered site too, with no Python running. With a running
 # kernel, leave out `queries=...` and the dropdown offers every crop of the library,
