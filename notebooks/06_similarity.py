@@ -268,9 +268,8 @@ def plane_overlap(latents, embedding, k):
 overlap = plane_overlap(latents, embedding, K_NEIGHBOURS)
 overlap_mean, overlap_all = f"{overlap.mean():.0%}", f"{np.mean(overlap == 1):.0%}"
 overlap_verdict = words.overlap_verdict(overlap.mean())
-print(f"on average {overlap_mean} of a crop's {K_NEIGHBOURS} nearest neighbours in the "
-      f"UMAP plane are among its {K_NEIGHBOURS} nearest in latent space;")
-print(f"for {overlap_all} of the crops all of them are")
+print(f"on average {overlap_mean} of a crop's {K_NEIGHBOURS} nearest in the UMAP plane")
+print(f"are among its {K_NEIGHBOURS} nearest in latent space; all are for {overlap_all}")
 
 # %% [markdown]
 # On average {eval}`overlap_mean` of a crop's nearest neighbours in the plane
@@ -629,7 +628,7 @@ first_of_each = [int(np.flatnonzero(labels == label)[0]) for label in np.unique(
                  if label != scenarios.HETERODYNE]
 explorer_queries = queries + first_of_each  # the heterodyne queries, then one per label
 widgets.neighbour_explorer(crops, latents, embedding, labels, k=8, label_names=NAMES,
-                           start=queries[0], queries=explorer_queries)
+                           start=queries[0], queries=explorer_queries, image_format="jpeg")
 
 # %% [markdown]
 # ## Bring your own $C_2$

@@ -105,3 +105,12 @@ def test_bad_queries_are_refused(tiny):
         widgets.neighbour_explorer(crops, latents, embedding, labels, queries=[1, 1], start=1)
     with pytest.raises(ValueError, match=r"queries must have values >= 0 and <= 11, got values in \[0, 12\]"):
         widgets.neighbour_explorer(crops, latents, embedding, labels, queries=[0, 12])
+
+
+def test_figures_can_be_stored_as_jpeg(tiny):
+    crops, latents, embedding, labels = tiny
+    box = widgets.neighbour_explorer(crops, latents, embedding, labels, k=3, queries=[0], image_format="jpeg")
+    (item,) = box.children[1].children[0].children[1].outputs
+    assert base64.b64decode(item["data"]["image/jpeg"]).startswith(b"\xff\xd8")
+    with pytest.raises(ValueError, match="image_format"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels, image_format="gif")

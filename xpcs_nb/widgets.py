@@ -31,7 +31,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from xpcs_nb.latent import nearest_neighbours
-from xpcs_nb.validation import check_array, check_int
+from xpcs_nb.validation import check_array, check_choice, check_int
 
 __all__ = ["neighbours_of", "neighbour_figure", "neighbour_explorer"]
 
@@ -193,12 +193,12 @@ def _draw_neighbour_figure(crops: np.ndarray, embedding: np.ndarray, labels: np.
     return fig
 
 
-def _png_output(fig: Figure, dpi: int) -> dict:
-    """The figure as one notebook display output (base64 PNG), without pyplot."""
+def _png_output(fig: Figure, dpi: int, image_format: str = "png") -> dict:
+    """The figure as one notebook display output (base64 PNG or JPEG), without pyplot."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format=image_format, dpi=dpi)
     return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "data": {f"image/{image_format}": base64.b64encode(buffer.getvalue()).decode("ascii"),
                      "text/plain": "<neighbour figure>"}}
 
 
@@ -216,7 +216,7 @@ def _neighbour_table(query: int, labels, indices, distances, label_names) -> str
 
 def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
                        label_names: Sequence[str] | None = None, start: int = 0, dpi: int = 80,
-                       queries: Sequence[int] | None = None):
+                       queries: Sequence[int] | None = None, image_format: str = "png"):
     """An ipywidgets explorer: pick a crop, see its ``k`` nearest neighbours.
 
     Parameters
@@ -239,6 +239,9 @@ def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
         Rows to offer, each drawn now: the dropdown then switches between them in
         the browser, so the box also works on a static page without a kernel.
         Default: offer every row and draw on demand (needs a running kernel).
+    image_format : {"png", "jpeg"}
+        How the figures are stored. Noisy crops compress poorly as PNG; "jpeg" keeps
+        a page of many precomputed queries several times smaller.
 
     Returns
     -------
@@ -261,6 +264,7 @@ def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
     start, k = _check_query(start, k, n, index_name="start")
     _check_label_names(label_names, labels)
     dpi = check_int(dpi, "dpi", minimum=1)
+    image_format = check_choice(image_format, "image_format", ("png", "jpeg"))
     offered = range(n) if queries is None else _check_queries(queries, n, start)
 
     def answer(index: int) -> tuple[str, dict]:
@@ -268,7 +272,7 @@ def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
         indices, distances = _neighbours_of(latents, index, k)
         fig = _draw_neighbour_figure(crops, embedding, labels, index, indices, distances,
                                      label_names=label_names, fig=None, title="")
-        return _neighbour_table(index, labels, indices, distances, label_names), _png_output(fig, dpi)
+        return _neighbour_table(index, labels, indices, distances, label_names), _png_output(fig, dpi, image_format)
 
     options = [(f"#{i} ({_label_text(int(labels[i]), label_names)})", i) for i in offered]
     selector = widgets.Dropdown(options=options, value=start, description="query",
