@@ -212,7 +212,7 @@ plt.show()
 
 # %% [markdown]
 # **Figure 6.3.** Similarity search, as in the paper's Fig. 4: each row is a
-# heterodyne query (left, in its colour of the UMAP figure) and its nearest neighbours in
+# heterodyne query (left, in its UMAP figure's colour) and its nearest neighbours in
 # latent space, with their latent distance and true label. Look at whether the
 # neighbours share the query's fringes, and at what the others share with it.
 
@@ -269,7 +269,7 @@ overlap = plane_overlap(latents, embedding, K_NEIGHBOURS)
 overlap_mean, overlap_all = f"{overlap.mean():.0%}", f"{np.mean(overlap == 1):.0%}"
 overlap_verdict = words.overlap_verdict(overlap.mean())
 print(f"on average {overlap_mean} of a crop's {K_NEIGHBOURS} nearest in the UMAP plane")
-print(f"are among its {K_NEIGHBOURS} nearest in latent space; all are for {overlap_all}")
+print(f"are among its {K_NEIGHBOURS} nearest in latent space; all, for {overlap_all}")
 
 # %% [markdown]
 # On average {eval}`overlap_mean` of a crop's nearest neighbours in the plane
@@ -628,7 +628,8 @@ first_of_each = [int(np.flatnonzero(labels == label)[0]) for label in np.unique(
                  if label != scenarios.HETERODYNE]
 explorer_queries = queries + first_of_each  # the heterodyne queries, then one per label
 widgets.neighbour_explorer(crops, latents, embedding, labels, k=8, label_names=NAMES,
-                           start=queries[0], queries=explorer_queries, image_format="jpeg")
+                           start=queries[0], queries=explorer_queries,
+                           image_format="jpeg")  # noisy crops: far smaller than PNG
 
 # %% [markdown]
 # ## Bring your own $C_2$
