@@ -60,6 +60,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -164,7 +165,8 @@ with h5py.File(movies[0], "r") as f:
 def xpcs_nb_command(*arguments):
     """Run ``xpcs-nb ARGUMENTS`` as a terminal would (python -m xpcs_nb)."""
     arguments = [str(argument) for argument in arguments]
-    print("$ xpcs-nb " + " ".join(arguments).replace(str(WORK), "$WORK"))
+    typed = "$ xpcs-nb " + " ".join(arguments).replace(str(WORK), "$WORK")
+    print(" \\\n    ".join(textwrap.wrap(typed, 80, break_long_words=False)))
     done = subprocess.run([sys.executable, "-m", "xpcs_nb", *arguments],
                           capture_output=True, text=True)
     print(done.stdout.replace(str(WORK), "$WORK"), end="")
@@ -225,8 +227,7 @@ xpcs_nb_command("similar", *c2_files, "--model", "published", "--k", K_PUBLISHED
 published_classes = pd.read_csv(WORK / "published" / "classes.csv")
 published_classes["sample"] = [Path(file).stem.removesuffix("_results")
                                for file in published_classes.file]
-columns = ["sample", "roi", "crop_offset", "class", "distance", "distance_0",
-           "distance_1"]
+columns = ["sample", "roi", "crop_offset", "class", "distance", "distance_0"]
 published_classes[columns].head(4).style.format(precision=3).hide(axis="index")
 
 # %% [markdown]
@@ -299,7 +300,8 @@ for row, (model_name, k) in enumerate(classes_of.items()):
                                                                     inside_ring)]
         image = axes[row, column].imshow(view, cmap=ListedColormap(class_colours(k)),
                                          vmin=-0.5, vmax=k - 0.5)
-        axes[row, column].set(title=f"{name}, {model_name} model", xticks=[], yticks=[])
+        axes[row, column].set_title(f"{name}, {model_name} model", fontsize=9)
+        axes[row, column].set(xticks=[], yticks=[])
     fig.colorbar(image, ax=axes[row, :], ticks=range(k), shrink=0.8,
                  label="class (0 slowest)")
 plt.show()
@@ -345,11 +347,10 @@ ring_changes_text = words.ring_changes(
 #
 # For a beamtime's worth of files, the same steps run as Dask tasks
 # (`xpcs_nb.parallel`), one per file, read by the worker itself. `dask_client` starts
-# a `LocalCluster` here (or joins a running cluster, e.g. dask-jobqueue on an HPC
-# system), stops it after the block, and gives back `os.environ` as it was (Dask's
-# nanny writes a one-BLAS-thread setting into it). The steps: `two_time_files` (each
-# worker writes its movie's $C_2$ to a `.npy`), `prepare_crops`, `encode_files` with
-# both models, and each crop's class, its nearest centre.
+# a `LocalCluster` here (or joins one, e.g. dask-jobqueue on an HPC system), stops it
+# after the block and restores `os.environ` (Dask's nanny sets one BLAS thread in
+# it). The steps: `two_time_files` (each worker writes its movie's $C_2$ to a
+# `.npy`), `prepare_crops`, `encode_files` with both models, the nearest centres.
 
 # %%
 published_space = LatentSpace.published(k=K_PUBLISHED, seed=SEED)  # --model published
@@ -459,7 +460,6 @@ for window, start, c2 in windows_as_they_land(experiment):
 plt.close(fig)
 live.update(Markdown(f"*All {experiment.n_windows} windows classified as they landed; "
                      "the finished figure follows.*"))
-stream_windows = experiment.n_windows
 stream_ms = f"{1000 * np.median(seconds_per_window):.0f}"
 
 # %%
@@ -595,8 +595,8 @@ def relative_noise(beta, c):
 noise_ratios = [relative_noise(BETA / 3, c) / relative_noise(BETA, c) for c in (1, 0)]
 n_beta = f"{PHOTONS * BETA:g}"
 noise_low, noise_high = (f"{ratio:.1f}" for ratio in noise_ratios)
-print(f"at n*beta = {n_beta}: a third of the contrast gives {noise_low} (next to the "
-      f"diagonal) to {noise_high} (far from it) times the relative noise")
+print(f"at n*beta = {n_beta}, a third of the contrast gives {noise_low} (next to the")
+print(f"diagonal) to {noise_high} (far from it) times the relative noise")
 
 # %% [markdown]
 # At the library's $\bar n\beta$ of {eval}`n_beta`, a third of the contrast gives
@@ -637,10 +637,9 @@ results.groupby("sample").contrast.describe()[["min", "50%", "max"]].style.forma
 #
 # ### 4. Distance to the reference set
 #
-# Chapter 6's measure of the gap, `latent.distance_to_reference`: each new crop's
-# distance to its nearest reference latent, over the median nearest-neighbour
-# distance inside the reference set. Near 1, the new map sits among the reference
-# maps as they sit among themselves; several times that, its class is "most like".
+# Chapter 6's gap, `latent.distance_to_reference`: a crop's distance to its nearest
+# reference latent over the reference set's median nearest-neighbour distance. Near 1,
+# it sits among the reference maps as they do; several times that, "most like".
 
 # %%
 references = {"published": published_space.latents,
@@ -655,6 +654,7 @@ gap_apart = words.gap_apart([name for name in SAMPLES if all(gap_table.loc[name]
 gap_table.style.format("{:.2f}")
 
 # %%
+from matplotlib.ticker import LogLocator, NullFormatter
 fig, (ax_contrast, ax_gap) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.2),
                                           constrained_layout=True)
 bins = np.histogram_bin_edges([*reference_contrast, *results.contrast], 20)
@@ -671,22 +671,23 @@ for position, space_name in enumerate(references):
 ax_gap.axhline(1, color="k", ls=":", lw=1)
 ax_gap.set_xticks(range(len(references)), [f"{name} model" for name in references])
 ax_gap.set(yscale="log", ylabel="nearest reference distance\n/ typical spacing")
+ax_gap.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1, 2, 5, 10, ...
+ax_gap.yaxis.set_major_formatter("{x:g}")
+ax_gap.yaxis.set_minor_formatter(NullFormatter())
 ax_gap.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# **Figure 7.4.** Left: the contrast $\beta$ of our maps (blue) and of the sampled
-# library maps (gray). Right: each ROI's nearest reference distance over the reference
-# set's typical spacing, per model and sample (dotted: 1). Look at whether the
-# histograms overlap, and at which samples sit far above 1.
+# **Figure 7.4.** Left: the contrast $\beta$ of our maps (blue) and of sampled library
+# maps (gray). Right: each ROI's nearest reference distance over the reference's typical
+# spacing, per model and sample (dotted: 1). Look at which samples sit far above 1.
 #
-# Chapter 3's reference spacing is taken over one crop per library map (the two
-# crops of a map are near-twins, chapter 6). Over all our ROIs the median ratio is
-# {eval}`gap_chapter3` against the library and {eval}`gap_published` against the
-# paper's 900 real maps; the table gives the median per sample. {eval}`gap_apart`
-# Each ratio is measured against its own set's spacing, so the two compare like with
-# like. On your data, a ratio well above 1 under every model means no reference set
-# holds maps like yours: classify them among themselves (k-means on their latents,
+# Chapter 3's spacing is over one crop per library map (a map's two crops are
+# near-twins). Over all our ROIs the median ratio, each against its own set's
+# spacing, is {eval}`gap_chapter3` against the library and {eval}`gap_published`
+# against the paper's 900 real maps (the table: per sample). {eval}`gap_apart` On
+# your data, a ratio well above 1 under every model means no reference set holds
+# maps like yours: classify them among themselves (k-means on their latents,
 # chapters 4-5, or `LatentSpace.fit` on your crops).
 
 # %% [markdown]
@@ -758,8 +759,8 @@ assert check_answer(WHAT, class_shares(last_window, k_own),
 
 # %% [markdown]
 # **Exercise 2: several crops per map.** Classify the fast fluid and the avalanching
-# glass again with three crops per ROI (`--crops-per-map 3`, or `crops_per_map` of a
-# `LatentSpace`) and count the ROIs whose crops disagree. What does it say?
+# glass with three crops per ROI (`--crops-per-map 3`, or a `LatentSpace`'s
+# `crops_per_map`) and count the ROIs whose crops disagree. What does it say?
 
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: a map's crops disagree when its dynamics change within the measurement
@@ -775,10 +776,9 @@ for path in (c2_files[1], c2_files[2]):  # the fast fluid, the avalanching glass
 # %% [markdown]
 # ## Summary
 #
-# - `xpcs-nb c2` turns detector frame stacks into APS-layout result files;
-#   `xpcs-nb classify` and `xpcs-nb similar` turn them into a class per crop and its
-#   nearest reference maps (CSV tables, PNG figures), with the published model or any
-#   saved `LatentSpace`, such as chapter 3's model on chapter 2's library.
+# - `xpcs-nb c2` turns detector frame stacks into APS result files; `xpcs-nb classify`
+#   and `similar` give each crop a class and its nearest reference maps, with the
+#   published model or any saved `LatentSpace` (here chapter 3's on the library).
 # - `xpcs_nb.parallel` runs the same steps as Dask tasks, with the same classes.
 # - During a beamtime, a saved `LatentSpace` classifies each window as it lands.
 # - Before trusting a class on new data, check the frame time (bin to the model's),
