@@ -9,7 +9,11 @@ reachable (``XPCS_PAPER_DATA`` offline)::
 
     PYTHONPATH=. .venv/bin/python -m tools.book.readme_screenshot
 
-Several minutes: chapter 5 runs, then Jupyter Book builds the whole site.
+Several minutes: chapter 5 runs, then Jupyter Book builds the whole site. The
+rocket (launch) and repository icons appear when the publisher's addresses are set,
+as for the published site (``XPCS_REPOSITORY_URL``, ``XPCS_JUPYTERHUB_URL``; see
+:mod:`tools.book.links`). To retake only the picture from a site already built,
+``take_screenshot()``.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ def take_screenshot(target: Path = SCREENSHOT, html_dir: Path = HTML) -> Path:
     with browse(html_dir) as (context, base):
         page = context.new_page()
         page.goto(f"{base}{page_path}#{ANCHOR}", wait_until="networkidle")
+        # the theme paints the target heading; a README picture shows the page as read
+        page.add_style_tag(content=":target, :target > :is(h1, h2, h3, h4) "
+                                   "{ background-color: transparent !important; }")
         page.wait_for_timeout(1500)  # MathJax typesets after the load event
         page.screenshot(path=str(target), full_page=False)
     return target
