@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,mystnb,-all
+#     cell_metadata_filter: jupyter,mystnb,tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
@@ -40,7 +40,7 @@
 #    network, a fitted relaxation time) to see what the trained encoder adds;
 # 6. give the published model a real $C_2$ and look for its neighbours among our
 #    synthetic crops, and judge how far apart the two worlds are;
-# 7. explore any query with a widget, and search with a $C_2$ of your own, as an
+# 7. explore a few queries with a widget, and search with a $C_2$ of your own, as an
 #    array or as an APS 8-ID-I result file.
 #
 # ## Prerequisites
@@ -49,23 +49,23 @@
 # | --- | --- |
 # | the crops, their labels, APS result files | chapter 2 |
 # | the trained autoencoder and `latent.encode` | chapter 3 |
-# | UMAP, the baselines (PCA, raw pixels, untrained network) and chapter 4's verdict rule | chapter 4 |
+# | UMAP, the baselines (PCA, pixels, untrained network), the verdict rule | chapter 4 |
 # | euclidean distance between vectors | any linear-algebra primer |
 #
-# Time to run: one to a few minutes at `fast` on a 2-core CPU (UMAP compiles itself
-# on its first call, and the baselines encode the library three more times); a few
-# minutes to tens of minutes at `class` and `paper`, where the library is larger.
-# The autoencoder comes from chapter 3's cache, and at `class` the two more training
-# seeds from chapter 4's (run chapter 4 first: otherwise they are trained here). The
-# banner below says how long this page took when it was built.
+# Time to run: one to a few minutes at `fast` on a 2-core CPU (UMAP compiles on its
+# first call; the baselines encode the library three more times), a few to tens of
+# minutes at `class` and `paper`. The autoencoder comes from chapter 3's cache, at
+# `class` two more training seeds from chapter 4's (run chapter 4 first, or they are
+# trained here). The banner below says how long this page took when it was built.
 
 # %% tags=["parameters"]
 from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
+# $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
+PRESET = preset_for_this_machine()
 SEED = 0  # fixes the library and the model (as in chapters 2 and 3)
 K_NEIGHBOURS = 4  # neighbours per query, as in the paper's Fig. 4
-PIXEL_SIDE = 32  # the raw-pixel baseline averages each crop down to PIXEL_SIDE x PIXEL_SIDE
+PIXEL_SIDE = 32  # the raw-pixel baseline: each crop averaged down to 32 x 32 pixels
 
 # %%
 import tempfile
@@ -78,11 +78,10 @@ import torch
 from myst_nb import glue
 from scipy.spatial.distance import cdist
 
-from xpcs_nb import aps, evaluation, latent, paper, scenarios, widgets
+from xpcs_nb import aps, evaluation, latent, paper, scenarios, widgets, words
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
 from xpcs_nb.evaluation.by_label import ALL_LABELS, precision_by_label
-from xpcs_nb.words import names_list, search_verdicts
 from xpcs_nb.library import LibraryMaps, LibrarySpec
 from xpcs_nb.pipeline import crop_splits, trained_autoencoder
 from xpcs_nb.plotting import PAGE_WIDTH, crop_grid, umap_scatter
@@ -110,26 +109,32 @@ FRAME = start_chapter(6, PRESET)
 
 # %%
 crops, metadata, _ = crop_splits(P, SEED)  # crops (N, 256, 256) in [0, 1]
-labels = evaluation.crop_labels(metadata.assign(crop_size=crops.shape[-1]))  # (N,) what each crop shows
-maps_of = metadata.c2_index.to_numpy()  # (N,) which large C2 each crop was cut from
+# (N,) what each crop shows, and (N,) which large C2 it was cut from
+labels = evaluation.crop_labels(metadata.assign(crop_size=crops.shape[-1]))
+maps_of = metadata.c2_index.to_numpy()
 model, _ = trained_autoencoder(P, SEED, device=DEVICE, progress=False)
 latents = latent.encode(model, crops, device=DEVICE)  # (N, 64)
 embedding = latent.umap_embedding(latents, seed=42, n_neighbors=5, min_dist=0.25)
-LABEL_NAMES = [f"{label}: {name}" for label, name in enumerate(NAMES)]
 
-missed = int(np.sum((metadata.label.to_numpy() == scenarios.AVALANCHE) & (labels != scenarios.AVALANCHE)))
-n_crops = len(crops)
-n_maps = len(np.unique(maps_of))
-missed_avalanches = f"{missed} of the {int(np.sum(metadata.label == scenarios.AVALANCHE))}"
-start_weights = "random weights" if P.start_from == "scratch" else "the published weights"
-training_text = (f"a model trained from {start_weights} for {P.epochs} epochs of "
-     f"{P.train_items or 'all the'} augmented crops")
-print(f"{len(crops)} crops of {len(np.unique(maps_of))} large C2; {missed} avalanche crops miss their avalanche")
-umap_scatter(embedding, labels, names=LABEL_NAMES, size=14, alpha=0.6,
-             title=f"{len(crops)} library crops, encoded and drawn with UMAP")
+n_crops, n_maps = len(crops), len(np.unique(maps_of))
+is_avalanche_map = metadata.label.to_numpy() == scenarios.AVALANCHE
+missed = int(np.sum(is_avalanche_map & (labels != scenarios.AVALANCHE)))
+missed_avalanches = f"{missed} of the {int(is_avalanche_map.sum())}"
+training_text = words.training_text(P.start_from, P.epochs, P.train_items)
+print(f"{n_crops} crops of {n_maps} large C2; {missed_avalanches} avalanche crops "
+      "miss their avalanche")
+
+# %%
+umap_scatter(embedding, labels, size=14, alpha=0.6,
+             names=[f"{i}: {name}" for i, name in enumerate(NAMES)],
+             title=f"{n_crops} library crops, encoded and drawn with UMAP")
 plt.show()
 
 # %% [markdown]
+# **Figure 6.1.** The library in the chapter-3 model's latent space, drawn with
+# UMAP: one point per crop, coloured by what the crop shows. Look at which
+# behaviours form islands of their own and which overlap.
+#
 # At this preset the library holds {eval}`n_crops` crops cut from
 # {eval}`n_maps` large $C_2$, encoded by {eval}`training_text`;
 # {eval}`missed_avalanches` avalanche crops miss their avalanche.
@@ -143,23 +148,24 @@ plt.show()
 # take four spread from the longest to the shortest, and use the first crop of each.
 #
 # The search itself is one line: the euclidean distance from the query's latent
-# vector to every other one, the smallest first (`latent.nearest_neighbours`; here
-# through `widgets.neighbours_of`, which leaves the query itself out).
+# vector to every other one, the smallest first (`latent.nearest_neighbours`, here
+# through `widgets.neighbours_of`, which leaves the query out).
 
 # %%
-heterodyne = metadata[metadata.label == scenarios.HETERODYNE].drop_duplicates("experiment_id")
+heterodyne = (metadata[metadata.label == scenarios.HETERODYNE]
+              .drop_duplicates("experiment_id"))
 period_frames = heterodyne.fringe_period / heterodyne.dt
 by_period = heterodyne.index[np.argsort(-period_frames.to_numpy(), kind="stable")]
-queries = [int(by_period[i]) for i in np.unique(np.linspace(0, len(by_period) - 1, 4).round().astype(int))]
+spread = np.unique(np.linspace(0, len(by_period) - 1, 4).round().astype(int))
+queries = [int(by_period[i]) for i in spread]  # longest fringe period first
 neighbours = {q: widgets.neighbours_of(latents, q, K_NEIGHBOURS) for q in queries}
 for q in queries:
     indices, distances = neighbours[q]
-    print(f"query #{q} (fringe period {period_frames[q]:.0f} frames): neighbours {indices.tolist()}, "
-          f"labels {[NAMES[l] for l in labels[indices]]}, distances {distances.round(2).tolist()}")
+    print(f"query #{q} ({period_frames[q]:.0f} frames a period): {indices.tolist()}")
+    print(f"  {[NAMES[i] for i in labels[indices]]}, {distances.round(2).tolist()}")
 
 # %% [markdown]
-# The queries as large open circles, each with its neighbours as filled points of
-# the same colour:
+# The queries as open circles, their neighbours as filled points of the same colour:
 
 # %%
 QUERY_COLOURS = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
@@ -168,46 +174,62 @@ ax.scatter(*embedding.T, s=12, color="lightgray")
 for colour, q in zip(QUERY_COLOURS, queries):
     indices, _ = neighbours[q]
     ax.scatter(*embedding[indices].T, s=60, color=colour, edgecolor="k", zorder=3)
-    ax.scatter(*embedding[q], s=400, facecolor="none", edgecolor=colour, linewidth=2.5, zorder=4,
-               label=f"query #{q}")
-ax.set_xticks([])
-ax.set_yticks([])
-ax.set_xlabel("UMAP 1")
-ax.set_ylabel("UMAP 2")
+    ax.scatter(*embedding[q], s=400, facecolor="none", edgecolor=colour, linewidth=2.5,
+               zorder=4, label=f"query #{q}")
+ax.set(xticks=[], yticks=[], xlabel="UMAP 1", ylabel="UMAP 2",
+       title="heterodyne queries (○) and their nearest neighbours (●)")
 ax.legend(fontsize=8)
-ax.set_title("heterodyne queries (○) and their nearest neighbours (●)")
 plt.show()
 
 # %% [markdown]
+# **Figure 6.2.** The four heterodyne queries (open circles) and their nearest
+# neighbours in latent space (filled points of the same colour), placed on the UMAP
+# plane of Figure 6.1. Look at whether a query's neighbours sit next to it in the
+# picture: they were found in the 64 latent numbers, not here.
+#
 # And as images, one row per query. Each neighbour carries its latent distance, its
 # true label, and a note when it is the other crop of the *same* large map as the
 # query (its twin: an easy match, same sample, same moment).
 
-# %% mystnb={"figure": {"caption": "Similarity search, as in the paper's Fig. 4: each row is a heterodyne query (left) and its nearest neighbours in latent space, with their latent distance and true label. Look at whether the neighbours share the query's fringes, and at what the others share with it.", "name": "fig-neighbour-grid"}}
+# %%
+def neighbour_title(q, i, distance):
+    """Neighbour i's title: its row, latent distance, label, and if it is a twin."""
+    twin = " (same map)" if maps_of[i] == maps_of[q] else ""
+    return f"#{i}, d = {distance:.2f}\n{NAMES[labels[i]]}{twin}"
+
+
 shown, titles = [], []
 for q in queries:
     indices, distances = neighbours[q]
     shown += [q, *indices]
     titles.append(f"query #{q}\nperiod {period_frames[q]:.0f} frames")
-    titles += [f"#{i}, d = {d:.2f}\n{NAMES[labels[i]]}{' (same map)' if maps_of[i] == maps_of[q] else ''}"
-               for i, d in zip(indices, distances)]
-fig = crop_grid(np.stack([crops[i] for i in shown]), n_cols=K_NEIGHBOURS + 1, titles=titles)
-for colour, row_start in zip(QUERY_COLOURS, range(0, len(shown), K_NEIGHBOURS + 1)):
-    fig.axes[row_start].title.set_color(colour)  # the query's colour in the UMAP figure above
+    titles += [neighbour_title(q, i, d) for i, d in zip(indices, distances)]
+fig = crop_grid(np.stack([crops[i] for i in shown]), n_cols=K_NEIGHBOURS + 1,
+                titles=titles)
+for colour, first in zip(QUERY_COLOURS, range(0, len(shown), K_NEIGHBOURS + 1)):
+    fig.axes[first].title.set_color(colour)  # the query's colour in Figure 6.2
 plt.show()
+
+# %% [markdown]
+# **Figure 6.3.** Similarity search, as in the paper's Fig. 4: each row is a
+# heterodyne query (left, in its UMAP figure's colour) and its nearest neighbours in
+# latent space, with their latent distance and true label. Look at whether the
+# neighbours share the query's fringes, and at what the others share with it.
 
 # %%
 def neighbour_names(q):
-    """The query's neighbours in order, named by label, its own map's other crop as "its twin"."""
+    """q's neighbours, nearest first, by label; its map's other crop is "its twin"."""
     indices, _ = neighbours[q]
-    return ", ".join("its twin" if maps_of[i] == maps_of[q] else NAMES[labels[i]] for i in indices)
+    return ", ".join("its twin" if maps_of[i] == maps_of[q] else NAMES[labels[i]]
+                     for i in indices)
 
 
 others = [i for q in queries for i in neighbours[q][0] if maps_of[i] != maps_of[q]]
 n_heterodyne_maps = len(heterodyne)
-query_lines = ("; ".join(f"#{q} ({period_frames[q]:.0f} frames a period): {neighbour_names(q)}"
-                        for q in queries))
-heterodyne_others = f"{sum(labels[i] == scenarios.HETERODYNE for i in others)} of the {len(others)}"
+query_lines = "; ".join(f"#{q} ({period_frames[q]:.0f} frames a period): "
+                        + neighbour_names(q) for q in queries)
+n_other_heterodyne = sum(labels[i] == scenarios.HETERODYNE for i in others)
+heterodyne_others = f"{n_other_heterodyne} of the {len(others)}"
 
 # %% [markdown]
 # What this run found, with {eval}`n_heterodyne_maps` heterodyne maps in the
@@ -226,10 +248,15 @@ heterodyne_others = f"{sum(labels[i] == scenarios.HETERODYNE for i in others)} o
 # to spread points evenly; a distance in its picture is not a distance between
 # $C_2$ (the paper says the same). A quick check: for every crop, how many of its
 # nearest neighbours in the UMAP plane are also among its nearest in the latent space?
+#
+# **Think!** Before you run the next cell: of a crop's four nearest neighbours in
+# the UMAP plane, how many do you expect among its four nearest in the latent
+# space, all four, about half, or none? The cell prints the average share, and the
+# share of crops for which all four agree.
 
 # %%
 def plane_overlap(latents, embedding, k):
-    """Share of each point's k nearest in the plane that are also among its k nearest in latent space."""
+    """Per point: the share of its k nearest in the plane also k nearest in latents."""
     shares = []
     for i in range(len(latents)):
         in_latent, _ = widgets.neighbours_of(latents, i, k)
@@ -239,11 +266,10 @@ def plane_overlap(latents, embedding, k):
 
 
 overlap = plane_overlap(latents, embedding, K_NEIGHBOURS)
-overlap_mean = f"{overlap.mean():.0%}"
-overlap_all = f"{np.mean(overlap == 1):.0%}"
-overlap_verdict = "agree only in part" if overlap.mean() < 0.9 else "agree for most crops here, but not all"
-print(f"on average {overlap.mean():.0%} of a crop's {K_NEIGHBOURS} nearest neighbours in the UMAP plane are "
-      f"among its {K_NEIGHBOURS} nearest in latent space; for {np.mean(overlap == 1):.0%} of the crops all are")
+overlap_mean, overlap_all = f"{overlap.mean():.0%}", f"{np.mean(overlap == 1):.0%}"
+overlap_verdict = words.overlap_verdict(overlap.mean())
+print(f"on average {overlap_mean} of a crop's {K_NEIGHBOURS} nearest in the UMAP plane")
+print(f"are among its {K_NEIGHBOURS} nearest in latent space; all, for {overlap_all}")
 
 # %% [markdown]
 # On average {eval}`overlap_mean` of a crop's nearest neighbours in the plane
@@ -269,11 +295,16 @@ print(f"on average {overlap.mean():.0%} of a crop's {K_NEIGHBOURS} nearest neigh
 # `evaluation.precision_at_k` scores one feature space; `precision_by_label` runs it
 # with every crop as a query and averages per label, with the spread over the
 # queries.
+#
+# **Think!** Which column of the next table will be higher, "all other crops" or
+# "other maps only", and for which behaviour do you expect the largest gap between
+# the two? Write down your guess, then run the cell.
 
 # %%
 precision_tables = {
     "all other crops": precision_by_label({"trained": latents}, labels, K_NEIGHBOURS),
-    "other maps only": precision_by_label({"trained": latents}, labels, K_NEIGHBOURS, groups=maps_of),
+    "other maps only": precision_by_label({"trained": latents}, labels, K_NEIGHBOURS,
+                                          groups=maps_of),
 }
 
 
@@ -281,39 +312,39 @@ def label_name(label):
     return "all crops" if label == ALL_LABELS else f"{label}: {NAMES[label]}"
 
 
-precision = pd.DataFrame({
-    f"precision@{K_NEIGHBOURS}, {version}": table[table.method == "trained"].set_index("label")["mean"]
-    for version, table in precision_tables.items()
-})
-precision["chance (other maps only)"] = (precision_tables["other maps only"]
-                                         .query("method == 'chance'").set_index("label")["mean"])
+def column(version, method="trained"):
+    """One method's mean precision per label, from one version of the table."""
+    table = precision_tables[version]
+    return table[table.method == method].set_index("label")["mean"]
+
+
+precision = pd.DataFrame({f"precision@{K_NEIGHBOURS}, {version}": column(version)
+                          for version in precision_tables})
+precision["chance (other maps only)"] = column("other maps only", "chance")
 precision.index = [label_name(label) for label in precision.index]
-nearest_is_twin = np.mean([maps_of[widgets.neighbours_of(latents, i, 1)[0][0]] == maps_of[i]
-                           for i in range(len(latents))])
-print(f"the nearest neighbour is the twin crop of the same map for {nearest_is_twin:.0%} of the crops")
-precision.round(2)
+precision.style.format("{:.2f}", na_rep="n/a")
 
 # %%
-def trained_mean(version, label):
-    table = precision_tables[version]
-    return float(table[(table.method == "trained") & (table.label == label)]["mean"].iloc[0])
-
-
-rate_scores = [trained_mean("other maps only", label) for label in range(scenarios.N_RATE_CLASSES)]
-avalanche_queries = np.flatnonzero(labels == scenarios.AVALANCHE)
-avalanche_neighbours = np.concatenate([  # the K nearest crops of other maps, for every avalanche crop
-    np.flatnonzero(maps_of != maps_of[q])[latent.nearest_neighbours(latents[maps_of != maps_of[q]], latents[q],
-                                                                     k=K_NEIGHBOURS)[0]]
-    for q in avalanche_queries])
+nearest = [widgets.neighbours_of(latents, i, 1)[0][0] for i in range(len(latents))]
+nearest_is_twin = np.mean(maps_of[nearest] == maps_of)
+honest = column("other maps only")
+rate_scores = [honest[label] for label in range(scenarios.N_RATE_CLASSES)]
+avalanche_neighbours = []  # the K nearest crops of other maps, for every avalanche crop
+for q in np.flatnonzero(labels == scenarios.AVALANCHE):
+    rows = np.flatnonzero(maps_of != maps_of[q])
+    found_rows, _ = latent.nearest_neighbours(latents[rows], latents[q], k=K_NEIGHBOURS)
+    avalanche_neighbours += rows[found_rows].tolist()
 neighbour_shares = pd.Series(labels[avalanche_neighbours]).value_counts(normalize=True)
 rate_range = f"{min(rate_scores):.2f} to {max(rate_scores):.2f}"
-heterodyne_other = f"{trained_mean('other maps only', scenarios.HETERODYNE):.2f}"
-heterodyne_all = f"{trained_mean('all other crops', scenarios.HETERODYNE):.2f}"
-avalanche_other = f"{trained_mean('other maps only', scenarios.AVALANCHE):.2f}"
+heterodyne_other = f"{honest[scenarios.HETERODYNE]:.2f}"
+heterodyne_all = f"{column('all other crops')[scenarios.HETERODYNE]:.2f}"
+avalanche_other = f"{honest[scenarios.AVALANCHE]:.2f}"
 chance_level = f"{precision.loc['all crops', 'chance (other maps only)']:.2f}"
-avalanche_neighbours_text = (", ".join(f"{share:.0%} {NAMES[label]}"
-                                      for label, share in neighbour_shares.head(3).items()))
+avalanche_neighbours_text = words.share_list(
+    {NAMES[label]: share for label, share in neighbour_shares.items()})
 nearest_is_twin_text = f"{nearest_is_twin:.0%}"
+print(f"the nearest neighbour is the twin crop of the same map for "
+      f"{nearest_is_twin_text} of the crops")
 
 # %% [markdown]
 # At this preset, precision@4 with other maps only is {eval}`rate_range` for
@@ -367,49 +398,59 @@ nearest_is_twin_text = f"{nearest_is_twin:.0%}"
 # `evaluation.classical_features`). Where the preset has chapter 4's extra training
 # seeds (`eval_train_seeds`), the trained encoder is those models too, taken from
 # chapter 4's cache (or trained here if chapter 4 has not run).
+#
+# **Think!** The raw pixels and PCA were never trained to tell behaviours apart.
+# Before you run the next two cells, guess: over all crops, will the trained encoder
+# find neighbours of the query's label clearly more often than they do, about as
+# often, or less often?
 
 # %%
-trained_models = [model] + [trained_autoencoder(P, SEED + s, device=DEVICE, progress=False)[0]
-                            for s in range(1, P.eval_train_seeds)]  # as in chapter 4
+trained_models = [model] + [  # more training seeds where the preset has them (ch. 4)
+    trained_autoencoder(P, SEED + s, device=DEVICE, progress=False)[0]
+    for s in range(1, P.eval_train_seeds)]
 untrained_seeds = range(P.eval_untrained_seeds)
+untrained = [evaluation.untrained_copy(model, seed) for seed in untrained_seeds]
 runs = {
-    "trained": [latents] + [evaluation.network_features(m, crops) for m in trained_models[1:]],
-    "untrained": [evaluation.network_features(evaluation.untrained_copy(model, seed), crops)
-                  for seed in untrained_seeds],
+    "trained": [latents] + [evaluation.network_features(m, crops)
+                            for m in trained_models[1:]],
+    "untrained": [evaluation.network_features(m, crops) for m in untrained],
     **evaluation.classical_features(crops, seed=SEED, pca_components=latents.shape[1],
                                     pixel_block=crops.shape[-1] // PIXEL_SIDE),
 }
-baselines = precision_by_label(runs, labels, K_NEIGHBOURS, groups=maps_of)  # tidy: method, label, mean, std, n
-print({method: features[0].shape if isinstance(features, list) else features.shape
-       for method, features in runs.items()})
-(baselines.assign(score=[f"{m:.2f} ± {s:.2f}" for m, s in zip(baselines["mean"], baselines["std"])],
-                  label=[label_name(label) for label in baselines["label"]])
- .pivot(index="label", columns="method", values="score")
- .reindex(index=[label_name(label) for label in dict.fromkeys(baselines["label"])],
-          columns=list(dict.fromkeys(baselines["method"]))))
-
-# %% mystnb={"figure": {"caption": "The similarity search on five feature spaces, label by label: precision@4 with the query's own map left out, the mean over the query crops with a \u00b1 one standard deviation bar (over the queries, and for the networks also over their training seeds or random draws; cut at 0 and 1); the dashed line is chance.", "name": "fig-search-baselines"}}
-ax = precision_bars(baselines, label_names=dict(enumerate(NAMES)), method_names=evaluation.METHOD_NAMES,
-                    ylabel=f"precision@{K_NEIGHBOURS}, other maps only",
-                    title="the same search on the trained latents and on four baselines")
-plt.show()
+# tidy: one row per method and label, with mean, std and n
+baselines = precision_by_label(runs, labels, K_NEIGHBOURS, groups=maps_of)
+print(f"{len(runs)} feature spaces, {len(baselines)} rows of (method, label) scores")
 
 # %%
-words = search_verdicts(baselines, reference="trained")  # chapter 4's rule, over all crops
-best_text = [f"{NAMES[label]} ({label}): {names_list([evaluation.METHOD_NAMES[m] for m in methods])}"
-             for label, methods in words.best.items()]
-baseline_scores = words.scores
-chance_all = baselines[(baselines.method == "chance") & (baselines.label == ALL_LABELS)]["mean"].iloc[0]
-baseline_chance = f"{chance_all:.2f}"
-spread_over = ("the query crops, and over the " + (
-    f"{len(trained_models)} training seeds of the trained encoder and the " if len(trained_models) > 1 else "")
-     + f"{len(untrained_seeds)} random draws of the untrained network")
-baseline_verdicts = words.verdicts
+ax = precision_bars(baselines, label_names=dict(enumerate(NAMES)),
+                    method_names=evaluation.METHOD_NAMES,
+                    ylabel=f"precision@{K_NEIGHBOURS}, other maps only",
+                    title="the same search on the trained latents and four baselines")
+plt.show()
+
+# %% [markdown]
+# **Figure 6.4.** The similarity search on five feature spaces, label by label:
+# precision@4 with the query's own map left out, the mean over the query crops with
+# a ± one standard deviation bar (over the queries, and for the networks also over
+# their training seeds or random draws; cut at 0 and 1); the dashed line is chance.
+# Look at whether the trained encoder's bars stand above the others' by more than
+# their bars' length.
+
+# %%
+verdicts = words.search_verdicts(baselines, reference="trained")  # chapter 4's rule
+best_by_label = "; ".join(
+    f"{NAMES[label]} ({label}): "
+    + words.names_list([evaluation.METHOD_NAMES[m] for m in methods])
+    for label, methods in verdicts.best.items())
+baseline_scores = verdicts.scores
+overall = baselines[baselines.label == ALL_LABELS].set_index("method")["mean"]
+baseline_chance = f"{overall['chance']:.2f}"
+spread_over = words.spread_over(len(trained_models), len(untrained_seeds))
+baseline_verdicts = verdicts.verdicts
 glue("baseline_verdicts", baseline_verdicts, display=False)  # pasted into the intro
-baseline_conclusion = words.conclusion
-trained_top = f"{len(words.reference_best)} of the {len(words.best)}"
-best_by_label = "; ".join(best_text)
-print(words.conclusion)
+baseline_conclusion = verdicts.conclusion
+trained_top = f"{len(verdicts.reference_best)} of the {len(verdicts.best)}"
+print(verdicts.conclusion)
 
 # %% [markdown]
 # Over all crops, ranked by their mean precision@4 (± the spread over
@@ -423,14 +464,14 @@ print(words.conclusion)
 #
 # The spread is wide by nature: one query's precision@k can only be a multiple of
 # 1/k (with four neighbours: 0, 1/4, 1/2, 3/4 or 1), so single queries scatter a
-# lot, and a small library gives few queries per label. Why can raw pixels or PCA compete at all? The rate
-# classes differ mostly in how fast $C_2$ falls away from its diagonal, the width of
-# the bright band, and that width is visible in block-averaged pixels and in the first
-# principal components alike; a random convolutional network followed by pooling
-# also keeps it. What training could add is indifference to what does not matter for
-# the label (the noise, where the crop was cut): whether it does is what the
-# baselines test. Run the chapter at another preset (a larger library, longer
-# training) to see whether the verdict changes.
+# lot, and a small library gives few queries per label. Why can raw pixels or PCA
+# compete at all? The rate classes differ mostly in how fast $C_2$ falls away from
+# its diagonal, the width of the bright band, and that width is visible in
+# block-averaged pixels and in the first principal components alike; a random
+# convolutional network followed by pooling also keeps it. What training could add
+# is indifference to what does not matter for the label (the noise, where the crop
+# was cut): whether it does is what the baselines test. Run the chapter at another
+# preset (a larger library, longer training) to see whether the verdict changes.
 #
 # **Question 2.** Suppose the raw pixels find neighbours of the query's label as
 # often as the trained encoder does, within the spread. What follows?
@@ -447,8 +488,8 @@ print(words.conclusion)
 # **B.** A tie on an easy task says the task is easy, not that the methods are
 # equal on every task. A goes too far: one library at one preset cannot speak for
 # real data, and a latent vector is also 64 numbers against about a thousand block
-# means, cheaper to store and search. C is wrong: precision@k uses only the *order* of distances
-# from each query within one feature space, so the units never meet.
+# means, cheaper to store and search. C is wrong: precision@k uses only the *order*
+# of distances from each query within one feature space, so the units never meet.
 #
 # </details>
 
@@ -463,85 +504,92 @@ print(words.conclusion)
 
 # %%
 published = paper.load_model()
-library_published = latent.encode(published, crops)  # the library, in the published model's latent space
+# the library, in the published model's latent space (N, 64)
+library_published = latent.encode(published, crops)
 target = paper.load_target_image().astype(np.float32)  # (256, 256) in [0, 1]
 target_latent = latent.encode(published, target[None])[0]
-target_indices, target_distances = latent.nearest_neighbours(library_published, target_latent, k=8)
+target_indices, target_distances = latent.nearest_neighbours(library_published,
+                                                             target_latent, k=8)
+print("labels of the real crop's 8 nearest synthetic crops:")
+print([NAMES[label] for label in labels[target_indices]])
 
+# %%
+titles = ["real crop (query)"] + [f"#{i}, d = {d:.2f}\n{NAMES[labels[i]]}"
+                                  for i, d in zip(target_indices, target_distances)]
 crop_grid(np.stack([target, *(crops[i] for i in target_indices)]), n_cols=5,
-          titles=["real crop (query)"] + [f"#{i}, d = {d:.2f}\n{NAMES[labels[i]]}"
-                                          for i, d in zip(target_indices, target_distances)])
+          titles=titles)
 plt.show()
-print("labels of the real crop's 8 nearest synthetic crops:", [NAMES[l] for l in labels[target_indices]])
 
 # %% [markdown]
+# **Figure 6.5.** The paper's real crop (top left) and its eight nearest synthetic
+# crops in the published model's latent space, with their latent distance and true
+# label. Look at whether the neighbours have fringes, and at how their noise and
+# contrast differ from the real crop's.
+#
 # Is the real crop close to these neighbours, or only less far from them than from
 # the rest? Compare its distance to its nearest synthetic crop with the distance
-# between a synthetic crop and *its* nearest synthetic crop (`latent.distance_to_reference`
-# divides the one by the median of the other); and do the same on the real side,
-# with the 900 published latent vectors of the paper's run, which the same model made
-# from real maps.
+# between a synthetic crop and *its* nearest synthetic crop
+# (`latent.distance_to_reference` divides the one by the median of the other); and
+# do the same on the real side, with the 900 published latent vectors of the paper's
+# run, which the same model made from real maps.
 
 # %%
 real_latents = paper.load_latents()  # (900, 64) from real C2
 gap = pd.concat([latent.distance_to_reference(target_latent, library_published),
                  latent.distance_to_reference(target_latent, real_latents)])
 gap.index = ["synthetic library", "the paper's 900 real C2"]
-gap.columns = ["the real crop's nearest (latent units)", "typical nearest inside the set (median)", "ratio"]
-gap.round(2)
+gap.columns = ["the real crop's nearest (latent units)",
+               "typical nearest inside the set (median)", "ratio"]
+gap.style.format("{:.2f}")
 
 # %% [markdown]
 # One UMAP of both sets together, drawn in the published model's latent space:
 
 # %%
-both = np.concatenate([real_latents.astype(np.float32), library_published, target_latent[None]])
+both = np.concatenate([real_latents.astype(np.float32), library_published,
+                       target_latent[None]])
 both_embedding = latent.umap_embedding(both, seed=42)
 n_real = len(real_latents)
 fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 4.5), constrained_layout=True)
-ax.scatter(*both_embedding[:n_real].T, s=8, color="gray", alpha=0.5, label="the paper's 900 real C2")
-umap_scatter(both_embedding[n_real:-1], labels, names=[f"synthetic: {name}" for name in NAMES], size=16,
-             alpha=1.0, legend=False, ax=ax, title="real and synthetic C2 in the published model's latent space")
+ax.scatter(*both_embedding[:n_real].T, s=8, color="gray", alpha=0.5,
+           label="the paper's 900 real C2")
+umap_scatter(both_embedding[n_real:-1], labels, size=16,
+             names=[f"synthetic: {n}" for n in NAMES], alpha=1.0, legend=False, ax=ax,
+             title="real and synthetic C2 in the published model's latent space")
 ax.scatter(*both_embedding[-1], marker="*", s=350, color="k", label="the real crop")
 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 plt.show()
 
+# %% [markdown]
+# **Figure 6.6.** One UMAP of the paper's 900 real $C_2$ (gray), the synthetic
+# library (coloured by label) and the real crop (black star), all encoded by the
+# published model. Look at whether the synthetic points mix with the real cloud or
+# sit apart from it, and where the star lands.
+
 # %%
 ratio_synthetic, ratio_real = gap["ratio"]
-nearest_synthetic = latent.nearest_distance_within(library_published)  # (N,) to the nearest other synthetic crop
-nearest_real = cdist(library_published, real_latents).min(axis=1)  # (N,) to the nearest real map
-among_themselves = np.mean(nearest_synthetic < nearest_real)
+# (N,) each synthetic crop's distance to its nearest other synthetic crop, and to the
+# nearest real map
+nearest_synthetic = latent.nearest_distance_within(library_published)
+nearest_real = cdist(library_published, real_latents).min(axis=1)
+among_themselves_text = f"{np.mean(nearest_synthetic < nearest_real):.0%}"
 n_heterodyne = int(np.sum(labels[target_indices] == scenarios.HETERODYNE))
-target_heterodyne = "all" if n_heterodyne == 8 else f"{n_heterodyne}"
-target_sentence = (f"The search does what it should: {'all 8' if n_heterodyne == 8 else n_heterodyne} of the "
-                   "real crop's 8 nearest synthetic crops are heterodyne, the right behaviour."
-                   if n_heterodyne > 4 else
-                   f"The search gives a mixed answer: only {n_heterodyne} of the real crop's 8 nearest "
-                   "synthetic crops are heterodyne.")
-ratio_synthetic_text = f"{ratio_synthetic:.1f}"
-ratio_real_text = f"{ratio_real:.1f}"
-real_side = "a typical distance, or closer" if ratio_real <= 1.5 else "a distance larger than typical"
-among_themselves_text = f"{among_themselves:.0%}"
-apart = ratio_synthetic > 1.5
-gap_conclusion = ("The simulator's crops are not yet real data: their noise, contrast and shapes differ enough that the "
-    "published model, which only saw real maps, puts them apart. A search across the gap can say \"most like\", "
-    "not \"alike\". Closing the gap would take a simulator tuned on real maps (noise correlations, diagonal, "
-    "drift), or fine-tuning on real data." if apart else
-    "At this preset the real crop sits among the synthetic crops about as closely as they sit among themselves: "
-    "by this measure the simulator's crops and the real one are not apart.")
-gap_summary = (f"{ratio_synthetic:.1f} times farther from its nearest synthetic crop than synthetic crops "
-     "sit from each other" + (": the simulator and the experiment are still apart" if apart else ""))
-print(f"ratios: {ratio_synthetic:.2f} to the library, {ratio_real:.2f} to the real maps; "
-      f"{among_themselves:.0%} of the synthetic crops are nearer another synthetic crop than any real map")
+real_words = words.real_crop_words(n_heterodyne, len(target_indices), ratio_synthetic,
+                                   ratio_real)
+ratio_synthetic_text, ratio_real_text = f"{ratio_synthetic:.1f}", f"{ratio_real:.1f}"
+print(f"ratios: {ratio_synthetic:.2f} to the library, {ratio_real:.2f} to the real")
+print(f"{among_themselves_text} of the synthetic crops are nearer another synthetic "
+      "crop than any real map")
 
 # %% [markdown]
-# Read the two results together. {eval}`target_sentence`
+# Read the two results together. {eval}`real_words.search`
 # But the real crop is {eval}`ratio_synthetic_text`
 # times farther from its nearest synthetic crop than synthetic crops are from each
 # other, while among the real maps its ratio is {eval}`ratio_real_text`,
-# {eval}`real_side`. And {eval}`among_themselves_text` of the synthetic crops lie
-# nearer to another synthetic crop than to any of the 900 real maps; the joint UMAP
-# shows where they sit relative to the real cloud.
-# {eval}`gap_conclusion`
+# {eval}`real_words.real_side`. And {eval}`among_themselves_text` of the synthetic
+# crops lie nearer to another synthetic crop than to any of the 900 real maps;
+# the joint UMAP shows where they sit relative to the real cloud.
+# {eval}`real_words.conclusion`
 #
 # **Question 3.** A query's nearest neighbour in a library is three times farther
 # away than the library's crops typically are from one another, and the vote of its
@@ -565,22 +613,23 @@ print(f"ratios: {ratio_synthetic:.2f} to the library, {ratio_real:.2f} to the re
 #
 # </details>
 #
-# ## Explore any query
+# ## Explore a few queries
 #
-# First the answer for one heterodyne query as a static figure (this is what the
-# rendered page shows), then the same figure in a widget where you pick the query.
-# The widget needs a running kernel; on the static site it shows nothing.
+# The widget below shows, for one query at a time, its eight nearest neighbours in
+# latent space as images and as ringed points on the UMAP plane, with a table of
+# their distances. It offers the heterodyne queries above and the first crop of
+# each other behaviour, all drawn when the page was built: the dropdown switches
+# between them on the rendered site too, with no Python running. With a running
+# kernel, leave out `queries=...` and the dropdown offers every crop of the library,
+# each answer computed when you pick it.
 
 # %%
-start = queries[0]
-indices, distances = widgets.neighbours_of(latents, start, 8)
-fig = plt.figure(figsize=(PAGE_WIDTH, 3.6), layout="constrained")
-widgets.neighbour_figure(crops, embedding, labels, start, indices, distances, label_names=NAMES, fig=fig,
-                         title=f"query #{start} and its 8 nearest neighbours in latent space")
-plt.show()
-
-# %%
-widgets.neighbour_explorer(crops, latents, embedding, labels, k=8, label_names=NAMES, start=start)
+first_of_each = [int(np.flatnonzero(labels == label)[0]) for label in np.unique(labels)
+                 if label != scenarios.HETERODYNE]
+explorer_queries = queries + first_of_each  # the heterodyne queries, then one per label
+widgets.neighbour_explorer(crops, latents, embedding, labels, k=8, label_names=NAMES,
+                           start=queries[0], queries=explorer_queries,
+                           image_format="jpeg")  # noisy crops: far smaller than PNG
 
 # %% [markdown]
 # ## Bring your own $C_2$
@@ -592,11 +641,10 @@ widgets.neighbour_explorer(crops, latents, embedding, labels, k=8, label_names=N
 # encodes it, and returns the nearest crops with their distances. Given labels, it
 # also predicts a class: the majority label of the neighbours.
 #
-# To show it without a beamline file, we write one of the library's large maps (the
-# heterodyne map of the first query, in the ratio form the APS software uses) to an
-# APS result file in a temporary folder and search with the file. The library's
-# crops of that map were cut at random offsets, so the middle crop is not one of
-# them; it shares their frames in part.
+# To show it without a beamline file, we write the first query's large map (in the
+# ratio form the APS software uses) to an APS result file in a temporary folder and
+# search with the file. The library's crops of that map were cut at random offsets,
+# so the middle crop is not one of them; it shares their frames in part.
 
 # %%
 spec = LibrarySpec.from_preset(P, seed=SEED)
@@ -606,11 +654,15 @@ with tempfile.TemporaryDirectory() as folder:
     aps.write_aps_result(path, [own_map])
     found = latent.find_similar(model, path, latents, k=8, labels=labels, roi=1)
 from_array = latent.find_similar(model, own_map, latents, k=8, labels=labels)
-print(f"a {own_map.shape[0]}-frame map, cropped at frame {found.crop_offset}; predicted class "
-      f"{found.predicted_class} ({NAMES[found.predicted_class]}), votes {found.votes}")
-print("the file and the array give the same neighbours:", np.array_equal(found.indices, from_array.indices))
-found.table().assign(name=lambda t: [NAMES[l] for l in t.label],
-                     same_map=lambda t: maps_of[t["index"]] == maps_of[queries[0]]).round(3)
+print(f"a {own_map.shape[0]}-frame map, cropped at frame {found.crop_offset}")
+print(f"predicted class {found.predicted_class} ({NAMES[found.predicted_class]}), "
+      f"votes {found.votes}")
+print("the file and the array give the same neighbours:",
+      np.array_equal(found.indices, from_array.indices))
+(found.table()
+ .assign(name=lambda t: [NAMES[label] for label in t.label],
+         same_map=lambda t: maps_of[t["index"]] == maps_of[queries[0]])
+ .style.format({"distance": "{:.3f}"}).hide(axis="index"))
 
 # %% [markdown]
 # A map shorter than 256 frames, a non-square array, or one with NaN in it is
@@ -635,12 +687,13 @@ for bad in (np.ones((200, 200)), np.ones((300, 280)), np.full((300, 300), np.nan
 
 # %%
 def search_precision(features, labels, groups, query, k):
-    """precision@k of crop ``query``: the share of its k nearest crops outside its own map with its label.
+    """precision@k of crop ``query``: the share of its k nearest crops outside its
+    own map that carry its label.
 
-    features (N, D) float, labels (N,) int, groups (N,) int: the large map each crop was cut from.
+    features (N, D) float, labels (N,) int, groups (N,) int: each crop's large map.
     """
-    distances = ...  # (N,) euclidean distances from features[query] to every row of features
-    ...  # leave out the query's own map: set the distances of its group's rows to np.inf
+    distances = ...  # (N,) euclidean distances from features[query] to every row
+    ...  # leave out the query's own map: its group's rows get the distance np.inf
     nearest = ...  # the rows of the k smallest distances (np.argsort)
     return ...  # the share of them whose label is labels[query]
 
@@ -648,48 +701,37 @@ def search_precision(features, labels, groups, query, k):
 # %%
 features64 = latents.astype(np.float64)  # (N, 64)
 every_crop = np.arange(len(labels))
+what = f"precision@{K_NEIGHBOURS} of every crop (other maps only)"
+package = evaluation.precision_at_k(features64, labels, every_crop, K_NEIGHBOURS,
+                                    groups=maps_of)
 mine = search_precision(features64, labels, maps_of, queries[0], K_NEIGHBOURS)
-if mine is not None and mine is not Ellipsis:  # filled in: score every crop, as the package does
-    mine = [search_precision(features64, labels, maps_of, q, K_NEIGHBOURS) for q in every_crop]
-check_answer(f"precision@{K_NEIGHBOURS} of every crop (other maps only)", mine,
-             evaluation.precision_at_k(features64, labels, every_crop, K_NEIGHBOURS, groups=maps_of))
+if mine is not None and mine is not Ellipsis:  # filled in: score every crop
+    mine = [search_precision(features64, labels, maps_of, q, K_NEIGHBOURS)
+            for q in every_crop]
+check_answer(what, mine, package)
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: one row of distances, the query's map masked with infinity so it can
 # never be picked, a sort, and a mean of a boolean array.
 def search_precision(features, labels, groups, query, k):
-    """precision@k of crop ``query``: the share of its k nearest crops outside its own map with its label."""
+    """precision@k of crop ``query`` among the crops outside its own map."""
     distances = np.linalg.norm(features - features[query], axis=1)  # (N,)
-    distances[groups == groups[query]] = np.inf  # the query and its twin are never neighbours
+    distances[groups == groups[query]] = np.inf  # the query and its twin: never
     nearest = np.argsort(distances, kind="stable")[:k]
     return float(np.mean(labels[nearest] == labels[query]))
 
 
-mine = [search_precision(features64, labels, maps_of, q, K_NEIGHBOURS) for q in every_crop]
-assert check_answer(f"precision@{K_NEIGHBOURS} of every crop (other maps only)", mine,
-                    evaluation.precision_at_k(features64, labels, every_crop, K_NEIGHBOURS, groups=maps_of))
+mine = [search_precision(features64, labels, maps_of, q, K_NEIGHBOURS)
+        for q in every_crop]
+assert check_answer(what, mine, package)
 
 # %% [markdown]
-# **Exercise 2: search on the picture.** Compute the precision@4 (other maps only)
-# with neighbours found in the UMAP plane instead of the latent space. Is it better
-# or worse, and what does that say about using the picture for search?
+# **Exercise 2: a map the model never saw.** Make a new heterodyne $C_2$ of 300
+# frames with `scenarios.scenario_c2(scenarios.HETERODYNE, 300, seed=123,
+# photons_per_pixel=10)` and an avalanche one with the same seed, and ask
+# `find_similar` for their class. Try a few seeds: which is found more reliably?
 
-# %% tags=["hide-cell"]
-# Solution: compare the two printed numbers. Whichever is higher at this preset, the
-# plane is a drawing made with random choices: a different seed or n_neighbors gives
-# a different answer, while the latent distances stay put. Try seed=1 below.
-for name, space in (("latent space", latents), ("UMAP plane, seed 42", embedding),
-                    ("UMAP plane, seed 1", latent.umap_embedding(latents, seed=1, n_neighbors=5, min_dist=0.25))):
-    score = evaluation.precision_at_k(space, labels, every_crop, K_NEIGHBOURS, groups=maps_of).mean()
-    print(f"precision@{K_NEIGHBOURS}, other maps only, {name}: {score:.2f}")
-
-# %% [markdown]
-# **Exercise 3: a map the model never saw.** Make a new heterodyne $C_2$ of 300 frames
-# with `scenarios.scenario_c2(scenarios.HETERODYNE, 300, seed=123, photons_per_pixel=10)`
-# and an avalanche one with the same seed, and ask `find_similar` for their class.
-# Try a few seeds: which behaviour is found more reliably?
-
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: the vote is only as good as the library's coverage. A new map whose
 # fringe period or block position no library map shares has no close match, and the
 # vote goes to whatever is nearest; an avalanche block on a slow band tends to land
@@ -700,25 +742,28 @@ for label in (scenarios.HETERODYNE, scenarios.AVALANCHE):
     votes = []
     for seed in (123, 124, 125):
         c2, _ = scenarios.scenario_c2(label, 300, seed=seed, photons_per_pixel=10)
-        votes.append(NAMES[latent.find_similar(model, c2, latents, k=5, labels=labels).predicted_class])
+        found_new = latent.find_similar(model, c2, latents, k=5, labels=labels)
+        votes.append(NAMES[found_new.predicted_class])
     print(f"true {NAMES[label]}: predicted {votes}")
 
 # %% [markdown]
-# **Exercise 4: a neighbourhood by distance.** The paper suggests collecting every
+# **Exercise 3: a neighbourhood by distance.** The paper suggests collecting every
 # map within a chosen distance of a query, rather than a fixed number. For the first
 # heterodyne query, count the crops within radius r for a few radii, and the share of
 # them that are heterodyne. How would you pick r?
 
-# %% tags=["hide-cell"]
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Solution: small radii give few, pure matches; larger ones mix in other behaviours
 # (the printout says from which radius on, at this preset). One way to pick r: a
 # small multiple of the typical nearest-neighbour distance inside the library,
 # checked against a few labelled examples.
 distance_to_all = np.linalg.norm(latents - latents[queries[0]], axis=1)
 typical = np.median(latent.nearest_distance_within(latents))
+not_the_query = np.arange(len(latents)) != queries[0]
 for factor in (1, 2, 3, 4, 6):
-    inside = np.flatnonzero((distance_to_all <= factor * typical) & (np.arange(len(latents)) != queries[0]))
-    share = f"{np.mean(labels[inside] == scenarios.HETERODYNE):.0%}" if inside.size else "none"
+    inside = np.flatnonzero((distance_to_all <= factor * typical) & not_the_query)
+    share = (f"{np.mean(labels[inside] == scenarios.HETERODYNE):.0%}" if inside.size
+             else "none")
     print(f"r = {factor} x {typical:.2f}: {inside.size} crops, {share} heterodyne")
 
 # %% [markdown]
@@ -734,20 +779,22 @@ for factor in (1, 2, 3, 4, 6):
 # - A search score needs its baselines: on the same queries the trained encoder is
 #   {eval}`baseline_verdicts`, by chapter 4's rule.
 # - Searched with the published model, a real heterodyne crop finds synthetic
-#   neighbours (of its eight nearest, {eval}`target_heterodyne` are heterodyne),
-#   but it lies {eval}`gap_summary`.
+#   neighbours (of its eight nearest, {eval}`real_words.heterodyne` are heterodyne),
+#   but it lies {eval}`real_words.summary`.
 # - `latent.find_similar` takes your own $C_2$ (an array, or an APS 8-ID-I file),
 #   prepares it exactly as the training crops were, and returns its neighbours and a
-#   predicted class; `widgets.neighbour_explorer` lets you browse.
+#   predicted class; `widgets.neighbour_explorer` lets you browse, a few precomputed
+#   queries on the site, any crop with a kernel.
 #
 # ## What's next
 #
-# This is the last step of the paper's pipeline. To go further, take a result file
-# from your own beamline through chapter 2's `aps.aps_to_crops`, encode it with the
-# published model or one trained on your data (chapter 3), and use this chapter's
-# search and chapter 5's class fractions on it. The paper's outlook is the same: once
-# similar maps are grouped, look at what the rheometer, the sample position or the
-# time say about each group.
+# This is the last step of the paper's pipeline. Chapter 7 runs the whole of it on
+# data as a beamline scientist meets them: detector frame stacks turned into APS
+# result files, classes and neighbours from the command line (`xpcs-nb classify`,
+# `xpcs-nb similar`) with the published model and with chapter 3's, the same on a
+# Dask cluster, a run classified window by window as it arrives, and the checks to
+# make before trusting a class on new data (frame time, q range, contrast, and this
+# chapter's distance to the reference set).
 
 # %%
 FRAME.finish()

@@ -1,6 +1,7 @@
 """The neighbour explorer: built on tiny data, driven from code, no browser."""
 
 import base64
+import re
 
 import numpy as np
 import pytest
@@ -75,3 +76,41 @@ def test_bad_input_is_refused(tiny):
         widgets.neighbour_explorer(crops, latents, embedding, labels[:11])
     with pytest.raises(ValueError, match="label_names must name every label 0 .. 2"):
         widgets.neighbour_explorer(crops, latents, embedding, labels, label_names=["a", "b"])
+
+
+def test_given_queries_every_answer_is_drawn_now_and_switched_in_the_browser(tiny):
+    """A static page has no kernel: each offered query's table and figure must be in the box."""
+    crops, latents, embedding, labels = tiny
+    box = widgets.neighbour_explorer(crops, latents, embedding, labels, k=3, queries=[9, 0, 5], start=0)
+    selector, pages = box.children
+    assert [value for _, value in selector.options] == [9, 0, 5]
+    assert selector.value == 0 and pages.selected_index == selector.index == 1
+    assert len(pages.children) == 3
+    for query, page in zip([9, 0, 5], pages.children):
+        table, output = page.children
+        assert f"query #{query}" in table.value
+        expected, _ = widgets.neighbours_of(latents, query, 3)
+        rows = [int(cell) for cell in re.findall(r"<tr><td>\d+</td><td>(\d+)</td>", table.value)]
+        assert rows == expected.tolist()
+    assert len({png_of(page.children[1]) for page in pages.children}) == 3
+    # the link lives in the browser: the dropdown's index drives the stack's page
+    assert box.link.source == (selector, "index") and box.link.target == (pages, "selected_index")
+
+
+def test_bad_queries_are_refused(tiny):
+    crops, latents, embedding, labels = tiny
+    with pytest.raises(ValueError, match=r"start must be one of queries \[1, 2\], got 0"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels, queries=[1, 2])
+    with pytest.raises(ValueError, match=r"queries must be distinct rows 0 .. 11, at least one, got \[1, 1\]"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels, queries=[1, 1], start=1)
+    with pytest.raises(ValueError, match=r"queries must have values >= 0 and <= 11, got values in \[0, 12\]"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels, queries=[0, 12])
+
+
+def test_figures_can_be_stored_as_jpeg(tiny):
+    crops, latents, embedding, labels = tiny
+    box = widgets.neighbour_explorer(crops, latents, embedding, labels, k=3, queries=[0], image_format="jpeg")
+    (item,) = box.children[1].children[0].children[1].outputs
+    assert base64.b64decode(item["data"]["image/jpeg"]).startswith(b"\xff\xd8")
+    with pytest.raises(ValueError, match="image_format"):
+        widgets.neighbour_explorer(crops, latents, embedding, labels, image_format="gif")

@@ -63,3 +63,32 @@ def test_bad_tables_are_refused_by_name():
         search_verdicts({"trained": 0.5})
     with pytest.raises(ValueError, match="at least one name"):
         names_list([])
+
+
+def test_real_crop_words_follow_the_vote_and_the_gap():
+    from xpcs_nb.words import real_crop_words
+
+    close = real_crop_words(5, 8, 1.2, 0.9)
+    assert close.heterodyne == "5" and close.search.startswith("The search does what it should: 5 of")
+    assert close.real_side == "a typical distance, or closer"
+    assert "not apart" in close.conclusion and "still apart" not in close.summary
+    far = real_crop_words(4, 8, 3.0, 2.0)
+    assert far.search.startswith("The search gives a mixed answer: only 4 of")  # half is not a majority
+    assert far.real_side == "a distance larger than typical"
+    assert "most like" in far.conclusion and far.summary.startswith("3.0 times farther")
+    with pytest.raises(ValueError, match="n_heterodyne must be in 0 .. n_neighbours=8, got 9"):
+        real_crop_words(9, 8, 1.0, 1.0)
+
+
+def test_small_sentences_of_chapter_6():
+    from xpcs_nb.words import overlap_verdict, share_list, spread_over, training_text
+
+    assert share_list({"a": 0.1, "b": 0.6, "c": 0.3}) == "60% b, 30% c, 10% a"
+    assert overlap_verdict(0.89) == "agree only in part"
+    assert spread_over(1, 3).endswith("the 3 random draws of the untrained network")
+    assert "3 training seeds" in spread_over(3, 3)
+    assert training_text("scratch", 4, 1536).endswith("4 epochs of 1,536 augmented crops")
+    with pytest.raises(ValueError, match="start_from must be 'scratch' or 'published', got 'x'"):
+        training_text("x", 1, None)
+    with pytest.raises(ValueError, match=r"mean_share must be a share in \[0, 1\], got 1.5"):
+        overlap_verdict(1.5)

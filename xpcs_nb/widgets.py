@@ -1,9 +1,12 @@
 """Explorers for the notebooks: pick a C2, see the ones nearest to it in latent space.
 
-A rendered book page has no kernel, so a widget on it shows nothing. Each explorer
-here therefore draws with a figure function the chapter also calls for its static
-figure: the page shows the answer for one chosen query, and a reader with a kernel
-gets the same picture for any query.
+A rendered book page has no kernel: a widget on it can change what it shows only
+through links drawn in the browser, not by running Python. So the explorer has two
+modes. Given ``queries``, it draws the answer for each of those few queries when it
+is built and lets the dropdown switch between them in the browser
+(``ipywidgets.jslink``), which works on the static site as in JupyterLab. Without
+``queries`` it offers every crop and draws the answer when one is picked, which
+needs a running kernel.
 
 * :func:`neighbour_figure` -- the query, its neighbours as images, and the UMAP
   plane with them highlighted (one Matplotlib figure).
@@ -28,7 +31,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from xpcs_nb.latent import nearest_neighbours
-from xpcs_nb.validation import check_array, check_int
+from xpcs_nb.validation import check_array, check_choice, check_int
 
 __all__ = ["neighbours_of", "neighbour_figure", "neighbour_explorer"]
 
@@ -190,12 +193,12 @@ def _draw_neighbour_figure(crops: np.ndarray, embedding: np.ndarray, labels: np.
     return fig
 
 
-def _png_output(fig: Figure, dpi: int) -> dict:
-    """The figure as one notebook display output (base64 PNG), without pyplot."""
+def _png_output(fig: Figure, dpi: int, image_format: str = "png") -> dict:
+    """The figure as one notebook display output (base64 PNG or JPEG), without pyplot."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format=image_format, dpi=dpi)
     return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "data": {f"image/{image_format}": base64.b64encode(buffer.getvalue()).decode("ascii"),
                      "text/plain": "<neighbour figure>"}}
 
 
@@ -212,7 +215,8 @@ def _neighbour_table(query: int, labels, indices, distances, label_names) -> str
 
 
 def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
-                       label_names: Sequence[str] | None = None, start: int = 0, dpi: int = 80):
+                       label_names: Sequence[str] | None = None, start: int = 0, dpi: int = 80,
+                       queries: Sequence[int] | None = None, image_format: str = "png"):
     """An ipywidgets explorer: pick a crop, see its ``k`` nearest neighbours.
 
     Parameters
@@ -228,19 +232,30 @@ def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
         Neighbours shown, 1 .. N-1; the query itself is left out.
     label_names : sequence of str, optional
     start : int
-        The query shown first.
+        The query shown first (one of ``queries`` when they are given).
     dpi : int
         Resolution of the figure.
+    queries : sequence of int, optional
+        Rows to offer, each drawn now: the dropdown then switches between them in
+        the browser, so the box also works on a static page without a kernel.
+        Default: offer every row and draw on demand (needs a running kernel).
+    image_format : {"png", "jpeg"}
+        How the figures are stored. Noisy crops compress poorly as PNG; "jpeg" keeps
+        a page of many precomputed queries several times smaller.
 
     Returns
     -------
     ipywidgets.VBox
-        ``children = (selector, table, output)``: a ``Dropdown`` whose value is the
-        query's row (set ``selector.value`` to change it from code), an ``HTML`` table
-        of the neighbours, and an ``Output`` holding the figure of
-        :func:`neighbour_figure` as a PNG. The figure is rendered without pyplot,
-        so nothing else appears in the notebook, and the box works (and can be
-        tested) without a browser.
+        Without ``queries``: ``children = (selector, table, output)``, a
+        ``Dropdown`` whose value is the query's row (set ``selector.value`` to
+        change it from code), an ``HTML`` table of the neighbours, and an
+        ``Output`` holding the figure of :func:`neighbour_figure` as a PNG.
+        With ``queries``: ``children = (selector, pages)``, where ``pages`` is a
+        ``Stack`` of one ``VBox(table, output)`` per query, in the dropdown's
+        order; ``box.link`` is the browser-side link from ``selector.index`` to
+        ``pages.selected_index``. The figures are rendered without pyplot, so
+        nothing else appears in the notebook, and the box can be tested without a
+        browser.
     """
     import ipywidgets as widgets  # imported here: only the explorer needs it
 
@@ -249,20 +264,51 @@ def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
     start, k = _check_query(start, k, n, index_name="start")
     _check_label_names(label_names, labels)
     dpi = check_int(dpi, "dpi", minimum=1)
+    image_format = check_choice(image_format, "image_format", ("png", "jpeg"))
+    offered = range(n) if queries is None else _check_queries(queries, n, start)
 
-    options = [(f"#{i} ({_label_text(int(labels[i]), label_names)})", i) for i in range(n)]
-    selector = widgets.Dropdown(options=options, value=start, description="query",
-                                layout=widgets.Layout(width="360px"))
-    table = widgets.HTML()
-    output = widgets.Output()
-
-    def show(index: int) -> None:
+    def answer(index: int) -> tuple[str, dict]:
+        """The neighbour table (HTML) and figure (a PNG output) of one query."""
         indices, distances = _neighbours_of(latents, index, k)
         fig = _draw_neighbour_figure(crops, embedding, labels, index, indices, distances,
                                      label_names=label_names, fig=None, title="")
-        output.outputs = (_png_output(fig, dpi),)
-        table.value = _neighbour_table(index, labels, indices, distances, label_names)
+        return _neighbour_table(index, labels, indices, distances, label_names), _png_output(fig, dpi, image_format)
+
+    options = [(f"#{i} ({_label_text(int(labels[i]), label_names)})", i) for i in offered]
+    selector = widgets.Dropdown(options=options, value=start, description="query",
+                                layout=widgets.Layout(width="360px"))
+    if queries is not None:
+        return _precomputed_box(widgets, selector, [answer(i) for i in offered])
+    table, output = widgets.HTML(), widgets.Output()
+
+    def show(index: int) -> None:
+        table.value, png = answer(index)
+        output.outputs = (png,)
 
     selector.observe(lambda change: show(change["new"]), names="value")
     show(start)
     return widgets.VBox([selector, table, output])
+
+
+def _check_queries(queries, n: int, start: int) -> list[int]:
+    """``queries`` as distinct rows 0 .. n-1 that include ``start``."""
+    rows = check_array(queries, "queries", ndim=1, kind="integer", minimum=0, maximum=n - 1)
+    rows = [int(row) for row in rows]
+    if not rows or len(set(rows)) != len(rows):
+        raise ValueError(f"queries must be distinct rows 0 .. {n - 1}, at least one, got {rows}")
+    if start not in rows:
+        raise ValueError(f"start must be one of queries {rows}, got {start}")
+    return rows
+
+
+def _precomputed_box(widgets, selector, answers: list[tuple[str, dict]]):
+    """A Stack of one (table, figure) page per option, switched by the selector in the browser."""
+    pages = []
+    for table_html, png in answers:
+        output = widgets.Output()
+        output.outputs = (png,)
+        pages.append(widgets.VBox([widgets.HTML(table_html), output]))
+    stack = widgets.Stack(pages, selected_index=selector.index)
+    box = widgets.VBox([selector, stack])
+    box.link = widgets.jslink((selector, "index"), (stack, "selected_index"))
+    return box

@@ -23,6 +23,9 @@ from .dynamics import agreement, alpha_reading, error_reading, slope_reading
 from .formats import plus_minus, thousands
 from .library import band_steps, band_widths, split_overlap
 from .search import SearchVerdicts, search_verdicts
+from .search import RealCropWords, overlap_verdict, real_crop_words, share_list, spread_over, training_text
+from .own_data import (burst_sentence, contrast_verdict, frame_time_sentence, gap_apart, order_note, ring_changes,
+                       sample_name)
 from .training import below_mean_image, label_sources, loop_agreement, precision_mode, sweep_sentence, symmetry_sentence
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts
 
@@ -31,4 +34,7 @@ __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "ve
            "agreement", "alpha_reading", "error_reading", "slope_reading",
            "band_widths", "band_steps", "split_overlap",
            "below_mean_image", "loop_agreement", "precision_mode", "label_sources", "sweep_sentence",
-           "symmetry_sentence"]
+           "symmetry_sentence",
+           "RealCropWords", "overlap_verdict", "real_crop_words", "share_list", "spread_over", "training_text",
+           "burst_sentence", "contrast_verdict", "frame_time_sentence", "gap_apart", "order_note", "ring_changes",
+           "sample_name"]

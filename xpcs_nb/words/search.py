@@ -1,7 +1,10 @@
-"""The verdict on a search beside its baselines, in words that follow from the numbers.
+"""Chapter 6's words: a similarity search and its verdicts, from the numbers of a run.
 
 Chapter 6 states which method finds neighbours of the query's label best; at another
-preset the numbers, and so the words, change. The words are made here from the tidy
+preset the numbers, and so the words, change. Besides :func:`search_verdicts`, the
+small sentences the chapter builds from its results live here:
+:func:`training_text`, :func:`share_list`, :func:`overlap_verdict`,
+:func:`spread_over` and :func:`real_crop_words`. The words are made here from the tidy
 table of :func:`xpcs_nb.evaluation.by_label.precision_by_label`, with chapter 4's
 rule (:func:`xpcs_nb.words.verdict`): the reference method is "better than"
 another where its mean over all crops exceeds the other's by more than their
@@ -28,7 +31,8 @@ import pandas as pd
 
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict
 
-__all__ = ["SearchVerdicts", "search_verdicts", "names_list"]
+__all__ = ["SearchVerdicts", "search_verdicts", "names_list", "training_text", "share_list",
+           "overlap_verdict", "spread_over", "RealCropWords", "real_crop_words"]
 
 
 @dataclass(frozen=True)
@@ -125,3 +129,116 @@ def _conclusion(by_word: dict, ranking: list, reference: str, named: dict) -> st
     return (f"At this preset the mean of {me} is below that of {names_list(ahead)}, and no difference stands "
             f"out of the scatter of single queries: on this library the search does not need {me} to find "
             "crops of the query's label.")
+
+
+def training_text(start_from: str, epochs: int, train_items: int | None) -> str:
+    """How a preset's model was trained, for a sentence ("encoded by ...").
+
+    >>> training_text("scratch", 4, 2000)
+    'a model trained from random weights for 4 epochs of 2,000 augmented crops'
+    >>> training_text("published", 10, None)
+    'a model trained from the published weights for 10 epochs of all the augmented crops'
+    """
+    if start_from not in ("scratch", "published"):
+        raise ValueError(f"start_from must be 'scratch' or 'published', got {start_from!r}")
+    weights = "random weights" if start_from == "scratch" else "the published weights"
+    items = "all the" if train_items is None else f"{int(train_items):,}"
+    return f"a model trained from {weights} for {int(epochs)} epochs of {items} augmented crops"
+
+
+def share_list(shares: Mapping[str, float], top: int = 3) -> str:
+    """The ``top`` largest shares, largest first: ``"50% slow, 30% fast"``.
+
+    ``shares`` maps a name to its share in [0, 1] (e.g. a normalised
+    ``value_counts``, renamed).
+
+    >>> share_list({"slow": 0.3, "fast": 0.5, "glass": 0.2}, top=2)
+    '50% fast, 30% slow'
+    """
+    if not shares:
+        raise ValueError("shares must name at least one share, got none")
+    ordered = sorted(shares.items(), key=lambda item: -item[1])[:top]
+    return ", ".join(f"{share:.0%} {name}" for name, share in ordered)
+
+
+def overlap_verdict(mean_share: float) -> str:
+    """Whether a crop's neighbours in the UMAP plane and in latent space agree, from
+    the mean share of the plane's neighbours that are also latent ones.
+
+    >>> overlap_verdict(0.55), overlap_verdict(0.93)
+    ('agree only in part', 'agree for most crops here, but not all')
+    """
+    if not 0.0 <= mean_share <= 1.0:
+        raise ValueError(f"mean_share must be a share in [0, 1], got {mean_share}")
+    return "agree only in part" if mean_share < 0.9 else "agree for most crops here, but not all"
+
+
+def spread_over(n_training_seeds: int, n_untrained_draws: int) -> str:
+    """What a ± spread of chapter 6's search table is taken over.
+
+    >>> spread_over(1, 2)
+    'the query crops, and over the 2 random draws of the untrained network'
+    >>> spread_over(3, 2)[:60]
+    'the query crops, and over the 3 training seeds of the traine'
+    """
+    seeds = (f"{n_training_seeds} training seeds of the trained encoder and the "
+             if n_training_seeds > 1 else "")
+    return f"the query crops, and over the {seeds}{n_untrained_draws} random draws of the untrained network"
+
+
+@dataclass(frozen=True)
+class RealCropWords:
+    """What chapter 6 says about the real crop searched among synthetic ones.
+
+    ``heterodyne``: how many of its neighbours are heterodyne (``"all"`` when all);
+    ``search``: one sentence on that vote; ``real_side``: how its distance among the
+    real maps compares with theirs; ``conclusion``: what the gap means;
+    ``summary``: the gap in one clause.
+    """
+
+    heterodyne: str
+    search: str
+    real_side: str
+    conclusion: str
+    summary: str
+
+
+def real_crop_words(n_heterodyne: int, n_neighbours: int, ratio_synthetic: float,
+                    ratio_real: float, apart_above: float = 1.5) -> RealCropWords:
+    """Words for the real crop's search: its ``n_heterodyne`` heterodyne neighbours of
+    ``n_neighbours``, and its gap ratios (nearest distance over the set's typical
+    nearest distance) to the synthetic library and to the real maps. A ratio above
+    ``apart_above`` counts as apart.
+
+    >>> words = real_crop_words(8, 8, 3.2, 1.1)
+    >>> words.heterodyne, words.real_side
+    ('all', 'a typical distance, or closer')
+    >>> words.summary
+    '3.2 times farther from its nearest synthetic crop than synthetic crops sit from each other: the simulator and the experiment are still apart'
+    >>> real_crop_words(2, 8, 1.2, 2.0).search
+    "The search gives a mixed answer: only 2 of the real crop's 8 nearest synthetic crops are heterodyne."
+    """
+    if not 0 <= n_heterodyne <= n_neighbours:
+        raise ValueError(f"n_heterodyne must be in 0 .. n_neighbours={n_neighbours}, got {n_heterodyne}")
+    count = "all" if n_heterodyne == n_neighbours else f"{n_heterodyne}"
+    nearest = f"the real crop's {n_neighbours} nearest synthetic crops"
+    if 2 * n_heterodyne > n_neighbours:
+        search = f"The search does what it should: {count} of {nearest} are heterodyne, the right behaviour."
+    else:
+        search = f"The search gives a mixed answer: only {n_heterodyne} of {nearest} are heterodyne."
+    real_side = "a typical distance, or closer" if ratio_real <= apart_above else "a distance larger than typical"
+    apart = ratio_synthetic > apart_above
+    if apart:
+        conclusion = ("The simulator's crops are not yet real data: their noise, contrast and shapes differ "
+                      "enough that the published model, which only saw real maps, puts them apart. A search "
+                      "across the gap can say \"most like\", not \"alike\". Closing the gap would take a "
+                      "simulator tuned on real maps (noise correlations, diagonal, drift), or fine-tuning on "
+                      "real data.")
+    else:
+        conclusion = ("At this preset the real crop sits among the synthetic crops about as closely as they "
+                      "sit among themselves: by this measure the simulator's crops and the real one are not "
+                      "apart.")
+    summary = (f"{ratio_synthetic:.1f} times farther from its nearest synthetic crop than synthetic crops sit "
+               "from each other" + (": the simulator and the experiment are still apart" if apart else ""))
+    return RealCropWords(heterodyne=count, search=search, real_side=real_side, conclusion=conclusion,
+                         summary=summary)
