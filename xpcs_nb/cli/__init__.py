@@ -1,6 +1,6 @@
 """The command line: ``python -m xpcs_nb COMMAND ...``, also installed as ``xpcs-nb``.
 
-Three commands, each over a batch of files::
+Four commands; the first three work over a batch of files::
 
     xpcs-nb c2 movie.npy --q-edges 0.02 0.025 0.03 --sectors 6 --out results/
         frame stacks (T, H, W) -> APS-layout result files (one per stack)
@@ -8,6 +8,8 @@ Three commands, each over a batch of files::
         maps -> classes.csv (file, roi, class, distances) and classes.png
     xpcs-nb similar results/*.h5 --space my_space/ --neighbours 5 --out similar/
         maps -> neighbours.csv (the nearest reference crops) and neighbours.png
+    xpcs-nb train --data crops.npy --checkpoint-dir runs/mine
+        scaled crops (N, S, S) -> a trained autoencoder (also ``python -m xpcs_nb.train``)
 
 A file that cannot be read or used prints one line ``xpcs-nb: error: FILE: why`` on
 stderr; the other files are still processed, and the command then exits with status 1
@@ -16,7 +18,8 @@ stderr; the other files are still processed, and the command then exits with sta
 options; it answers without importing numpy, h5py or torch (each command imports
 what it needs when it runs).
 
-One file per command: :mod:`.c2` and :mod:`.classify` (``classify`` and ``similar``);
+One file per command: :mod:`.c2`, :mod:`.classify` (``classify`` and ``similar``) and
+:mod:`.train`;
 :mod:`.batch` runs a function over files with a progress bar and error lines,
 :mod:`.memory` checks that ``c2``'s maps fit, :mod:`.trust` checks the maps
 ``classify`` and ``similar`` are given.
@@ -30,6 +33,7 @@ import sys
 from .batch import ERROR_PREFIX
 from .c2 import add_c2_command
 from .classify import add_classify_commands
+from .train import add_train_command
 
 __all__ = ["build_parser", "main"]
 
@@ -41,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_c2_command(commands)
     add_classify_commands(commands)
+    add_train_command(commands)
     return parser
 
 
