@@ -28,7 +28,7 @@
 # 1. simulate a speckle movie on a photon-counting detector whose dynamics you choose;
 # 2. give every pixel its scattering vector $q$ and azimuth, and cut the detector into
 #    the regions of interest (ROIs) of the AI-NERD paper: a $q$-ring split into 18
-#    sectors of 20° {cite:p}`horwath2024`;
+#    sectors of 20° ([Horwath et al. 2024](https://doi.org/10.1038/s41467-024-49381-z));
 # 3. compute the one-time correlation $g_2(\tau)$ of a sample in equilibrium, fit it,
 #    and check it against the Siegert relation, recovering the contrast and the
 #    relaxation rate the movie was made with;

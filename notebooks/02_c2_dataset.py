@@ -105,7 +105,7 @@ kww_range = " and ".join(f"{a:g}" for a in COMPRESSED_EXPONENTS)
 # %% [markdown]
 # ## The paper's recipe, in numbers
 #
-# The AI-NERD training set {cite:p}`horwath2024` was built like this:
+# The AI-NERD training set ([Horwath et al. 2024](https://doi.org/10.1038/s41467-024-49381-z)) was built like this:
 #
 # | step | the paper | this book at `paper` |
 # | --- | --- | --- |

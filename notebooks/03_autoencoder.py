@@ -24,7 +24,7 @@
 # few numbers, the *latent vector*, and a *decoder* that rebuilds the image from
 # them. Trained only to make the rebuilt image match the input, it learns which
 # features of the images matter, with no labels at all. The AI-NERD paper compresses
-# each 256 × 256 $C_2$ crop into 64 numbers this way {cite:p}`horwath2024`, and does
+# each 256 × 256 $C_2$ crop into 64 numbers this way ([Horwath et al. 2024](https://doi.org/10.1038/s41467-024-49381-z)), and does
 # everything that follows (clustering, similarity search) on those 64 numbers. In
 # this chapter you will:
 #

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,mystnb,-all
+#     cell_metadata_filter: jupyter,mystnb,tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
@@ -24,7 +24,7 @@
 # similar dynamics should land near each other in that 64-dimensional space, and
 # groups of nearby points should be classes of behaviour. The AI-NERD paper found
 # its classes with k-means and drew the space in two dimensions with UMAP
-# {cite:p}`horwath2024`. In this chapter you will:
+# ([Horwath et al. 2024](https://doi.org/10.1038/s41467-024-49381-z)). In this chapter you will:
 #
 # 1. encode every crop of the synthetic library;
 # 2. run k-means for k = 2 to 12 and choose k with the elbow method, made automatic

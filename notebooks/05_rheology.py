@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,mystnb,-all
+#     cell_metadata_filter: jupyter,mystnb,tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
 #     text_representation:
@@ -26,7 +26,7 @@
 # dynamics in 18 azimuthal sectors, one $C_2$ per sector every 57 seconds. The paper
 # classifies every $C_2$ with the autoencoder and k-means, draws the share of each
 # class in every time window as a stacked bar, and sets the bars above the stress
-# trace with its minima marked (its Fig. 3) {cite:p}`horwath2024`. Its reading: the
+# trace with its minima marked (its Fig. 3) ([Horwath et al. 2024](https://doi.org/10.1038/s41467-024-49381-z)). Its reading: the
 # moments where slow and fast classes trade places coincide with the stress minima.
 #
 # A figure like that invites the eye to find coincidences. So this chapter first

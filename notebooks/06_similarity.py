@@ -24,7 +24,7 @@
 # look through. If you have found one map that interests you (fringes, a sudden
 # block, an odd band), you want the others like it. The AI-NERD paper does this with
 # the encoder alone: every map becomes 64 numbers, and "like it" means "nearby in
-# those 64 numbers" {cite:p}`horwath2024`. Its Fig. 4 takes a few $C_2$ with
+# those 64 numbers" ([Horwath et al. 2024](https://doi.org/10.1038/s41467-024-49381-z)). Its Fig. 4 takes a few $C_2$ with
 # heterodyne fringes as queries and shows their nearest neighbours. In this chapter
 # you will:
 #

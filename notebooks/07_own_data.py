@@ -20,7 +20,7 @@
 #
 # ## Overview
 #
-# The chapters before built the AI-NERD pipeline {cite:p}`horwath2024` piece by
+# The chapters before built the AI-NERD pipeline ([Horwath et al. 2024](https://doi.org/10.1038/s41467-024-49381-z)) piece by
 # piece. This one runs it end to end on a measurement of your own, with a beamline
 # scientist's calls (`xpcs-nb` on the command line, `prepare_crops`, `LatentSpace`,
 # `xpcs_nb.parallel`), so it doubles as the user guide. You will:

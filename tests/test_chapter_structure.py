@@ -129,11 +129,17 @@ def code_cell_length_problems(notebook) -> list[str]:
     return problems
 
 
+def is_think_prompt(markdown: str) -> bool:
+    """Whether a Markdown cell ends with a paragraph that starts with '**Think!**'."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", markdown.strip()) if p.strip()]
+    return bool(paragraphs) and paragraphs[-1].lstrip().startswith("**Think!**")
+
+
 def think_problems(notebook) -> list[str]:
     """R3: at least two '**Think!**' Markdown cells, each right before the code cell whose result
     it asks the reader to predict, and that code cell (or the next one) followed by Markdown saying what happened."""
     cells = notebook.cells
-    prompts = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("**Think!**")]
+    prompts = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and is_think_prompt(c.source)]
     problems = [] if len(prompts) >= MIN_THINK else [f"{len(prompts)} '**Think!**' prompts, expected {MIN_THINK} or more"]
     for i in prompts:
         if i + 1 >= len(cells) or cells[i + 1].cell_type != "code":
@@ -301,6 +307,10 @@ def test_r3_catches_a_missing_prompt_and_a_prompt_not_before_code():
     notebook = good_chapter()
     notebook.cells[2].source = "What will the histogram look like?"
     assert think_problems(notebook) == ["1 '**Think!**' prompts, expected 2 or more"]
+    notebook.cells[2].source = "Some text first.\n\n**Think!** What will the histogram look like?"
+    assert think_problems(notebook) == []  # the prompt may close a longer Markdown cell
+    notebook.cells[2].source = "**Think!** What will it look like?\n\nThe answer: two peaks."
+    assert think_problems(notebook) == ["1 '**Think!**' prompts, expected 2 or more"]  # ... but must close it
     notebook = good_chapter()
     notebook.cells[7] = new_code_cell("print(values.std())")  # two code cells may answer a prompt ...
     assert think_problems(notebook) == []

@@ -113,7 +113,8 @@ def test_chapter_has_no_glue_role(chapter):
 
 def defined_names(code: str) -> set[str]:
     """Names a code cell binds: assignments, loop and with targets, imports, functions, classes."""
-    code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
+    # IPython magics and shell lines are no Python (a line that continues with != is)
+    code = "\n".join(line for line in code.splitlines() if not re.match(r"\s*(%|!(?!=))", line))
     names = set()
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
