@@ -30,8 +30,10 @@ each step imports only the steps above it::
        v
     rheology/     class fractions over time, stress minima, their alignment
 
-Beside the flow: ``plotting/`` and ``widgets.py`` (every figure and explorer the
-chapters share), ``presets.py`` (the fast / class / paper sizes), ``chapter.py`` and ``checks.py``
+Beside the flow: ``words/`` (every sentence a chapter builds from its numbers, the
+verdicts' rule among them), ``plotting/``, ``widgets.py`` and ``speckle_widget.py`` (every
+figure and explorer the chapters share), ``presets.py`` (the fast / class_cpu / class /
+paper sizes and the rule that picks one for this machine), ``chapter.py`` and ``checks.py``
 (each chapter's banner and pipeline strip, the fill-in exercises' checks), ``geometry.py``
 (the detector), ``paths.py`` (where data goes), ``validation.py`` (one set of input
 rules) and ``atomic.py`` (files written whole or not at all).
@@ -49,7 +51,7 @@ The small public surface, for a reader's own data (loaded when first used, so th
 
 and the command line ``python -m xpcs_nb`` (or ``xpcs-nb``) in ``cli/``: ``c2``
 (frames to APS result files), ``classify`` and ``similar`` (files to a table and a
-figure).
+figure), ``train`` (crops to a trained autoencoder).
 """
 
 from importlib import import_module
