@@ -10,10 +10,13 @@ preset.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..validation import check_choice, check_int, check_real
 
-__all__ = ["c2_method_sentence", "tracking", "synthetic_tracking", "synthetic_tracking_short",
-           "synthetic_conclusion", "burst_reach_sentence", "real_verdict", "real_verdict_short",
+__all__ = ["c2_method_sentence", "class_contents", "slow_widths", "slow_order", "avalanche_sentence",
+           "tracking", "synthetic_tracking", "synthetic_tracking_short", "synthetic_conclusion",
+           "burst_reach_sentence", "gap_bursts_sentence", "real_verdict", "real_verdict_short",
            "power_sentence", "times_list"]
 
 _METHODS = ("analytic", "movie")
@@ -38,6 +41,55 @@ def c2_method_sentence(rheo_method: str, library_method: str, preset: str) -> st
             "library is: same photon rate, but their noise is uncorrelated from pixel to pixel where the "
             "library's follows the dynamics, so the encoder meets crops that resemble its training crops "
             "without matching them (the `class` and `paper` presets correlate photons here too)")
+
+
+def class_contents(counts: pd.DataFrame) -> str:
+    """One phrase per class column of a (true label x class) count table.
+
+    >>> counts = pd.DataFrame({0: [8, 2], 1: [1, 9]}, index=["slow", "fast"])
+    >>> class_contents(counts)
+    'class 0 mostly slow (8 of 10); class 1 mostly fast (9 of 10)'
+    """
+    if not isinstance(counts, pd.DataFrame) or counts.empty:
+        raise ValueError(f"counts must be a non-empty DataFrame of counts, got {type(counts).__name__}")
+    return "; ".join(f"class {c} mostly {counts[c].idxmax()} ({counts[c].max()} of {counts[c].sum()})"
+                     for c in counts.columns)
+
+
+def slow_widths(first, second) -> str:
+    """The median band widths (frames) of the two slowest classes, flagged when close.
+
+    >>> slow_widths(40.2, 38.0), slow_widths(40.2, 20.0)
+    ('40.2 and 38.0 frames, close together', '40.2 and 20.0 frames')
+    """
+    first, second = check_real(first, "first", minimum=0), check_real(second, "second", minimum=0)
+    close = abs(first - second) < 0.2 * max(first, second)
+    return f"{first:.1f} and {second:.1f} frames" + (", close together" if close else "")
+
+
+def slow_order(stationary_first: bool) -> str:
+    """Whether the nearly stationary crops sit in slower classes than the slowly evolving ones."""
+    if stationary_first:
+        return "here the nearly stationary crops do sit in slower classes than the slowly evolving ones"
+    return ("here the nearly stationary crops even sit, on average, in faster-numbered classes than "
+            "the slowly evolving ones")
+
+
+def avalanche_sentence(counts: pd.DataFrame, label: str = "avalanche") -> str:
+    """Whether one class holds only avalanche crops (a burst that struck mid-window).
+
+    >>> counts = pd.DataFrame({0: [5, 0], 1: [2, 3]}, index=["slow", "avalanche"])
+    >>> avalanche_sentence(counts)[:40]
+    'No class is made of avalanche crops alon'
+    """
+    if label not in counts.index:
+        return f"No crop has the label {label!r}: no burst struck inside a window."
+    alone = [c for c in counts.columns if counts.loc[label, c] == counts[c].sum()]
+    if alone:
+        return (f"Class {alone[0]} is made only of avalanche crops, the windows where a burst struck "
+                "mid-window and left a square block.")
+    return ("No class is made of avalanche crops alone: the square blocks a burst leaves when it "
+            "strikes mid-window join the classes their band width places them in.")
 
 
 def tracking(r) -> str:
@@ -114,6 +166,26 @@ def burst_reach_sentence(n_bursts: int, n_between: int, n_reaching: int) -> str:
     reached = (f"all {n_reaching}" if n_reaching == n_bursts else f"{n_reaching} of them")
     return (f"{n_between} of the {n_bursts} bursts fall in a gap between windows, yet {reached} still "
             "reach a window while its sectors count as in a burst")
+
+
+def gap_bursts_sentence(n_between: int, share_fastest) -> str:
+    """What became of the bursts that fell between windows, by the clustering.
+
+    ``share_fastest``: the share of the sectors they hit that sit in the fastest
+    class in the next window (ignored when ``n_between`` is 0).
+
+    >>> gap_bursts_sentence(6, 0.72)
+    'of the sectors hit by the 6 bursts that fell between windows, 72% sit in the fastest class in the next window'
+    >>> gap_bursts_sentence(0, None)
+    'no burst fell between two windows in this run'
+    """
+    n_between = check_int(n_between, "n_between", minimum=0)
+    if n_between == 0:
+        return "no burst fell between two windows in this run"
+    share = check_real(share_fastest, "share_fastest", minimum=0, maximum=1)
+    bursts = "burst that fell" if n_between == 1 else "bursts that fell"
+    return (f"of the sectors hit by the {n_between} {bursts} between windows, {share:.0%} sit in the "
+            "fastest class in the next window")
 
 
 def real_verdict(p_value, alpha, n_minima: int, n_windows: int, n_transitions: int) -> str:
