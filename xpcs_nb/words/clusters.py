@@ -139,16 +139,15 @@ def verdict_counts(table: pd.DataFrame, metric: str, reference: str = "trained")
     ...                          diagonal="keep", metric="ARI", mean=[0.9, 0.5, 0.6, 0.6],
     ...                          std=0.05, n=5, over=""))
     >>> verdict_counts(tidy, "ARI")
-    'better than 1 of the 1 other at 10 photons per pixel and 0 at 1 photon per pixel'
+    'better than 1 of 1 other method at 10 photons per pixel and 0 of 1 at 1 photon per pixel'
     """
     judged = _judged(table, metric, reference)
+    groups = sorted(judged.groupby("photons", sort=False), key=lambda group: -group[0])
     parts = []
-    for i, (photons, group) in enumerate(judged.groupby("photons", sort=False)):
-        n = len(group)
-        better = int((group["verdict"] == VERDICTS[0]).sum())
-        of = f" of the {n} other{'s' if n > 1 else ''}" if i == 0 else ""
-        parts.append((photons, f"{better}{of} at {photon_rate(photons)}"))
-    parts = [text for _, text in sorted(parts, key=lambda part: -part[0])]
+    for i, (photons, group) in enumerate(groups):
+        n, better = len(group), int((group["verdict"] == VERDICTS[0]).sum())
+        others = f" other method{'s' if n > 1 else ''}" if i == 0 else ""
+        parts.append(f"{better} of {n}{others} at {photon_rate(photons)}")
     return "better than " + names_list(parts)
 
 
