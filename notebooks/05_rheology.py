@@ -200,9 +200,9 @@ boost_30, boost_60, boost_gap = (f"{boost(s):.0f}" for s in (30, 60, gap_s))
 in_burst_text = f"{in_burst_s:.0f}"
 activity_text = f"{IN_BURST_ACTIVITY:g}"
 gap_text = f"{gap_s:.0f}"
-n_between = int((~reach.inside_a_window).sum())
-n_reaching = int((reach.hit_in_burst > 0).sum())
-burst_reach = words.burst_reach_sentence(len(reach), n_between, n_reaching)
+between = reach[~reach.inside_a_window]
+n_reaching = int((between.hit_in_burst > 0).sum())
+burst_reach = words.burst_reach_sentence(len(reach), len(between), n_reaching)
 print(f"boost x{boost_30} at 30 s, x{boost_60} at 60 s; in a burst {in_burst_text} s")
 
 # %% [markdown]
@@ -373,7 +373,6 @@ synthetic_n_minima = int(inside.sum())
 synthetic_conclusion_text = words.synthetic_conclusion(synthetic_test.p_value,
                                                        synthetic_n_minima, ALPHA)
 synthetic_p = f"{synthetic_test.p_value:.2g}"
-between = reach[~reach.inside_a_window]
 seen = [np.mean(labels[rows] == K - 1) for rows in between.rows]  # next window
 gap_bursts = words.gap_bursts_sentence(len(between), np.mean(seen) if seen else None)
 print(synthetic_conclusion_text)

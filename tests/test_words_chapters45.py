@@ -140,10 +140,12 @@ def test_the_in_burst_time_chapter_5_states_is_the_simulations():
 
 def test_burst_reach_words_follow_the_counts():
     assert rheology.burst_reach_sentence(5, 3, 2).startswith("3 of the 5 bursts fall in a gap")
-    assert "yet 2 of them still reach" in rheology.burst_reach_sentence(5, 3, 2)
-    assert rheology.burst_reach_sentence(3, 0, 3) == "all 3 bursts fall inside a window"
+    assert "yet 2 of those 3 still count" in rheology.burst_reach_sentence(5, 3, 2)
+    assert rheology.burst_reach_sentence(3, 0, 0) == "all 3 bursts fall inside a window"
     with pytest.raises(ValueError, match="n_between"):
         rheology.burst_reach_sentence(2, 3, 2)
+    with pytest.raises(ValueError, match="n_reaching"):
+        rheology.burst_reach_sentence(5, 2, 3)
 
 
 @pytest.mark.parametrize("p, word", [(0.049, "confirmed by this test"), (0.05, "not confirmed")])

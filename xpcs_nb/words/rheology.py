@@ -145,27 +145,30 @@ def synthetic_conclusion(p_value, n_minima: int, alpha) -> str:
 
 
 def burst_reach_sentence(n_bursts: int, n_between: int, n_reaching: int) -> str:
-    """How many bursts fall between windows, and how many still reach a window's truth.
+    """How many bursts fall between windows, and how many of those still reach the next one.
 
-    ``n_between``: bursts that fall in a gap between windows; ``n_reaching``: bursts
-    whose sectors are *in a burst* (the truth) in at least one window.
+    ``n_between``: bursts that fall in a gap between windows; ``n_reaching``: those of
+    them whose sectors are *in a burst* (the truth) in the next window.
 
-    >>> burst_reach_sentence(8, 6, 8)
-    '6 of the 8 bursts fall in a gap between windows, yet all 8 still reach a window while its sectors count as in a burst'
-    >>> burst_reach_sentence(1, 0, 1)
+    >>> burst_reach_sentence(9, 5, 5)
+    '5 of the 9 bursts fall in a gap between windows, yet all 5 still count as in a burst in the next window'
+    >>> burst_reach_sentence(9, 5, 3)[-62:]
+    'yet 3 of those 5 still count as in a burst in the next window'
+    >>> burst_reach_sentence(1, 0, 0)
     'the one burst falls inside a window'
     """
     n_bursts = check_int(n_bursts, "n_bursts", minimum=0)
     n_between = check_int(n_between, "n_between", minimum=0, maximum=n_bursts)
-    n_reaching = check_int(n_reaching, "n_reaching", minimum=0, maximum=n_bursts)
+    n_reaching = check_int(n_reaching, "n_reaching", minimum=0, maximum=n_between)
     if n_bursts == 0:
         return "no burst falls inside the run"
     if n_between == 0:
         return ("the one burst falls inside a window" if n_bursts == 1
                 else f"all {n_bursts} bursts fall inside a window")
-    reached = (f"all {n_reaching}" if n_reaching == n_bursts else f"{n_reaching} of them")
-    return (f"{n_between} of the {n_bursts} bursts fall in a gap between windows, yet {reached} still "
-            "reach a window while its sectors count as in a burst")
+    reached = f"all {n_reaching}" if n_reaching == n_between else f"{n_reaching} of those {n_between}"
+    falls = "burst falls" if n_between == 1 else "bursts fall"
+    return (f"{n_between} of the {n_bursts} {falls} in a gap between windows, yet {reached} still count "
+            "as in a burst in the next window")
 
 
 def gap_bursts_sentence(n_between: int, share_fastest) -> str:
