@@ -152,7 +152,7 @@ def burst_reach_sentence(n_bursts: int, n_between: int, n_reaching: int) -> str:
 
     >>> burst_reach_sentence(9, 5, 5)
     '5 of the 9 bursts fall in a gap between windows, yet all 5 still count as in a burst in the next window'
-    >>> burst_reach_sentence(9, 5, 3)[-62:]
+    >>> burst_reach_sentence(9, 5, 3)[-61:]
     'yet 3 of those 5 still count as in a burst in the next window'
     >>> burst_reach_sentence(1, 0, 0)
     'the one burst falls inside a window'
