@@ -540,15 +540,13 @@ pd.concat({metric: words.verdict_grid(sweep_table, metric) for metric in RETRIEV
 # %%
 MATCHED = "trained_at_rate"
 matched_rates = sorted(trained_at_rate, reverse=True)
-matched_verdicts = "; ".join(
-    f"at {words.photon_rate(n)}, {words.verdict_list(sweep_table, RATE, n, MATCHED)}"
-    for n in matched_rates)
+matched_verdicts = words.verdicts_by_rate(sweep_table, RATE, matched_rates, MATCHED)
 glue("matched_verdicts", matched_verdicts, display=False)  # pasted into the intro
 words.verdict_grid(sweep_table, RATE, reference=MATCHED)
 
 # %% [markdown]
 # **Trained at the rate evaluated.** Below the library's rate, by the rate-class
-# ARI, the encoder trained further at each rate is {eval}`matched_verdicts`.
+# ARI, the encoder trained further at each rate is, {eval}`matched_verdicts`.
 # Against the trained encoder this says how much of its fall was the mismatch of
 # training and test noise; against the other methods, whether removing that
 # mismatch is enough.

@@ -18,11 +18,14 @@ from ..validation import check_real
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdicts
 
 __all__ = ["METHOD_LABELS", "photon_rate", "trap_spike_word", "trap_rank", "target_sentence",
-           "verdict_grid", "verdict_counts", "verdict_list", "vs_untrained", "where_it_breaks", "breaks"]
+           "verdict_grid", "verdict_counts", "verdict_list", "verdicts_by_rate", "vs_untrained",
+           "where_it_breaks", "breaks"]
 
 METHOD_LABELS = {"trained": "trained", "trained_at_rate": "trained at rate", "untrained": "untrained",
                  "pca": "PCA", "pixels": "raw pixels", "relaxation_time": "relaxation time", "chance": "chance"}
 """How a table or a legend names each method (short; :data:`METHOD_NAMES` is for sentences)."""
+
+_ACROSS_RATES = {"trained_at_rate": "the encoder trained further at each rate"}  # a name over all rates
 
 
 def photon_rate(n) -> str:
@@ -132,6 +135,19 @@ def verdict_list(table: pd.DataFrame, metric: str, photons, reference: str = "tr
     return "; ".join(parts)
 
 
+def verdicts_by_rate(table: pd.DataFrame, metric: str, rates, reference: str = "trained") -> str:
+    """:func:`verdict_list` at each of ``rates``, bright to dim, each rate's verdicts in brackets.
+
+    >>> tidy = pd.DataFrame(dict(method=["trained", "pca"] * 2, photons=[1.0, 1.0, 0.3, 0.3],
+    ...                          diagonal="keep", metric="ARI", mean=[0.9, 0.5, 0.6, 0.6],
+    ...                          std=0.05, n=5, over=""))
+    >>> verdicts_by_rate(tidy, "ARI", [0.3, 1.0])
+    'at 1 photon per pixel (better than PCA) and at 0.3 photons per pixel (no better than PCA)'
+    """
+    rates = sorted(rates, reverse=True)
+    return names_list(f"at {photon_rate(n)} ({verdict_list(table, metric, n, reference)})" for n in rates)
+
+
 def verdict_counts(table: pd.DataFrame, metric: str, reference: str = "trained") -> str:
     """How many of the other methods the reference beats at each photon rate, bright to dim.
 
@@ -201,12 +217,13 @@ def breaks(table: pd.DataFrame, metric: str, threshold) -> str:
     """
     methods = [m for m in dict.fromkeys(_rows(table, metric)["method"]) if m != "chance"]
     at = {m: where_it_breaks(table, metric, m, threshold) for m in methods}
-    holding = [METHOD_NAMES.get(m, m) for m in methods if math.isnan(at[m])]
+    names = {m: _ACROSS_RATES.get(m, METHOD_NAMES.get(m, m)) for m in methods}
+    holding = [names[m] for m in methods if math.isnan(at[m])]
     parts = [f"{names_list(holding)} hold{'s' if len(holding) == 1 else ''} at every rate"] if holding else []
     for rate in sorted({r for r in at.values() if not math.isnan(r)}, reverse=True):
-        names = [METHOD_NAMES.get(m, m) for m in methods if at[m] == rate]
-        plural = len(names) > 1 or names[0] == METHOD_NAMES["pixels"]  # "the raw pixels break"
-        parts.append(f"{names_list(names)} break{'' if plural else 's'} at {photon_rate(rate)}")
+        broken = [names[m] for m in methods if at[m] == rate]
+        plural = len(broken) > 1 or broken[0] == METHOD_NAMES["pixels"]  # "the raw pixels break"
+        parts.append(f"{names_list(broken)} break{'' if plural else 's'} at {photon_rate(rate)}")
     return "; ".join(parts)
 
 
@@ -229,7 +246,9 @@ def verdict_grid(table: pd.DataFrame, metric: str, reference: str = "trained", *
     rows = _rows(table, metric)
     judged = _judged(table, metric, reference).set_index(["method", "photons"])["verdict"]
     rates = sorted(set(rows.loc[rows["method"] == reference, "photons"]), reverse=True)
-    methods = [reference] + [m for m in dict.fromkeys(rows["method"]) if m != reference]
+    present = list(dict.fromkeys(rows["method"]))
+    known = [m for m in METHOD_LABELS if m in present]  # one fixed order, chance last
+    methods = list(dict.fromkeys([reference] + known + present))
     grid = pd.DataFrame(index=[METHOD_LABELS.get(m, m) for m in methods], columns=[f"{r:g}" for r in rates])
     for method, label in zip(methods, grid.index):
         for rate in rates:
