@@ -69,6 +69,8 @@ PRESET = preset_for_this_machine()
 SEED = 0  # fixes the synthetic experiment, the k-means starts and the permutations
 
 # %%
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -340,7 +342,7 @@ print(f"'share in a burst' against 'share in class {K - 1}': r = {r_all:.2f} ove
 inside = (minima_times >= window_times[0]) & (minima_times < window_times[-1] + spacing)
 synthetic_test = rheology.transition_alignment(fractions, window_times,
                                                minima_times[inside], FAST, seed=SEED)
-print(synthetic_test.summary())
+print(textwrap.fill(synthetic_test.summary(), 88))  # lines the page can show
 
 # %%
 fig, (ax_scatter, ax_null) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4),
@@ -375,7 +377,7 @@ synthetic_conclusion_text = words.synthetic_conclusion(synthetic_test.p_value,
 synthetic_p = f"{synthetic_test.p_value:.2g}"
 seen = [np.mean(labels[rows] == K - 1) for rows in between.rows]  # next window
 gap_bursts = words.gap_bursts_sentence(len(between), np.mean(seen) if seen else None)
-print(synthetic_conclusion_text)
+print(textwrap.fill(synthetic_conclusion_text, 88))
 
 # %% [markdown]
 # In this run the fastest class {eval}`synthetic_tracking`.
@@ -547,7 +549,7 @@ plt.show()
 REAL_FAST = [K_REAL - 1]
 real_test = rheology.transition_alignment(real_fractions, real_window_times,
                                           real_minima, REAL_FAST, seed=SEED)
-print(real_test.summary())
+print(textwrap.fill(real_test.summary(), 88))
 
 half_a_window = {f"half a window: p would be {real_test.p_at_resolution:.4f}":
                  real_test.window_spacing / 2}
