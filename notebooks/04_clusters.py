@@ -477,7 +477,8 @@ print(f"{len(P.eval_photons)} photon rates x {n_c2} large C2: "
 # Each cell is mean ± std, bright to dim; "—": "trained at rate" has nothing to add.
 
 # %%
-evaluation.wide_table(sweep_table, digits=2).fillna("—")
+scores_wide = evaluation.wide_table(sweep_table, digits=2)
+scores_wide.fillna("—").rename(index=words.METHOD_LABELS)
 
 # %% [markdown]
 # **Think!** The next figure draws these scores against the photon rate. As the
@@ -565,7 +566,9 @@ kept_table = sweep_table[sweep_table["photons"] == DIAGONAL_PHOTONS]
 both = pd.concat([kept_table, neighbours_table])
 both_rate = both[both["metric"] == RATE]
 scores = [f"{m:.2f} ± {s:.2f}" for m, s in zip(both_rate["mean"], both_rate["std"])]
-both_rate.assign(score=scores).pivot(index="method", columns="diagonal", values="score")
+diagonals = both_rate.assign(score=scores).pivot(index="method", columns="diagonal",
+                                                  values="score")
+diagonals.fillna("—").rename(index=words.METHOD_LABELS)
 
 # %%
 kept, replaced = (both_rate[(both_rate["method"] == "trained")

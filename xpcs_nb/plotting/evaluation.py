@@ -118,11 +118,14 @@ def method_sweep(table: pd.DataFrame, metric: str, *, legend: bool = True, title
     return ax
 
 
-def _legend_entries(ax: plt.Axes) -> tuple[list, list]:
-    """The axes' handles and labels, chance last."""
-    handles, labels = ax.get_legend_handles_labels()
-    order = sorted(range(len(labels)), key=lambda i: labels[i] == "chance")
-    return [handles[i] for i in order], [labels[i] for i in order]
+def _legend_entries(*axes: plt.Axes) -> tuple[list, list]:
+    """The handles and labels of all ``axes``, each label once, chance last."""
+    entries = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    labels = sorted(entries, key=lambda label: label == "chance")
+    return [entries[label] for label in labels], labels
 
 
 def method_sweeps(table: pd.DataFrame, metrics=None, *, fig: plt.Figure | None = None) -> plt.Figure:
@@ -130,12 +133,12 @@ def method_sweeps(table: pd.DataFrame, metrics=None, *, fig: plt.Figure | None =
 
     ``metrics``: default every metric of ``table``, in its order.
 
-    >>> tidy = pd.DataFrame(dict(method=["trained", "pca"] * 2, photons=[10.0, 10.0, 1.0, 1.0],
+    >>> tidy = pd.DataFrame(dict(method=["trained", "pca", "trained", "chance"], photons=[10.0, 10.0, 1.0, 1.0],
     ...                          diagonal="keep", metric=["ARI", "ARI", "P@10", "P@10"],
-    ...                          mean=[0.9, 0.5, 0.6, 0.4], std=0.05, n=5, over=""))
+    ...                          mean=[0.9, 0.5, 0.6, 0.1], std=0.05, n=5, over=""))
     >>> fig = method_sweeps(tidy)
     >>> len(fig.axes), [t.get_text() for t in fig.legends[0].get_texts()]
-    (2, ['trained', 'PCA'])
+    (2, ['trained', 'PCA', 'chance'])
     >>> plt.close(fig)
     """
     metrics = list(dict.fromkeys(table["metric"])) if metrics is None else list(metrics)
@@ -147,7 +150,7 @@ def method_sweeps(table: pd.DataFrame, metrics=None, *, fig: plt.Figure | None =
     for i, (ax, metric) in enumerate(zip(axes, metrics)):
         method_sweep(table, metric, legend=False, ax=ax)
         ax.set_ylabel("score" if i == 0 else "")
-    handles, labels = _legend_entries(axes[0])
+    handles, labels = _legend_entries(*axes)  # chance may be drawn in some panels only
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), fontsize=LEGEND_SIZE,
                frameon=False)
     return fig
