@@ -38,9 +38,10 @@ def c2_method_sentence(rheo_method: str, library_method: str, preset: str) -> st
         return (f"at `{preset}` they are {made[rheo_method]}, as chapter 2's library is, so the crops look "
                 "like the ones the autoencoder was trained on")
     return (f"at `{preset}` they are {made[rheo_method]}, not {made[library_method]} as chapter 2's "
-            "library is: same photon rate, but their noise is uncorrelated from pixel to pixel where the "
-            "library's follows the dynamics, so the encoder meets crops that resemble its training crops "
-            "without matching them (the `class` and `paper` presets correlate photons here too)")
+            "library is: same photon rate, but their noise is white, independent from one point "
+            "(t1, t2) of the C2 to the next, where the library's is correlated over the relaxation time, "
+            "so the encoder meets crops that resemble its training crops without matching them (a preset "
+            "with `rheo_c2_method=\"movie\"` correlates photons here too)")
 
 
 def class_contents(counts: pd.DataFrame) -> str:
