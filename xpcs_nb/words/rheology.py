@@ -25,14 +25,14 @@ _METHODS = ("analytic", "movie")
 def c2_method_sentence(rheo_method: str, library_method: str, preset: str) -> str:
     """How the rheology C2 were made beside the library the encoder was trained on.
 
-    >>> c2_method_sentence("analytic", "movie", "fast")[:72]
-    'at `fast` they are the expected C2 plus white noise of the same size, no'
+    >>> c2_method_sentence("analytic", "movie", "fast")[:62]
+    'at `fast` they are the expected C2 plus Gaussian noise of the '
     >>> c2_method_sentence("movie", "movie", "class")[:58]
     'at `class` they are correlated from simulated photons, as '
     """
     rheo_method = check_choice(rheo_method, "rheo_method", _METHODS)
     library_method = check_choice(library_method, "library_method", _METHODS)
-    made = {"analytic": "the expected C2 plus white noise of the same size",
+    made = {"analytic": "the expected C2 plus Gaussian noise of the right size",
             "movie": "correlated from simulated photons"}
     if rheo_method == library_method:
         return (f"at `{preset}` they are {made[rheo_method]}, as chapter 2's library is, so the crops look "
