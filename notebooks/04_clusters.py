@@ -41,9 +41,6 @@
 #    beside the same encoder trained further at each photon rate it is evaluated at;
 # 7. do the same clustering on the paper's 900 real latent vectors.
 #
-# What the evaluation finds, in this run: by the rate-class ARI the trained encoder
-# is {eval}`vs_untrained_text`; {eval}`breaks`.
-#
 # ## Prerequisites
 #
 # | you need | where |
@@ -53,16 +50,15 @@
 # | k-means, the idea of a 2-D embedding | any machine-learning introduction |
 #
 # Time to run: five to ten minutes at `fast` on two CPU cores once chapter 3's
-# model is cached (UMAP compiles itself on first use, about 15 s). Most of it is the
-# evaluation: a small library per photon rate, a short further training of the
-# encoder at each rate below the library's, and six methods scored on each. At
-# `class`, two more trainings (seeds 1 and 2), their further trainings and larger
-# libraries: tens of minutes on a GPU.
+# model is cached, most of it the evaluation (a library per photon rate, a further
+# training of the encoder at each rate below the library's, six methods scored on
+# each). At `class`, tens of minutes on a GPU.
 
 # %% tags=["parameters"]
 from xpcs_nb.presets import preset_for_this_machine
 
-PRESET = preset_for_this_machine()  # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
+# $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
+PRESET = preset_for_this_machine()
 SEED = 0  # fixes the library, the model, k-means and UMAP
 
 # %%
@@ -72,7 +68,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-
 from myst_nb import glue
 
 from xpcs_nb import evaluation, latent, library, paper, scenarios
@@ -80,9 +75,12 @@ from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
 from xpcs_nb.correlation import diagonal_means
 from xpcs_nb.pipeline import crop_splits, noise_matched_autoencoder, trained_autoencoder
-from xpcs_nb.plotting import PAGE_WIDTH, class_gallery, elbow, knee_construction, method_sweep, umap_scatter
+from xpcs_nb.plotting import PAGE_WIDTH, class_gallery, umap_scatter
+from xpcs_nb.plotting.clusters import elbow_panels, latent_maps
+from xpcs_nb.plotting.evaluation import method_sweeps
 from xpcs_nb.plotting.lag_profiles import lag_profile, width_comparison
 from xpcs_nb.presets import get_preset
+from xpcs_nb.words import clusters as words
 
 P = get_preset(PRESET)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -103,7 +101,8 @@ crops, metadata, _ = crop_splits(P, SEED)
 model, _ = trained_autoencoder(P, SEED, device=DEVICE, progress=False)
 latents = latent.encode(model, crops, device=DEVICE)  # (N, 64)
 truth = metadata.label.to_numpy()
-print(f"latents {latents.shape}; {np.all(latents == 0, axis=0).sum()} of 64 dimensions are dead")
+dead = np.all(latents == 0, axis=0).sum()
+print(f"latents {latents.shape}; {dead} of 64 dimensions are dead")
 
 # %% [markdown]
 # ## How many clusters? The elbow and its knee
@@ -120,22 +119,19 @@ print(f"latents {latents.shape}; {np.all(latents == 0, axis=0).sum()} of 64 dime
 # silhouette (how much closer each point is to its own cluster than to the next one,
 # from -1 to 1) is a second opinion.
 
-# %% mystnb={"figure": {"caption": "Choosing k on the synthetic library (the paper's Supp. Fig. 3): the k-means inertia against k with the knee marked (left), the Kneedle construction that finds it (middle: the point farthest below the chord) and the mean silhouette (right).", "name": "fig-elbow-synthetic"}}
-def plot_elbow(sweep: latent.SweepResult, title: str):
-    """Inertia with its knee, the Kneedle construction, and the silhouette, side by side."""
-    fig, (ax_elbow, ax_knee, ax_sil) = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 2.9), layout="constrained")
-    elbow(sweep.ks, sweep.inertia, sweep.knee, title=title, ax=ax_elbow)
-    knee_construction(sweep.knee, ax=ax_knee)
-    ax_sil.plot(sweep.ks, sweep.silhouette, "o-")
-    ax_sil.set_xlabel("k (clusters)")
-    ax_sil.set_ylabel("mean silhouette")
-    return fig
-
-
-sweep = latent.kmeans_sweep(latents, ks=KS, seed=SEED)
-plot_elbow(sweep, "synthetic library")
+# %%
+sweep = latent.kmeans_sweep(latents, ks=KS, seed=SEED)  # k-means for every k of KS
+elbow_panels(sweep, "synthetic library")
 plt.show()
-print(f"knee at k = {sweep.knee.value}; the library was built with {len(scenarios.CLASS_NAMES)} labels")
+n_labels = len(scenarios.CLASS_NAMES)
+print(f"knee at k = {sweep.knee.value}; the library was built with {n_labels} labels")
+
+# %% [markdown]
+# **Figure 4.1.** Choosing k on the synthetic library (the paper's Supp. Fig. 3):
+# the k-means inertia against k with the knee marked (left), the Kneedle
+# construction that finds it (middle: the point farthest below the chord) and the
+# mean silhouette (right). Look at where the inertia stops falling steeply, and
+# whether the silhouette agrees.
 
 # %% [markdown]
 # ## Classes ordered by relaxation rate
@@ -157,58 +153,65 @@ print(f"knee at k = {sweep.knee.value}; the library was built with {len(scenario
 # $1/\bar n$ above its neighbours ($\bar n$ the photons per pixel per frame; the
 # section on the diagonal below works it out). The spike says nothing about the
 # dynamics, but for a slow crop it can be larger than the whole decay the crop
-# holds. A half level measured from the diagonal down is then crossed between lag 0
-# and lag 1, and a slow crop gets a band width under one frame: the slowest crops
-# would be ranked among the fastest. Here is that measurement beside the real one, on
-# the library's rate labels:
+# holds.
 
 # %%
-widths = latent.band_width(crops)  # (N,) frames, measured from lag 1
-profiles = diagonal_means(crops, first_lag=0, last_lag=crops.shape[1] // 2)  # (N, L + 1), lag 0 first
-
-
 def width_from_diagonal(profile):
-    """The trap: the lag where ``profile`` first falls halfway from lag 0 (not lag 1) to its far level."""
+    """The trap: the lag where ``profile`` falls halfway from lag 0 to its far level."""
     far = np.median(profile[profile.size // 2:])
     half = 0.5 * (profile[0] + far)
     after = int(np.argmax(profile <= half))  # the first lag at or below the half level
     if after == 0:
         return 0.0
-    return after - 1 + (profile[after - 1] - half) / (profile[after - 1] - profile[after])  # interpolated
+    before = profile[after - 1]
+    return after - 1 + (before - half) / (before - profile[after])  # interpolated
 
 
-naive_widths = np.array([width_from_diagonal(profile) for profile in profiles])
+# %% [markdown]
+# **Think!** The next cell measures the band width both ways, from lag 1 and from
+# the diagonal down, for every rate label. Predict: measured from the diagonal, do
+# the slowest crops come out wider than the fastest, about as wide, or narrower?
+
+# %%
+widths = latent.band_width(crops)  # (N,) frames, measured from lag 1
+last = crops.shape[1] // 2
+profiles = diagonal_means(crops, first_lag=0, last_lag=last)  # (N, L + 1), lag 0 first
 rate_names = list(scenarios.CLASS_NAMES[:scenarios.N_RATE_CLASSES])  # slowest first
 names = metadata.name.to_numpy()
-by_label = pd.DataFrame({"from lag 1 (band_width)": widths, "from the diagonal": naive_widths, "label": names})
+naive_widths = [width_from_diagonal(profile) for profile in profiles]
+by_label = pd.DataFrame({"from lag 1 (band_width)": widths, "label": names,
+                         "from the diagonal": naive_widths})
 by_label = by_label.groupby("label").median().reindex(rate_names)
 
+fig, (ax_profile, ax_widths) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.0),
+                                            layout="constrained")
 slowest = profiles[names == rate_names[0]]
-far_level = np.median(slowest[:, slowest.shape[1] // 2:], axis=1)
-spike_over_decay = float(np.median((slowest[:, 0] - slowest[:, 1]) / (slowest[:, 1] - far_level)))
-
-fig, (ax_profile, ax_widths) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.0), layout="constrained")
-lag_profile(np.median(slowest, axis=0), {"median from lag 1": by_label.iloc[0, 0],
-                                         "median from the diagonal": by_label.iloc[0, 1]},
+lag_profile(np.median(slowest, axis=0),
+            {"median from lag 1": by_label.iloc[0, 0],
+             "median from the diagonal": by_label.iloc[0, 1]},
             title=f"lag profile, median of the {rate_names[0]} crops", ax=ax_profile)
 width_comparison(by_label, ax=ax_widths)
 plt.show()
 by_label.round(1)
 
+# %% [markdown]
+# **Figure 4.2.** Left: the median lag profile of the slowest crops, with the two
+# band widths marked; look at the step from lag 0 to lag 1 beside the slow decay
+# after it. Right: the median band width of each rate label measured both ways
+# (table below it); look at the order of the labels under each measure.
+
 # %%
+far_level = np.median(slowest[:, slowest.shape[1] // 2:], axis=1)
+steps = (slowest[:, 0] - slowest[:, 1]) / (slowest[:, 1] - far_level)
+spike_over_decay = float(np.median(steps))
 naive = by_label["from the diagonal"]
 trap_slowest = rate_names[0]
 trap_spike = f"{spike_over_decay:.1f}"
-trap_spike_word = "larger than" if spike_over_decay > 1 else "a large part of"
+trap_spike_word = words.trap_spike_word(spike_over_decay)
 trap_naive_slowest = f"{naive.iloc[0]:.1f}"
 trap_right_slowest = f"{by_label.iloc[0, 0]:.1f}"
-trap_naive_rank = (f"the {rate_names[0]} crops come out narrower than the crops labelled "
-                   f"\"{naive.index[-1]}\" ({naive.iloc[-1]:.1f} frames): the slowest label would be "
-                   "ranked the fastest"
-                   if naive.iloc[0] < naive.iloc[-1] else
-                   f"the order is squeezed: every rate label lies between {naive.min():.1f} and "
-                   f"{naive.max():.1f} frames")
-print(f"{rate_names[0]}: the diagonal's step over lag 1 is {spike_over_decay:.1f} x the decay from lag 1 on")
+trap_naive_rank = words.trap_rank(naive)
+print(f"{trap_slowest}: the step to lag 1 is {trap_spike} x the decay after it")
 
 # %% [markdown]
 # For the {eval}`trap_slowest` crops the step from the diagonal to lag 1 is
@@ -225,9 +228,11 @@ print(f"{rate_names[0]}: the diagonal's step over lag 1 is {spike_over_decay:.1f
 # %%
 k_knee = int(sweep.knee.value)
 classes_knee, _ = latent.order_by_relaxation(sweep.labels_for(k_knee), widths)
-classes, _ = latent.order_by_relaxation(latent.cluster(latents, len(scenarios.CLASS_NAMES), SEED)[0], widths)
+raw_classes = latent.cluster(latents, len(scenarios.CLASS_NAMES), SEED)[0]
+classes, _ = latent.order_by_relaxation(raw_classes, widths)
 
-confusion = pd.crosstab(pd.Series(metadata.name, name="true label"), pd.Series(classes, name="class"))
+confusion = pd.crosstab(pd.Series(metadata.name, name="true label"),
+                        pd.Series(classes, name="class"))
 confusion = confusion.reindex(list(scenarios.CLASS_NAMES)).fillna(0).astype(int)
 slow_pair = f"{by_label.iloc[0, 0]:.0f} and {by_label.iloc[1, 0]:.0f}"
 confusion
@@ -253,12 +258,21 @@ confusion
 # nothing is ever measured in the UMAP plane in this book.
 
 # %%
-embedding = latent.umap_embedding(latents, seed=42, n_neighbors=5, min_dist=0.25)  # (N, 2)
+embedding = latent.umap_embedding(latents, seed=42, n_neighbors=5, min_dist=0.25)
 
-fig, (ax_classes, ax_truth) = plt.subplots(2, 1, figsize=(PAGE_WIDTH, 7.5), layout="constrained")
-umap_scatter(embedding, classes, ordered=True, title="k-means classes (dark = slowest)", ax=ax_classes)
-umap_scatter(embedding, truth, names=scenarios.CLASS_NAMES, title="true labels", ax=ax_truth)
+fig, (ax_classes, ax_truth) = plt.subplots(2, 1, figsize=(PAGE_WIDTH, 7.5),
+                                           layout="constrained")
+umap_scatter(embedding, classes, ordered=True, title="k-means classes (dark = slowest)",
+             ax=ax_classes)
+umap_scatter(embedding, truth, names=scenarios.CLASS_NAMES, title="true labels",
+             ax=ax_truth)
 plt.show()
+
+# %% [markdown]
+# **Figure 4.3.** The library's latent vectors in the UMAP plane (N, 2), coloured by
+# k-means class (top, dark = slowest) and by true label (bottom). Look for groups
+# that have one colour in both panels, and for the labels that scatter over several
+# groups.
 
 # %% [markdown]
 # ## What each class looks like (the paper's Fig. 2)
@@ -266,11 +280,15 @@ plt.show()
 # Random members of each class, slowest first. Within a class the crops should look
 # alike; from class to class the band should narrow.
 
-# %% mystnb={"figure": {"caption": "Random members of each k-means class, slowest (widest band) at the top, as in the paper's Fig. 2. Look for crops that look alike within a row, and for the band narrowing from row to row.", "name": "fig-class-samples"}}
-class_gallery(crops, classes, per_class=5, seed=SEED)  # one row per class, its size in brackets
+# %%
+class_gallery(crops, classes, per_class=5, seed=SEED)  # a row per class
 plt.show()
 
 # %% [markdown]
+# **Figure 4.4.** Random members of each k-means class, slowest (widest band) at the
+# top, as in the paper's Fig. 2. Look for crops that look alike within a row, and
+# for the band narrowing from row to row.
+#
 # ## Scores against the truth: what the 7-label ARI cannot tell
 #
 # The library knows what each crop is, so we can score the clusters: the adjusted
@@ -292,15 +310,20 @@ features = {
     "untrained network (64)": latent.encode(untrained, crops),
     "PCA of pixels (64)": latent.baseline_features(crops, kind="pca", seed=SEED),
     "raw pixels (64 x 64)": latent.baseline_features(crops, kind="pixels", seed=SEED),
-    "relaxation time (1)": latent.baseline_features(crops, kind="relaxation_time", seed=SEED),
+    "relaxation time (1)": latent.baseline_features(crops, kind="relaxation_time",
+                                                    seed=SEED),
 }
-score_table = latent.score_table(truth, features, k=len(scenarios.CLASS_NAMES), seed=SEED)
-print(f"preset {P.name!r}, {len(truth)} crops, k = {len(scenarios.CLASS_NAMES)}")
+score_table = latent.score_table(truth, features, k=n_labels, seed=SEED)
+print(f"preset {P.name!r}, {len(truth)} crops, k = {n_labels}")
 score_table.round(3)
 
 # %% [markdown]
-# One k-means run is one draw. Repeated over k-means seeds, and over several random
-# networks for the untrained one:
+# One k-means run is one draw. The next cell repeats it over k-means seeds, and over
+# several random networks for the untrained one.
+
+# %% [markdown]
+# **Think!** Before you run it: will the network with random weights reach a
+# 7-label ARI far below the trained encoder's, or close to it?
 
 # %%
 def ari7(features_runs):
@@ -314,22 +337,14 @@ ari7_untrained = ari7([latent.encode(evaluation.untrained_copy(model, s), crops)
                        for s in range(P.eval_untrained_seeds)])
 ari7_trained_text = f"{ari7_trained.mean():.2f} ± {ari7_trained.std():.2f}"
 ari7_untrained_text = f"{ari7_untrained.mean():.2f} ± {ari7_untrained.std():.2f}"
-ari7_verdict = (evaluation.verdict(ari7_trained.mean(), ari7_trained.std(),
-                                  ari7_untrained.mean(), ari7_untrained.std()))
-ari7_runs = f"{P.eval_kmeans_seeds} k-means seeds (× {P.eval_untrained_seeds} random networks)"
-print(f"7-label ARI, trained {ari7_trained.mean():.3f} ± {ari7_trained.std():.3f}; "
-      f"untrained {ari7_untrained.mean():.3f} ± {ari7_untrained.std():.3f}")
-
+ari7_verdict = evaluation.verdict(ari7_trained.mean(), ari7_trained.std(),
+                                  ari7_untrained.mean(), ari7_untrained.std())
+ari7_runs = (f"{P.eval_kmeans_seeds} k-means seeds "
+             f"(× {P.eval_untrained_seeds} random networks)")
 TARGET_ARI = 0.9  # a target one might set for this table; not a result
-passes = [bool(ari7_trained.mean() >= TARGET_ARI), bool(ari7_untrained.mean() >= TARGET_ARI)]
-if passes[0] == passes[1]:
-    target_sentence = (f"in this run the trained encoder and the untrained network both "
-                       f"{'pass' if passes[0] else 'miss'} it, so it cannot tell them apart")
-else:
-    target_sentence = (f"in this run the two means fall on either side of it ({ari7_trained.mean():.2f} trained, "
-                       f"{ari7_untrained.mean():.2f} untrained), but for the reasons above the score rests "
-                       "mostly on the rate classes, which need no training, so crossing it says little")
-target_sentence_text = target_sentence
+target_sentence_text = words.target_sentence(ari7_trained.mean(), ari7_untrained.mean(),
+                                             TARGET_ARI)
+print(f"7-label ARI: trained {ari7_trained_text}, untrained {ari7_untrained_text}")
 
 # %% [markdown]
 # Over {eval}`ari7_runs`, the trained encoder's 7-label ARI is
@@ -355,22 +370,40 @@ target_sentence_text = target_sentence
 #
 # ## An evaluation that can tell methods apart
 #
-# The evaluation (`xpcs_nb.evaluation`) is designed from what each label is:
-#
+# The evaluation (`xpcs_nb.evaluation`) is designed from what each label is. Its
+# settings first: the methods' spreads, the k of retrieval, and the encoders.
+
+# %%
+OPTIONS = dict(untrained_seeds=range(P.eval_untrained_seeds),
+               kmeans_seeds=range(P.eval_kmeans_seeds), k=10)
+retrieval_k = OPTIONS["k"]
+TRAIN_PHOTONS = library.LibrarySpec.from_preset(P).photons_per_pixel
+train_photons = f"{TRAIN_PHOTONS:g}"
+crops_per_epoch = (f"{P.train_items:,} augmented crops" if P.train_items
+                   else "all the crops")
+s = "s" if P.eval_matched_epochs > 1 else ""
+matched_epochs_text = f"{P.eval_matched_epochs} epoch{s} of {crops_per_epoch}"
+train_seeds_text = (
+    "one training seed (chapter 3's model): its spread is over k-means seeds only"
+    if P.eval_train_seeds == 1 else
+    f"{P.eval_train_seeds} training seeds ({SEED} to {SEED + P.eval_train_seeds - 1})")
+print(f"photon rates {P.eval_photons}; the library's: {train_photons}")
+
+# %% [markdown]
 # - **Rate classes (labels 0-4) by clustering.** k-means with k = 5 on the
 #   rate-class crops alone, ARI against the truth. What makes rates hard to tell
 #   apart is photon noise, so the score is measured across a **sweep of photon
 #   rates** (mean photons per pixel per frame; fewer photons, noisier $C_2$), on
 #   fresh libraries from a seed the encoder never trained on. All rates share one
-#   draw of dynamics: only the photon counts differ, so a change along the sweep is the
-#   noise's doing.
+#   draw of dynamics: only the photon counts differ, so a change along the sweep is
+#   the noise's doing.
 # - **Shape families (5 heterodyne, 6 avalanche) by retrieval.** What a user of the
 #   paper's similarity search needs is that a crop's nearest neighbours share its
 #   shape. For each family crop, precision@k is the share of its k nearest
 #   neighbours (k = {eval}`retrieval_k`) in feature space that belong to its
 #   family, against chance (the family's share of the crops); crops cut from the
-#   query's own large $C_2$ never count as found. A crop of an avalanche $C_2$ whose frames miss the avalanche shows
-#   plain relaxation and counts as its rate class.
+#   query's own large $C_2$ never count as found. A crop of an avalanche $C_2$ whose
+#   frames miss the avalanche shows plain relaxation and counts as its rate class.
 # - **Every method side by side**: the trained encoder, the same network untrained
 #   (what the architecture gives by itself), PCA, raw pixels, and a fitted relaxation
 #   time. Scores are mean ± std over k-means seeds, random networks and, where the
@@ -382,25 +415,26 @@ target_sentence_text = target_sentence
 # $I^2$, and Poisson counting adds $\langle I \rangle$ to it: the diagonal stands
 # $1/\bar n$ above where the speckle alone would put it, $\bar n$ the photons per
 # pixel per frame, while the speckle's own signal at zero lag is the contrast
-# $\beta$. Min-max scaling each crop to [0, 1] then maps the diagonal to 1 and squeezes
-# the relaxation band, the signal, into the bottom $\beta / (\beta + 1/\bar n)$ of the
-# range:
+# $\beta$. Min-max scaling each crop to [0, 1] then maps the diagonal to 1 and
+# squeezes the relaxation band, the signal, into the bottom
+# $\beta / (\beta + 1/\bar n)$ of the range:
 
 # %%
 CONTRAST = 0.25  # the library's speckle contrast beta
-lift = pd.DataFrame({"photons per pixel per frame": P.eval_photons})
-lift["diagonal lift 1/n"] = [evaluation.diagonal_lift(n) for n in P.eval_photons]
-lift["lift / contrast"] = lift["diagonal lift 1/n"] / CONTRAST
-lift["band's share of the scaled range"] = CONTRAST / (CONTRAST + lift["diagonal lift 1/n"])
-lift.round(3)
+lifts = np.array([evaluation.diagonal_lift(n) for n in P.eval_photons])
+lift = pd.DataFrame({"photons per pixel per frame": P.eval_photons,
+                     "diagonal lift 1/n": lifts,
+                     "lift / contrast": lifts / CONTRAST,
+                     "band's share of the scaled range": CONTRAST / (CONTRAST + lifts)})
+lift.map(lambda value: f"{value:.3g}")  # three significant digits
 
 # %% [markdown]
-# Two choices are defensible: **keep** the diagonal as the correlator computes it (the
-# paper's crops keep it, and so do the crops chapter 3 trained on), or replace it by
-# the mean of its **neighbours** off the diagonal, the way some viewers draw $C_2$,
-# which removes the lift at every photon rate. This chapter scores with the diagonal
-# **kept**, since that is what the encoder was trained on; a comparison with the
-# other choice at one photon rate follows the main results.
+# Two choices are defensible: **keep** the diagonal as the correlator computes it
+# (the paper's crops keep it, and so do the crops chapter 3 trained on), or replace it
+# by the mean of its **neighbours** off the diagonal, the way some viewers draw
+# $C_2$, which removes the lift at every photon rate. This chapter scores with the
+# diagonal **kept**, since that is what the encoder was trained on; a comparison
+# with the other choice at one photon rate follows the main results.
 #
 # ### Which model is evaluated, and at which noise
 #
@@ -409,51 +443,61 @@ lift.round(3)
 # {eval}`train_photons` photons per pixel per frame only. At lower rates it meets
 # noise, and a diagonal lift, it never saw in training: a fall of its score there may
 # be a mismatch of training and test conditions rather than a limit of the method.
-# To tell the two apart, the sweep also scores **"trained at rate"**: the same encoder
-# trained further, {eval}`matched_epochs_text`, on the same library's large $C_2$
-# made at the rate being evaluated (`pipeline.noise_matched_autoencoder`; the
-# evaluation's libraries, seed 10,000, stay unseen). At the library's own rate there is
-# nothing to add, so that rate has no such row. This run evaluates
+# To tell the two apart, the sweep also scores **"trained at rate"**: the same
+# encoder trained further, {eval}`matched_epochs_text`, on the same library's large
+# $C_2$ made at the rate being evaluated (`pipeline.noise_matched_autoencoder`; the
+# evaluation's libraries, seed 10,000, stay unseen). At the library's own rate there
+# is nothing to add, so that rate has no such row. This run evaluates
 # {eval}`train_seeds_text`.
 
 # %%
-models = [model] + [trained_autoencoder(P, SEED + s, device=DEVICE, progress=False)[0]
-                    for s in range(1, P.eval_train_seeds)]
-train_photons = f"{library.LibrarySpec.from_preset(P).photons_per_pixel:g}"
-train_seeds_text = ("one training seed (chapter 3's model): its spread is over k-means seeds only"
-     if len(models) == 1 else f"{len(models)} training seeds ({SEED} to {SEED + len(models) - 1})")
-OPTIONS = dict(untrained_seeds=range(P.eval_untrained_seeds), kmeans_seeds=range(P.eval_kmeans_seeds), k=10)
-retrieval_k = OPTIONS["k"]
+def encoder(seed, rate=None):
+    """Chapter 3's encoder for ``seed``, trained further at ``rate`` if given."""
+    if rate is None:
+        return trained_autoencoder(P, seed, device=DEVICE, progress=False)[0]
+    return noise_matched_autoencoder(P, rate, seed, device=DEVICE, progress=False)[0]
+
+
 started = time.perf_counter()
-TRAIN_PHOTONS = library.LibrarySpec.from_preset(P).photons_per_pixel
-trained_at_rate = {rate: [noise_matched_autoencoder(P, rate, SEED + s, device=DEVICE, progress=False)[0]
-                          for s in range(P.eval_train_seeds)]
+seeds = [SEED + s for s in range(P.eval_train_seeds)]
+models = [model] + [encoder(seed) for seed in seeds[1:]]
+trained_at_rate = {rate: [encoder(seed, rate) for seed in seeds]
                    for rate in P.eval_photons if rate != TRAIN_PHOTONS}
 print(f"encoders trained at each rate: {time.perf_counter() - started:.0f} s")
-matched_epochs_text = (f"{P.eval_matched_epochs} epoch{'s' if P.eval_matched_epochs > 1 else ''} of "
-     + (f"{P.train_items:,} augmented crops" if P.train_items else "all the augmented crops"))
 started = time.perf_counter()
-sweep_table = evaluation.noise_sweep(P, models, diagonal="keep", trained_at_rate=trained_at_rate, **OPTIONS)
-print(f"{len(P.eval_photons)} photon rates x {evaluation.evaluation_spec(P, 1.0).n_c2} large C2: "
+sweep_table = evaluation.noise_sweep(P, models, diagonal="keep",
+                                     trained_at_rate=trained_at_rate, **OPTIONS)
+n_c2 = evaluation.evaluation_spec(P, 1.0).n_c2
+print(f"{len(P.eval_photons)} photon rates x {n_c2} large C2: "
       f"{time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ### The scores
 #
-# Each cell is mean ± std; the columns run from bright to dim.
+# Each cell is mean ± std, bright to dim; "—": "trained at rate" has nothing to add.
 
 # %%
-evaluation.wide_table(sweep_table, digits=2)
+scores_wide = evaluation.wide_table(sweep_table, digits=2)
+scores_wide.fillna("—").rename(index=words.METHOD_LABELS)
 
-# %% mystnb={"figure": {"caption": "Every method across the photon-rate sweep, diagonal kept: the rate-class ARI of k-means with k = 5 (left) and the precision@10 of the heterodyne (middle) and avalanche (right) crops, chance dashed. Mean \u00b1 std over k-means seeds, random networks and training seeds (retrieval: over query crops). Bright on the left, dim on the right.", "name": "fig-evaluation-sweep"}}
-metrics = list(dict.fromkeys(sweep_table["metric"]))
-fig, axes = plt.subplots(1, len(metrics), figsize=(PAGE_WIDTH, 3.0), layout="constrained", sharey=True)
-for i, (ax, metric) in enumerate(zip(axes, metrics)):
-    method_sweep(sweep_table, metric, legend=i == 0, ax=ax)
-    ax.set_ylabel("score" if i == 0 else "")
+# %% [markdown]
+# **Think!** The next figure draws these scores against the photon rate. As the
+# photons per pixel fall, which method do you expect to keep its rate-class ARI
+# longest: the trained encoder, the untrained network, or the one number of a fitted
+# relaxation time?
+
+# %%
+method_sweeps(sweep_table)
 plt.show()
 
 # %% [markdown]
+# **Figure 4.5.** Every method across the photon-rate sweep, diagonal kept: the
+# rate-class ARI of k-means with k = 5 (left) and the precision@10 of the
+# heterodyne (middle) and avalanche (right) crops, chance dashed. Mean ± std over
+# k-means seeds, random networks and training seeds (retrieval: over query crops);
+# the methods are set side by side around each rate. Bright on the left, dim on the
+# right: follow each colour from left to right, and compare it with chance.
+#
 # ### The verdict
 #
 # One rule for every comparison: the trained encoder is *better than* another method
@@ -461,131 +505,102 @@ plt.show()
 # ($\sqrt{\sigma_1^2 + \sigma_2^2}$), *worse than* where it falls short by more than
 # that, and *no better than* in between. The spreads are those of single runs, not
 # standard errors of the means: a strict rule, so a "better than" is one that stands
-# out of the scatter of single runs.
+# out of the scatter of single runs. In the tables below, the trained encoder's row
+# holds its score; every other cell holds the verdict on that method, then its score.
 
 # %%
-judged = evaluation.verdicts(sweep_table)
-judged.pivot_table(index="method", columns=["metric", "photons"], values="verdict", aggfunc="first",
-                   sort=False).sort_index(axis=1, level=[0, 1], ascending=[True, False], sort_remaining=False)
-
-# %%
-RATE, RETRIEVAL = evaluation.RATE_METRIC, [m for m in metrics if m != evaluation.RATE_METRIC]
+RATE = evaluation.RATE_METRIC
+RETRIEVAL = [m for m in dict.fromkeys(sweep_table["metric"]) if m != RATE]
 BROKEN = 0.5  # a rate-class ARI below one half: halfway from a perfect sort to chance
-
-
-def photons(n):
-    """'1 photon per pixel', '0.3 photons per pixel'."""
-    return f"{n:g} photon{'' if n == 1 else 's'} per pixel"
-
-
-def rate_sentences(table):
-    """The rate-class verdict at every photon rate of the table, bright to dim."""
-    return "; ".join(f"at {photons(n)}, {evaluation.verdict_sentence(table, RATE, n)}"
-                     for n in sorted(set(table["photons"]), reverse=True))
-
-
-def where_it_breaks(table, method):
-    """The brightest photon rate at which a method's mean rate-class ARI falls below BROKEN."""
-    rows = table[(table["method"] == method) & (table["metric"] == RATE)].sort_values("photons", ascending=False)
-    broken = rows[rows["mean"] < BROKEN]
-    name, s = evaluation.METHOD_NAMES[method], "" if method == "pixels" else "s"  # "the raw pixels break"
-    if broken.empty:
-        return f"{name} hold{s} at every rate"
-    return f"{name} break{s} at {photons(broken['photons'].iloc[0])}"
-
-
-rate_verdicts = rate_sentences(sweep_table)
-SCORED = [m for m in dict.fromkeys(sweep_table["method"]) if m != "chance"]
-breaks = "; ".join(where_it_breaks(sweep_table, m) for m in SCORED)
-matched_verdicts = ("; ".join(
-    f"at {photons(n)}, {evaluation.verdict_sentence(sweep_table, RATE, n, reference='trained_at_rate')}"
-    for n in sorted(trained_at_rate, reverse=True)))
-glue("matched_verdicts", matched_verdicts, display=False)  # pasted into the intro
 broken_ari = f"{BROKEN:g}"
-brightest, dimmest = max(P.eval_photons), min(P.eval_photons)
-shape_verdicts = {family: "; ".join(f"at {photons(n)}, {evaluation.verdict_sentence(sweep_table, metric, n)}"
-                                   for n in (brightest, dimmest))
-                  for family, metric in zip(("heterodyne", "avalanche"), RETRIEVAL)}
-vs_untrained = judged[(judged["metric"] == RATE) & (judged["method"] == "untrained")]
-parts = []
-for word in evaluation.VERDICTS:  # "better than", "no better than", "worse than"
-    rates = [f"{n:g}" for n in vs_untrained.loc[vs_untrained["verdict"] == word, "photons"]]
-    if rates:
-        unit = "photon" if rates == ["1"] else "photons"
-        parts.append(f"{word} {'it' if parts else 'the untrained network'} at {evaluation.names_list(rates)} "
-                     f"{unit} per pixel")
-vs_untrained_text = "; ".join(parts)
+vs_untrained_text = words.vs_untrained(sweep_table, RATE)
 glue("vs_untrained", vs_untrained_text, display=False)  # pasted into the intro
-print(rate_sentences(sweep_table))
+rate_counts = words.verdict_counts(sweep_table, RATE)
+breaks = words.breaks(sweep_table, RATE, BROKEN)
+words.verdict_grid(sweep_table, RATE, threshold=BROKEN)
 
 # %% [markdown]
-# **Rate classes.** By the rate-class ARI, {eval}`rate_verdicts`.
-#
-# **Where each method breaks** (the brightest rate at which its mean rate-class ARI
-# falls below {eval}`broken_ari`, halfway from a perfect sort to chance):
-# {eval}`breaks`.
-#
-# **Shape families.** Heterodyne retrieval: {eval}`shape_verdicts["heterodyne"]`.
-# Avalanche retrieval: {eval}`shape_verdicts["avalanche"]`.
-#
-# In short, on the rate classes the trained encoder is {eval}`vs_untrained_text`.
-# That is the comparison that says whether training taught the network anything
-# beyond what its architecture gives with random weights.
-#
-# **Trained at the rate evaluated.** Below the library's rate, by the rate-class ARI,
-# {eval}`matched_verdicts`. Against the trained encoder this says how much of its
-# fall was the mismatch of training and test noise; against the other methods,
-# whether removing that mismatch is enough.
+# **Rate classes: the trained encoder is {eval}`vs_untrained_text`.** That is the
+# comparison that says whether training taught the network anything beyond what its
+# architecture gives with random weights. Against all the others, it is
+# {eval}`rate_counts`. The last column is the brightest rate at which a method's
+# mean falls below {eval}`broken_ari`, halfway from a perfect sort to chance.
+
+# %%
+families = [metric.split()[0] for metric in RETRIEVAL]  # "heterodyne", "avalanche"
+shape_counts = {family: words.verdict_counts(sweep_table, metric)
+                for family, metric in zip(families, RETRIEVAL)}
+pd.concat({metric: words.verdict_grid(sweep_table, metric) for metric in RETRIEVAL},
+          names=["metric", "method"])
+
+# %% [markdown]
+# **Shape families.** By heterodyne retrieval, the trained encoder is
+# {eval}`shape_counts["heterodyne"]`; by avalanche retrieval,
+# {eval}`shape_counts["avalanche"]` (chance counts as one of the others).
+
+# %%
+MATCHED = "trained_at_rate"
+matched_rates = sorted(trained_at_rate, reverse=True)
+matched_verdicts = words.verdicts_by_rate(sweep_table, RATE, matched_rates, MATCHED)
+glue("matched_verdicts", matched_verdicts, display=False)  # pasted into the intro
+words.verdict_grid(sweep_table, RATE, reference=MATCHED)
+
+# %% [markdown]
+# **Trained at the rate evaluated.** Below the library's rate, by the rate-class
+# ARI, the encoder trained further at each rate is, {eval}`matched_verdicts`.
+# Against the trained encoder this says how much of its fall was the mismatch of
+# training and test noise; against the other methods, whether removing that
+# mismatch is enough.
 #
 # ### The other diagonal choice, at one photon rate
 #
-# The same evaluation with the diagonal replaced by its neighbours, at
-# {eval}`diag_photons` per frame, where the kept diagonal's lift is
-# {eval}`diag_lift_ratio` times the contrast. The libraries are the same; only
-# the treatment of their crops changes.
+# The same evaluation with the diagonal replaced by its neighbours, at one photon
+# per pixel per frame, where the kept diagonal's lift is four times the contrast.
+# The libraries are the same; only the treatment of their crops changes.
 
 # %%
 DIAGONAL_PHOTONS = 1.0
-neighbours_table = evaluation.compare_methods(
-    evaluation.evaluation_set(P, DIAGONAL_PHOTONS, diagonal="neighbours"), models, **OPTIONS)
-both = pd.concat([sweep_table[sweep_table["photons"] == DIAGONAL_PHOTONS], neighbours_table])
+neighbours_set = evaluation.evaluation_set(P, DIAGONAL_PHOTONS, diagonal="neighbours")
+neighbours_table = evaluation.compare_methods(neighbours_set, models, **OPTIONS)
+kept_table = sweep_table[sweep_table["photons"] == DIAGONAL_PHOTONS]
+both = pd.concat([kept_table, neighbours_table])
 both_rate = both[both["metric"] == RATE]
-both_rate.assign(score=[f"{m:.2f} ± {s:.2f}" for m, s in zip(both_rate["mean"], both_rate["std"])]).pivot(
-    index="method", columns="diagonal", values="score")
+scores = [f"{m:.2f} ± {s:.2f}" for m, s in zip(both_rate["mean"], both_rate["std"])]
+diagonals = both_rate.assign(score=scores).pivot(index="method", columns="diagonal",
+                                                  values="score")
+diagonals.fillna("—").rename(index=words.METHOD_LABELS)
 
 # %%
-kept, replaced = (both_rate[(both_rate["method"] == "trained") & (both_rate["diagonal"] == d)].iloc[0]
+kept, replaced = (both_rate[(both_rate["method"] == "trained")
+                            & (both_rate["diagonal"] == d)].iloc[0]
                   for d in ("keep", "neighbours"))
-diag_photons = photons(DIAGONAL_PHOTONS)
-diag_lift_ratio = f"{evaluation.diagonal_lift(DIAGONAL_PHOTONS) / CONTRAST:g}"
 diag_kept = f"{kept['mean']:.2f} ± {kept['std']:.2f}"
 diag_replaced = f"{replaced['mean']:.2f} ± {replaced['std']:.2f}"
-diag_verdict = evaluation.verdict(kept["mean"], kept["std"], replaced["mean"], replaced["std"])
+diag_verdict = evaluation.verdict(kept["mean"], kept["std"],
+                                  replaced["mean"], replaced["std"])
+diag_neighbours = words.verdict_list(neighbours_table, RATE, DIAGONAL_PHOTONS)
 CLASS = get_preset("class")
 class_rates = ", ".join(f"{n:g}" for n in CLASS.eval_photons)
 class_per_class = CLASS.eval_per_class
 class_train_seeds = CLASS.eval_train_seeds
-diag_neighbours_sentence = evaluation.verdict_sentence(neighbours_table, RATE, DIAGONAL_PHOTONS)
+print(f"trained encoder, diagonal kept {diag_kept}, replaced {diag_replaced}")
 
 # %% [markdown]
-# At {eval}`diag_photons`, the trained encoder's rate-class ARI
-# is {eval}`diag_kept` with the diagonal kept and {eval}`diag_replaced` with
-# it replaced: keeping it is {eval}`diag_verdict` replacing it, for this encoder,
-# which was trained on kept diagonals. With the diagonal replaced,
-# {eval}`diag_neighbours_sentence`.
+# At one photon per pixel, the trained encoder's rate-class ARI is
+# {eval}`diag_kept` with the diagonal kept and {eval}`diag_replaced` with it
+# replaced: keeping it is {eval}`diag_verdict` replacing it, for this encoder, which
+# was trained on kept diagonals. With the diagonal replaced, the trained encoder is
+# {eval}`diag_neighbours` (scores in the table above).
 #
 # ### Going further
 #
-# The `class` preset runs the sweep at {eval}`class_rates` photons per pixel,
-# on {eval}`class_per_class` large $C_2$ per label, with
-# {eval}`class_train_seeds` training seeds, and trains each encoder further at
-# each rate for longer. The `class_cpu` preset keeps `class`'s evaluation sets and
-# three training seeds but trains each encoder for minutes on a CPU; the
-# [results page](../book/performance.md) sets its scores beside this build's, and
-# shows which verdicts above change with more data and training. One question this
-# chapter leaves open: does training *across* rates (one library mixing them) give one
-# encoder that holds everywhere? It is a `LibrarySpec(photons_per_pixel=...)` and a
-# `trained_autoencoder` call away.
+# The `class` preset runs the sweep at {eval}`class_rates` photons per pixel, on
+# {eval}`class_per_class` large $C_2$ per label, with {eval}`class_train_seeds`
+# training seeds, and trains each encoder further at each rate for longer; the
+# [results page](../book/performance.md) shows which verdicts change with more data
+# and training. Open question: does training *across* rates (one library mixing
+# them) give one encoder that holds everywhere? It is a
+# `LibrarySpec(photons_per_pixel=...)` and a `trained_autoencoder` call away.
 
 # %% [markdown]
 # ## The paper's 900 real latent vectors
@@ -594,41 +609,41 @@ diag_neighbours_sentence = evaluation.verdict_sentence(neighbours_table, RATE, D
 # 18 azimuthal sectors × 50 consecutive time windows after the shear stopped, each a
 # 256-frame $C_2$ encoded by the published model. Their elbow, knee and UMAP:
 
-# %% mystnb={"figure": {"caption": "The elbow of the paper's 900 real latent vectors (experiment E031), with its knee and silhouette: compare with the paper's judgement of four to six clusters.", "name": "fig-elbow-real"}}
+# %%
 real_latents = paper.load_latents()  # (900, 64)
 real_sectors = paper.load_sectors()  # (900,) 1..18
 real_starts = paper.load_start_times()  # (900,) s after the shear stopped
 real_sweep = latent.kmeans_sweep(real_latents, ks=KS, seed=SEED)
-plot_elbow(real_sweep, "900 real latents (E031)")
+elbow_panels(real_sweep, "900 real latents (E031)")
 plt.show()
-print(f"knee of the real latents: k = {real_sweep.knee.value} (the paper judged four to six clusters)")
+print(f"knee of the real latents: k = {real_sweep.knee.value} "
+      "(the paper judged four to six clusters)")
+
+# %% [markdown]
+# **Figure 4.6.** The elbow of the paper's 900 real latent vectors (experiment
+# E031), with its knee and silhouette. Compare the knee with the paper's judgement
+# of four to six clusters, and the bend with the synthetic library's in Figure 4.1.
 
 # %%
 k_real = int(real_sweep.knee.value)
-real_classes, _ = latent.order_by_decoded_centres(paper.load_model(), real_sweep.labels_for(k_real),
-                                                  real_sweep.centres_for(k_real))
-real_embedding = latent.umap_embedding(real_latents, seed=42, n_neighbors=5, min_dist=0.25)
-
-fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3.4), layout="constrained")
-umap_scatter(real_embedding, real_classes, ordered=True, size=6, legend=False, ax=axes[0],
-             title=f"k-means classes, k = {k_real}")
-axes[0].legend(fontsize=7, markerscale=1.5, title="slow → fast", title_fontsize=7)
-for ax, values, label, cmap in ((axes[1], real_sectors, "azimuthal sector", "twilight"),
-                                (axes[2], real_starts, "window start (s after shear stop)", "cividis")):
-    shown = ax.scatter(*real_embedding.T, c=values, s=6, cmap=cmap)
-    fig.colorbar(shown, ax=ax, orientation="horizontal", label=label)  # a quantity, not classes: a colour bar
-    ax.set_xticks([])
-    ax.set_yticks([])
+real_classes, _ = latent.order_by_decoded_centres(
+    paper.load_model(), real_sweep.labels_for(k_real), real_sweep.centres_for(k_real))
+real_embedding = latent.umap_embedding(real_latents, seed=42, n_neighbors=5,
+                                       min_dist=0.25)
+latent_maps(real_embedding, real_classes, real_sectors, real_starts)
 plt.show()
 
 # %% [markdown]
+# **Figure 4.7.** The 900 real latent vectors in the UMAP plane, coloured by k-means
+# class (left, ordered slow to fast through the decoder), by azimuthal sector
+# (middle) and by the window's start time (right). Look for where the early windows,
+# right after the shear stopped, sit, and for whether the sectors (the direction
+# relative to the shear) mix or separate.
+#
 # The real latents have no crops beside them, so their classes are ordered by
 # *decoding* each cluster centre with the published decoder and measuring the band
 # width of the decoded image: a proxy for the cluster's typical $C_2$, not a
-# measurement on its members. Colouring the same map by time shows where the early
-# windows, right after the shear stopped, sit; colouring by sector shows whether the
-# direction relative to the shear matters. Chapter 5 puts the classes on the time
-# axis beside the rheometer's stress.
+# measurement on its members. Chapter 5 puts the classes on the time axis.
 #
 # ## Exercises
 #
@@ -647,51 +662,55 @@ below_chord = ...  # how far each point lies below the chord x + y = 1
 my_knee = ...  # the k of the point farthest below the chord
 
 # %%
-check_answer("the knee of the inertia curve", my_knee, latent.find_knee(sweep.ks, sweep.inertia).value)
+knee = latent.find_knee(sweep.ks, sweep.inertia).value
+check_answer("the knee of the inertia curve", my_knee, knee)
 
-# %% tags=["hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["hide-cell"]
 # Solution
 ks, inertia = np.asarray(sweep.ks), np.asarray(sweep.inertia)
 x = (ks - ks[0]) / (ks[-1] - ks[0])
 y = (inertia - inertia[-1]) / (inertia[0] - inertia[-1])
 below_chord = 1 - x - y  # the distance below the chord times sqrt(2)
 my_knee = ks[np.argmax(below_chord)]
-assert check_answer("the knee of the inertia curve", my_knee, latent.find_knee(sweep.ks, sweep.inertia).value)
+knee = latent.find_knee(sweep.ks, sweep.inertia).value
+assert check_answer("the knee of the inertia curve", my_knee, knee)
 
 # %% [markdown]
 # **Exercise 2: how stable are the clusters?** Cluster the synthetic latents with
 # k = 7 and five different seeds. Compute the ARI of each run against the first.
 # What does it tell you about how much to trust one run?
 
-# %% tags=["hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["hide-cell"]
 # Solution
 runs = [latent.cluster(latents, 7, seed)[0] for seed in range(5)]
-print("ARI against the first run:", [round(latent.scores(runs[0], run)["ARI"], 3) for run in runs[1:]])
+agreement = [round(latent.scores(runs[0], run)["ARI"], 3) for run in runs[1:]]
+print("ARI against the first run:", agreement)
 
 # %% [markdown]
 # **Exercise 3: what does k = 2 separate?** Cluster with k = 2 and cross-tabulate
 # against the true labels. Which behaviours end up together?
 
-# %% tags=["hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["hide-cell"]
 # Solution
 two, _ = latent.order_by_relaxation(latent.cluster(latents, 2, SEED)[0], widths)
-pd.crosstab(pd.Series(metadata.name, name="true label"), pd.Series(two, name="class (k = 2)"))
+pd.crosstab(pd.Series(metadata.name, name="true label"),
+            pd.Series(two, name="class (k = 2)"))
 
 # %% [markdown]
 # **Exercise 4: neighbours in the plane are not neighbours in the space.** For ten
 # random crops, compare their 5 nearest neighbours in the 64-dimensional latent space
 # with their 5 nearest neighbours in the UMAP plane. What fraction agree?
 
-# %% tags=["hide-cell"]
-# Solution: compare the printed share with 1 (every neighbour kept in the plane) and with
-# chance (5 of the N - 1 other crops).
+# %% jupyter={"source_hidden": true} tags=["hide-cell"]
+# Solution: compare the share with 1 (all kept) and with chance (5 of N - 1 crops)
 rng = np.random.default_rng(SEED)
 agreement = []
 for i in rng.choice(len(latents), 10, replace=False):
     in_space, _ = latent.nearest_neighbours(latents, latents[i], k=6)
     in_plane, _ = latent.nearest_neighbours(embedding, embedding[i], k=6)
     agreement.append(len(set(in_space[1:]) & set(in_plane[1:])) / 5)
-print(f"mean share of the 5 latent-space neighbours that are also UMAP-plane neighbours: {np.mean(agreement):.2f}")
+print(f"share of the 5 latent-space neighbours also neighbours in the plane: "
+      f"{np.mean(agreement):.2f}")
 
 # %% [markdown]
 # **Exercise 5: what breaks first at the dimmest rate?** Load the evaluation set at
@@ -701,37 +720,19 @@ print(f"mean share of the 5 latent-space neighbours that are also UMAP-plane nei
 # the slow ones, whose bands are wider than the crop, or the fast ones, whose narrow
 # bands sink into the noise?
 
-# %% tags=["hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["hide-cell"]
 # Solution
 dim = evaluation.evaluation_set(P, min(P.eval_photons), diagonal="keep")
 rate_crops = dim.labels < scenarios.N_RATE_CLASSES
-dim_clusters, _ = latent.cluster(latent.encode(model, dim.crops[rate_crops]), scenarios.N_RATE_CLASSES, SEED)
-pd.crosstab(pd.Series(dim.labels[rate_crops], name="true rate class"), pd.Series(dim_clusters, name="cluster"))
+dim_latents = latent.encode(model, dim.crops[rate_crops])
+dim_clusters, _ = latent.cluster(dim_latents, scenarios.N_RATE_CLASSES, SEED)
+pd.crosstab(pd.Series(dim.labels[rate_crops], name="true rate class"),
+            pd.Series(dim_clusters, name="cluster"))
 
 # %% [markdown]
 # ## Check your understanding
 #
-# **Question 1.** Measured from the diagonal down, the band width of a slow crop of
-# photon counts comes out under one frame. Why?
-#
-# - A. Slow dynamics decorrelate within one frame.
-# - B. The diagonal carries the shot noise of the counts, a step above lag 1 larger
-#   than the whole slow decay inside the crop, so the half level is crossed between
-#   lag 0 and lag 1.
-# - C. Min-max scaling sets the diagonal to 0.
-#
-# <details><summary>Answer</summary>
-#
-# **B.** Each frame correlated with itself adds its own Poisson noise, about
-# $1/\bar n$, to the diagonal only. A is the opposite of slow dynamics: a slow crop
-# stays correlated over tens or hundreds of frames, which is what the width from lag 1
-# shows. C is wrong too: min-max scaling maps the highest value, the diagonal, to 1,
-# and squeezes the decay into what is left below it.
-#
-# </details>
-
-# %% [markdown]
-# **Question 2.** Suppose the trained encoder and the same network with random weights
+# **Question 1.** Suppose the trained encoder and the same network with random weights
 # reach about the same 7-label ARI. What does that tell you?
 #
 # - A. Training taught the network nothing, whatever other test says.
@@ -751,7 +752,7 @@ pd.crosstab(pd.Series(dim.labels[rate_crops], name="true rate class"), pd.Series
 # </details>
 
 # %% [markdown]
-# **Question 3.** In the UMAP plane, two clusters sit far apart and two others close
+# **Question 2.** In the UMAP plane, two clusters sit far apart and two others close
 # together. What can you conclude about them in the 64-dimensional latent space?
 #
 # - A. The far-apart pair is more different than the close pair.
@@ -773,12 +774,11 @@ pd.crosstab(pd.Series(dim.labels[rate_crops], name="true rate class"), pd.Series
 # ## Summary
 #
 # - k-means on the latent vectors, k from 2 to 12; the Kneedle knee makes the elbow
-#   method reproducible, and the silhouette is a second opinion.
+#   reproducible, the silhouette is a second opinion.
 # - Classes are renumbered by the band width measured on the crops, class 0 the
 #   slowest, as in the paper. The band width starts at lag 1: measured from the
 #   diagonal, the shot noise on it would make the slowest crops look fast.
-# - UMAP (5 neighbours, minimum distance 0.25) draws the space; it is for looking,
-#   never for measuring.
+# - UMAP draws the space; it is for looking, never for measuring.
 # - The 7-label ARI against the library's truth is a weak test: here the trained
 #   encoder is {eval}`ari7_verdict` the untrained network by it.
 # - An evaluation designed from the physics (rate classes by k-means ARI across
@@ -787,8 +787,8 @@ pd.crosstab(pd.Series(dim.labels[rate_crops], name="true rate class"), pd.Series
 #   {eval}`vs_untrained_text`; {eval}`breaks`. The encoder was
 #   trained at {eval}`train_photons` photons per pixel; trained further at each
 #   lower rate, {eval}`matched_verdicts`.
-# - The paper's 900 real latents have their own elbow and knee; their classes are
-#   ordered through the decoder.
+# - The paper's 900 real latents have their own knee; their classes are ordered
+#   through the decoder.
 #
 # ## What's next
 #

@@ -25,13 +25,14 @@ from .c2 import METHODS, C2Truth, c2_for_dynamics, truth_record
 from .labels import CLASS_DECAY_PER_FRAME
 from .roi import DEFAULT_DETECTOR, PAPER_Q_EDGES, SectorROI
 
-__all__ = ["SectorRate", "BURST_BOOST", "BURST_DECAY_TIME", "BURST_RESET_FRACTION", "RheoExperiment",
-           "rheo_experiment"]
+__all__ = ["SectorRate", "BURST_BOOST", "BURST_DECAY_TIME", "BURST_RESET_FRACTION", "IN_BURST_ACTIVITY",
+           "RheoExperiment", "rheo_experiment"]
 
 # What a burst does to a sector it hits (see rheo_experiment).
 BURST_BOOST = 60.0  # the relaxation rate jumps by this factor ...
 BURST_DECAY_TIME = 30.0  # ... and decays back with this time constant, s
 BURST_RESET_FRACTION = 0.5  # share of the speckle grains reset at the burst (an avalanche)
+IN_BURST_ACTIVITY = 0.2  # a window's truth says in_burst while burst_activity at its middle exceeds this
 
 SHEAR_STOP_TIME = 200.0  # rheometer time (s) at which the shear stops: sample-clock zero
 
@@ -260,7 +261,7 @@ def rheo_experiment(
         start = first_window + window * window_interval
         middle = start + 0.5 * dt * (window_frames - 1)
         for roi, dynamics in zip(rois, sector_dynamics):
-            in_burst = bool(dynamics.rate.burst_activity(middle) > 0.2)
+            in_burst = bool(dynamics.rate.burst_activity(middle) > IN_BURST_ACTIVITY)
             truths.append(truth_record(None, dynamics, roi, window_frames, dt, start, grains_per_pixel,
                                        photons_per_pixel, window_seeds[window * n_sectors + roi.sector], method,
                                        window=window, in_burst=in_burst))

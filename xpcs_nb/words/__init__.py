@@ -13,12 +13,16 @@ one topic:
 * ``search``: chapter 6's verdict on a search beside its baselines;
 * ``dynamics``: chapters 1 and 8, what a fit of g2 says (agreement, alpha, errors);
 * ``library``: chapter 2's band widths of the rate classes and its split;
-* ``training``: chapter 3's loop by hand, test error, latent-size sweep and symmetry.
+* ``training``: chapter 3's loop by hand, test error, latent-size sweep and symmetry;
+* ``clusters``: chapter 4's trap, target and evaluation verdicts (tables of methods x photon rates);
+* ``rheology``: chapter 5's words on the C2, the bursts and the alignment tests;
+* ``own_data``: chapter 7's words on a reader's own maps (classes, frame time, contrast, gap).
 
 >>> plus_minus([0.5, 0.7])
 '0.60 ± 0.10'
 """
 
+from . import clusters, rheology
 from .dynamics import agreement, alpha_reading, error_reading, slope_reading
 from .formats import plus_minus, thousands
 from .library import band_steps, band_widths, split_overlap
@@ -37,4 +41,5 @@ __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "ve
            "symmetry_sentence",
            "RealCropWords", "overlap_verdict", "real_crop_words", "share_list", "spread_over", "training_text",
            "burst_sentence", "contrast_verdict", "frame_time_sentence", "gap_apart", "order_note", "ring_changes",
-           "sample_name"]
+           "sample_name",
+           "clusters", "rheology"]
