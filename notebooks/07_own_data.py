@@ -158,8 +158,9 @@ with h5py.File(movies[0], "r") as f:
 # The first command writes one result file per frame stack, the two-time map of
 # every ROI in the APS 8-ID-I layout. The ROIs are q-rings × 18 azimuthal sectors, as
 # in chapter 1: the paper's ring and an inner one (used at the end of the chapter),
-# with the geometry read from the file. Each command runs as in a terminal (the `$`
-# line is what you would type), through `subprocess` and `sys.executable -m xpcs_nb`.
+# with the geometry and frame time that `c2` reads from the file (it prints each value
+# and where it came from; `--distance` and the like would override them). Each command
+# runs as in a terminal (the `$` line is what you would type), through `subprocess`.
 
 # %%
 def xpcs_nb_command(*arguments):
@@ -175,13 +176,8 @@ def xpcs_nb_command(*arguments):
                            f"{done.returncode}:\n{done.stderr}")
 
 
-with h5py.File(movies[0], "r") as f:
-    geometry = {key: f["entry/instrument/detector"][key][()]
-                for key in ("distance", "x_pixel_size", "wavelength")}
 xpcs_nb_command("c2", *movies, "--dataset", "/entry/data/data", "--q-edges", *Q_EDGES,
-                "--sectors", N_SECTORS, "--distance", geometry["distance"],
-                "--pixel-size", geometry["x_pixel_size"],
-                "--wavelength", geometry["wavelength"], "--out", WORK / "c2")
+                "--sectors", N_SECTORS, "--out", WORK / "c2")
 
 # %%
 # what a result file holds, read back with xpcs_nb.aps: one row per ROI, and the maps
@@ -351,6 +347,11 @@ ring_changes_text = words.ring_changes(
 # after the block and restores `os.environ` (Dask's nanny sets one BLAS thread in
 # it). The steps: `two_time_files` (each worker writes its movie's $C_2$ to a
 # `.npy`), `prepare_crops`, `encode_files` with both models, the nearest centres.
+# In a script, put these calls under `if __name__ == "__main__":`: each worker
+# process starts by importing the script again, and code outside the guard would run
+# in every worker. A file that cannot be read does not sink the batch:
+# `two_time_files` raises `FilesFailed`, which names each failing file and keeps the
+# others' results in its `.results` (the written paths, with `out_dir`).
 
 # %%
 published_space = LatentSpace.published(k=K_PUBLISHED, seed=SEED)  # --model published
@@ -781,9 +782,8 @@ for path in (c2_files[1], c2_files[2]):  # the fast fluid, the avalanching glass
 #   published model or any saved `LatentSpace` (here chapter 3's on the library).
 # - `xpcs_nb.parallel` runs the same steps as Dask tasks, with the same classes.
 # - During a beamtime, a saved `LatentSpace` classifies each window as it lands.
-# - Before trusting a class on new data, check the frame time (bin to the model's),
-#   the q range, the contrast, and the distance to the reference set
-#   (`latent.distance_to_reference`; well above 1, the class is only "most like").
+# - Before trusting a class, check the frame time, the q range, the contrast and the
+#   gap to the reference set (`classify`'s `gap_ratio`; well above 1: only "most like").
 #
 # ## What's next
 #
