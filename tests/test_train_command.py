@@ -234,3 +234,10 @@ def test_train_as_a_sub_command_of_xpcs_nb(crops, capsys):
     arguments = parser.parse_args(["train", "--data", str(crops["a"]), "--epochs", "1", *TINY])
     assert arguments.run(arguments) == 0
     assert "epoch 1: train loss" in capsys.readouterr().out
+
+
+def test_the_command_names_every_preset():
+    from xpcs_nb.cli.train import PRESET_NAMES
+    from xpcs_nb.presets import PRESETS
+
+    assert sorted(PRESET_NAMES) == sorted(PRESETS)

@@ -31,6 +31,9 @@ from pathlib import Path
 __all__ = ["build_parser", "add_train_command", "main", "PROG"]
 
 PROG = "python -m xpcs_nb.train"
+PRESET_NAMES = ("fast", "class_cpu", "class", "paper")
+"""The presets' names, spelled here so that ``--help`` imports no numpy (a test keeps them
+equal to :data:`xpcs_nb.presets.PRESETS`)."""
 USAGE = "%(prog)s --data CROPS [--preset P] [--epochs N] [--checkpoint-dir DIR] [options]"
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs")
 DEFAULT_DROPOUT = 0.05  # xpcs_nb.model.DROPOUT, checked equal by the tests (not imported: torch)
@@ -55,8 +58,6 @@ def add_train_command(commands) -> argparse.ArgumentParser:
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    from xpcs_nb.presets import PRESETS
-
     data = parser.add_argument_group("data")
     data.add_argument("--data", type=Path, required=True,
                       help="crops (N, S, S) scaled to [0, 1]: a .npy file or an HDF5 file (see --dataset)")
@@ -66,7 +67,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--items", type=_positive_int, default=None,
                       help="train on the first ITEMS crops only (default: all)")
     recipe = parser.add_argument_group("recipe (default: the preset's)")
-    recipe.add_argument("--preset", choices=sorted(PRESETS), default=None,
+    recipe.add_argument("--preset", choices=PRESET_NAMES, default=None,
                         help="the recipe's source (default: $XPCS_PRESET, else the one this machine gets)")
     recipe.add_argument("--epochs", type=_positive_int, default=None, help="epochs in all, resumed ones included")
     recipe.add_argument("--batch-size", type=_positive_int, default=None,
