@@ -126,7 +126,9 @@ def two_time_files(paths, labels, dataset: str | None = None, *, out_dir=None, s
     paths = check_paths(paths)
     outputs = None if out_dir is None else _output_paths(paths, out_dir)
     with dask_client(scheduler, n_workers) as client:
-        shared_labels = client.scatter(np.asarray(labels), broadcast=True)
+        # hash=False: a key of its own per call; a content-hashed key is shared with an earlier
+        # call's copy, which the scheduler may be releasing ("lost dependencies", or a hang)
+        shared_labels = client.scatter(np.asarray(labels), broadcast=True, hash=False)
         # the options go in a partial: client.map has keywords of its own (key, workers, batch_size...)
         if outputs is None:
             task = partial(two_time_file, dataset=dataset, **options)

@@ -106,7 +106,7 @@ def encode_files(model: torch.nn.Module, paths, dataset: str | None = None, batc
     paths = check_paths(paths)
     cpu_copy = copy.deepcopy(model).cpu()
     with dask_client(scheduler, n_workers) as client:
-        shared_model = client.scatter(cpu_copy, broadcast=True)
+        shared_model = client.scatter(cpu_copy, broadcast=True, hash=False)  # a key per call (see c2.py)
         # the settings go in a partial: client.map has keywords of its own (batch_size among them)
         task = partial(_encode_path, dataset=dataset, batch_size=batch_size, device=device)
         futures = client.map(task, [str(path) for path in paths], model=shared_model)
