@@ -118,3 +118,17 @@ def test_check_answer_shows_no_bare_boolean_in_a_notebook():
 def test_check_answer_accepts_a_tensor():
     torch = pytest.importorskip("torch")
     assert check_answer("c2", torch.ones(2, 2), np.ones((2, 2)))
+
+
+def test_a_chapter_kernel_shows_a_sentence_with_both_quotes_as_its_text():
+    """{eval} shows the kernel's text/plain: a repr would escape one quote (chapter 2\\'s)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from xpcs_nb.chapter import show_strings_as_text
+
+    shell = InteractiveShell()  # a shell of its own, not the process-wide instance
+    sentence = 'chapter 2\'s crops are "movie" C2'
+    assert shell.display_formatter.format(sentence)[0]["text/plain"] != sentence  # the repr, escaped
+    show_strings_as_text(shell)
+    shell.user_ns["sentence"] = sentence
+    assert shell.user_expressions({"0": "sentence"})["0"]["data"]["text/plain"] == sentence

@@ -120,8 +120,28 @@ def start_chapter(chapter: int, preset: str) -> ChapterFrame:
     chapter = check_int(chapter, "chapter", minimum=1, maximum=max(CHAPTER_STEPS))
     preset = check_choice(preset, "preset", tuple(PRESETS))
     frame = ChapterFrame(chapter, preset)
+    show_strings_as_text()
     frame.show()
     return frame
+
+
+def show_strings_as_text(shell=None) -> None:
+    """Let this kernel (or ``shell``, an IPython shell) display a ``str`` as its text, not its repr.
+
+    The ``{eval}`` roles in a chapter's prose show what the kernel displays for each
+    value; for a sentence that holds both ``'`` and ``"``, the repr escapes one of them
+    (``chapter 2\\'s``), and JupyterLab would show the backslash. Outside IPython this
+    does nothing.
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return
+        shell = get_ipython()
+        if shell is None:
+            return
+    shell.display_formatter.formatters["text/plain"].for_type(str, lambda text, printer, cycle: printer.text(text))
 
 
 def _duration(seconds: float) -> str:
