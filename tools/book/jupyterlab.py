@@ -105,6 +105,8 @@ def lab_problems(source: str, stored: list[str], shown_text: str, shown_html: st
     []
     >>> lab_problems("Pasted: {glue:text}`ari`.", [], "Pasted: ari.", "<p>Pasted: <span>ari</span>.</p>")
     ["{glue:text}`ari`: jupyterlab-myst does not render this role as the site does (it shows 'ari' as plain text, or as a link that does not resolve)"]
+    >>> lab_problems("{eval}`t` s, then {eval}`t` s again.", ["9"], "9 s, then 9 s again.", "")
+    []
     >>> lab_problems("MSE {eval}`mse`.", [], "MSE mse.", "<p>MSE <code>mse</code>.</p>")
     ["{eval}`mse` has no stored value: JupyterLab shows the expression 'mse' until the reader runs the cell"]
     """
@@ -118,6 +120,7 @@ def lab_problems(source: str, stored: list[str], shown_text: str, shown_html: st
         elif name not in LAB_ROLES:
             problems.append(f"{{{name}}}`{content}`: jupyterlab-myst does not render this role as the site does "
                             f"(it shows {content!r} as plain text, or as a link that does not resolve)")
+    evals = list(dict.fromkeys(evals))  # a role repeated in the cell is stored (and counted) once
     for expression in evals[len(stored):] if len(evals) > len(stored) else []:
         problems.append(f"{{eval}}`{expression}` has no stored value: JupyterLab shows the expression "
                         f"{expression!r} until the reader runs the cell")
