@@ -241,3 +241,11 @@ def test_the_command_names_every_preset():
     from xpcs_nb.presets import PRESETS
 
     assert sorted(PRESET_NAMES) == sorted(PRESETS)
+
+
+def test_a_failed_monitored_barrier_counts_as_a_stopped_rank():
+    """gloo's monitored barrier says 'failed to pass monitoredBarrier': one line, not a traceback."""
+    from xpcs_nb.cli.train import _is_timeout
+
+    assert _is_timeout(RuntimeError("[Rank 0]: Ranks 1 failed to pass monitoredBarrier in 5000 ms"))
+    assert not _is_timeout(RuntimeError("CUDA out of memory"))

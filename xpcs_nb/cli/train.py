@@ -262,8 +262,17 @@ def _under_torchrun() -> bool:
 
 
 def _is_timeout(error: BaseException) -> bool:
+    """Whether a collective failed because another rank did not answer in time.
+
+    >>> _is_timeout(RuntimeError("[Rank 0]: Ranks 1 failed to pass monitoredBarrier in 5000 ms"))
+    True
+    >>> _is_timeout(RuntimeError("Timed out waiting 5000ms for recv operation to complete"))
+    True
+    >>> _is_timeout(RuntimeError("CUDA out of memory"))
+    False
+    """
     text = str(error).lower()
-    return "timed out" in text or "timeout" in text or "monitored barrier" in text
+    return any(sign in text for sign in ("timed out", "timeout", "monitored barrier", "monitoredbarrier"))
 
 
 def _first_line(error: BaseException) -> str:
