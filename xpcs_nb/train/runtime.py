@@ -124,9 +124,10 @@ def cpu_has_native_bf16() -> bool:
     instructions fails condition 1 whatever they say. ARM CPUs with bf16
     instructions get float32 here: not measured.
 
-    >>> import os; os.environ["ONEDNN_MAX_CPU_ISA"] = "AVX2"; cpu_has_native_bf16()
+    >>> import os; saved = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    >>> os.environ["ONEDNN_MAX_CPU_ISA"] = "AVX2"; cpu_has_native_bf16()
     False
-    >>> del os.environ["ONEDNN_MAX_CPU_ISA"]
+    >>> _ = os.environ.pop("ONEDNN_MAX_CPU_ISA") if saved is None else os.environ.update(ONEDNN_MAX_CPU_ISA=saved)
     """
     probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
     if all(callable(probe) for probe in probes):
@@ -168,10 +169,12 @@ def onednn_isa_cap() -> int:
     mean no cap. oneDNN reads the variable once, at its first use in the process, so
     set it before the process starts.
 
-    >>> import os; os.environ["ONEDNN_MAX_CPU_ISA"] = "avx512_core_bf16"; hex(onednn_isa_cap())
+    >>> import os; saved = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    >>> os.environ["ONEDNN_MAX_CPU_ISA"] = "avx512_core_bf16"; hex(onednn_isa_cap())
     '0xe7'
-    >>> del os.environ["ONEDNN_MAX_CPU_ISA"]; onednn_isa_cap() == -1
+    >>> os.environ["ONEDNN_MAX_CPU_ISA"] = "ALL"; onednn_isa_cap() == -1
     True
+    >>> _ = os.environ.pop("ONEDNN_MAX_CPU_ISA") if saved is None else os.environ.update(ONEDNN_MAX_CPU_ISA=saved)
     """
     for variable in ONEDNN_ISA_VARIABLES:
         value = os.environ.get(variable, "").strip().upper()
