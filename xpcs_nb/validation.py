@@ -41,6 +41,7 @@ __all__ = [
     "check_choice",
     "check_array",
     "check_square_maps",
+    "check_table",
 ]
 
 
@@ -279,3 +280,23 @@ def check_square_maps(value, name: str = "c2", *, min_size: int = 2, allow_nan_d
         raise ValueError(f"{name} must be finite {where}; {int(bad.sum())} values are NaN or inf "
                          f"(first at index {first})")
     return array
+
+
+def check_table(table, columns, name: str = "table") -> None:
+    """Raise unless ``table`` is a pandas DataFrame holding every name in ``columns``.
+
+    TypeError for another kind of object, ValueError naming the missing columns.
+
+    >>> import pandas as pd
+    >>> check_table(pd.DataFrame({"a": [1]}), ("a", "b"))
+    Traceback (most recent call last):
+    ...
+    ValueError: table must have the columns ('a', 'b'), missing ['b']
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"{name} must be a DataFrame, got {type(table).__name__}")
+    missing = set(columns) - set(table.columns)
+    if missing:
+        raise ValueError(f"{name} must have the columns {columns}, missing {sorted(missing)}")

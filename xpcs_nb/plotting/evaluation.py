@@ -25,6 +25,7 @@ import pandas as pd
 
 from xpcs_nb.plotting.style import PAGE_WIDTH
 from xpcs_nb.words.clusters import METHOD_LABELS
+from ..validation import check_table
 
 __all__ = ["method_sweep", "method_sweeps"]
 
@@ -59,11 +60,7 @@ def _dodges(rates, n: int) -> np.ndarray:
 
 
 def _check(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a DataFrame, got {type(table).__name__}")
-    missing = set(_COLUMNS) - set(table.columns)
-    if missing:
-        raise ValueError(f"table must have the columns {_COLUMNS}, missing {sorted(missing)}")
+    check_table(table, _COLUMNS)
     rows = table[table["metric"] == metric]
     if rows.empty:
         raise ValueError(f"metric must be one of the table's metrics {sorted(set(table['metric']))}, got {metric!r}")

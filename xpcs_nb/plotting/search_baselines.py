@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from xpcs_nb.plotting.style import PAGE_WIDTH
+from ..validation import check_table
 
 __all__ = ["precision_bars"]
 
@@ -48,11 +49,7 @@ def precision_bars(table: pd.DataFrame, *, label_names: Mapping[int, str] | None
     ax : Axes, optional
         Default: a new figure the width of the page.
     """
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a DataFrame, got {type(table).__name__}")
-    missing = set(_COLUMNS) - set(table.columns)
-    if missing:
-        raise ValueError(f"table must have the columns {_COLUMNS}, missing {sorted(missing)}")
+    check_table(table, _COLUMNS)
     methods = [m for m in dict.fromkeys(table["method"]) if m != "chance"]
     if not methods:
         raise ValueError("table must hold at least one method besides 'chance'")

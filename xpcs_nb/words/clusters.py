@@ -14,7 +14,7 @@ import math
 
 import pandas as pd
 
-from ..validation import check_real
+from ..validation import check_real, check_table
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdicts
 
 __all__ = ["METHOD_LABELS", "photon_rate", "trap_spike_word", "trap_rank", "target_sentence",
@@ -92,11 +92,7 @@ def target_sentence(trained_mean, untrained_mean, target) -> str:
 def _rows(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     from ..evaluation.table import TABLE_COLUMNS  # here, not at the top: evaluation imports words
 
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a DataFrame, got {type(table).__name__}")
-    missing = set(TABLE_COLUMNS) - set(table.columns)
-    if missing:
-        raise ValueError(f"table must have the columns {TABLE_COLUMNS}, missing {sorted(missing)}")
+    check_table(table, TABLE_COLUMNS)
     rows = table[table["metric"] == metric]
     if rows.empty:
         raise ValueError(f"metric must be one of the table's metrics {sorted(set(table['metric']))}, "

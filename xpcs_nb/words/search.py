@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict
+from ..validation import check_table
 
 __all__ = ["SearchVerdicts", "search_verdicts", "names_list", "training_text", "share_list",
            "overlap_verdict", "spread_over", "RealCropWords", "real_crop_words"]
@@ -55,13 +56,9 @@ class SearchVerdicts:
 
 
 def _check_table(table: pd.DataFrame, reference: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a DataFrame, got {type(table).__name__}")
     from ..evaluation.by_label import ALL_LABELS, BY_LABEL_COLUMNS  # here: evaluation imports words
 
-    missing = set(BY_LABEL_COLUMNS) - set(table.columns)
-    if missing:
-        raise ValueError(f"table must have the columns {BY_LABEL_COLUMNS}, missing {sorted(missing)}")
+    check_table(table, BY_LABEL_COLUMNS)
     overall = table[table["label"] == ALL_LABELS].set_index("method")
     if reference not in overall.index:
         raise ValueError(f"reference must be a method with an {ALL_LABELS!r} row in table "

@@ -15,7 +15,7 @@ import math
 
 import pandas as pd
 
-from ..validation import check_real
+from ..validation import check_real, check_table
 
 __all__ = ["VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence", "names_list"]
 
@@ -62,13 +62,9 @@ def verdicts(table: pd.DataFrame, reference: str = "trained") -> pd.DataFrame:
     >>> verdicts(tidy)[["method", "verdict"]].to_dict("records")
     [{'method': 'untrained', 'verdict': 'better than'}]
     """
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a DataFrame, got {type(table).__name__}")
     from ..evaluation.table import TABLE_COLUMNS  # here, not at the top: evaluation imports this module
 
-    missing = set(TABLE_COLUMNS) - set(table.columns)
-    if missing:
-        raise ValueError(f"table must have the columns {TABLE_COLUMNS}, missing {sorted(missing)}")
+    check_table(table, TABLE_COLUMNS)
     if reference not in set(table["method"]):
         raise ValueError(f"reference must be one of the table's methods {sorted(set(table['method']))}, "
                          f"got {reference!r}")
