@@ -28,7 +28,8 @@ for every method. So the labels are scored the way their physics asks:
 
 Files: ``diagonal.py`` (the diagonal treatment), ``data.py`` (evaluation sets),
 ``features.py`` (the methods), ``scores.py`` (ARI and retrieval), ``table.py`` (the
-tidy table), ``compare.py`` (methods side by side, the sweep); the verdicts' words are in
+tidy table), ``compare.py`` (methods side by side, the sweep), ``paired.py`` (paired differences
+with a bootstrap interval over evaluation maps); the verdicts' words are in
 :mod:`xpcs_nb.words`.
 
 >>> import numpy as np
@@ -41,6 +42,7 @@ from .compare import SWEEP_PHOTONS, compare_methods, noise_sweep
 from .data import (EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
                    evaluation_spec, evaluation_store, load_evaluation_set)
 from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
+from .paired import PairedDifference, interval_verdict, paired_bootstrap, paired_mean_difference
 from .features import (METHODS, classical_features, feature_sets, method_features, network_features,
                        relaxation_time_features, untrained_copy)
 from .scores import chance_precision, family_retrieval, precision_at_k, rate_class_ari
@@ -56,5 +58,6 @@ __all__ = [
     "rate_class_ari", "precision_at_k", "chance_precision", "family_retrieval",
     "TABLE_COLUMNS", "FAMILIES", "RATE_METRIC", "retrieval_metric", "method_table", "wide_table",
     "SWEEP_PHOTONS", "compare_methods", "noise_sweep",
+    "PairedDifference", "paired_bootstrap", "paired_mean_difference", "interval_verdict",
     "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence", "names_list",
 ]
