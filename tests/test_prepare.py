@@ -7,7 +7,7 @@ import pytest
 
 from xpcs_nb.aps import diagonal_from_neighbours, write_aps_result
 from xpcs_nb.dataset import crop_rng, cut_crops, random_crop_offsets
-from xpcs_nb.map_files import read_maps
+from xpcs_nb.io import read_maps
 from xpcs_nb.prepare import LIBRARY_FRAME_TIME, bin_frames_of, bin_map, prepare_crops
 
 

@@ -1,7 +1,7 @@
 """``xpcs-nb classify`` and ``xpcs-nb similar``: maps to classes or neighbours, a table and a figure.
 
 What the commands do is in :data:`DESCRIPTION` (their ``--help``). Inputs are read
-with :func:`xpcs_nb.map_files.read_maps` and cut by :func:`xpcs_nb.prepare_crops`
+with :func:`xpcs_nb.io.read_maps` and cut by :func:`xpcs_nb.prepare_crops`
 as :meth:`xpcs_nb.latent.LatentSpace.prepare` does; each map is checked first
 (:mod:`.trust`). numpy, pandas and torch are imported inside the functions, so
 that ``--help`` answers at once.
@@ -147,9 +147,9 @@ def load_space(arguments):
 
 def _stored_frame_time(path: Path):
     from ..geometry import stored_geometry
-    from ..map_files import APS_SUFFIXES
+    from ..io import HDF5_SUFFIXES
 
-    if path.suffix.lower() not in APS_SUFFIXES:
+    if path.suffix.lower() not in HDF5_SUFFIXES:
         return None
     try:
         return stored_geometry(path).get("frame_time")
@@ -166,7 +166,7 @@ def prepare_file(space, path, arguments):
     """
     import numpy as np
 
-    from ..map_files import read_maps
+    from ..io import read_maps
     from ..prepare import check_frame_times, prepare_crops
     from .trust import map_doubts
 

@@ -35,7 +35,6 @@ PRESET_NAMES = ("fast", "class_cpu", "class", "paper")
 """The presets' names, spelled here so that ``--help`` imports no numpy (a test keeps them
 equal to :data:`xpcs_nb.presets.PRESETS`)."""
 USAGE = "%(prog)s --data CROPS [--preset P] [--epochs N] [--checkpoint-dir DIR] [options]"
-HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs")
 DEFAULT_DROPOUT = 0.05  # xpcs_nb.model.DROPOUT, checked equal by the tests (not imported: torch)
 
 
@@ -114,10 +113,12 @@ def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | 
 
 def check_arguments(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     """What argparse's types cannot see: files that must exist, a checkpoint folder that can be one."""
+    from xpcs_nb.io import HDF5_SUFFIXES, file_kind  # after parsing: --help stays light
+
     for option, path in (("--data", arguments.data), ("--val-data", arguments.val_data)):
         if path is not None and not path.is_file():
             parser.error(f"{option}: {path} is not a file")
-        if path is not None and path.suffix.lower() not in (".npy", *HDF5_SUFFIXES):
+        if path is not None and file_kind(path) is None:
             parser.error(f"{option}: expected a .npy or HDF5 ({', '.join(HDF5_SUFFIXES)}) file, got {path}")
     folder = arguments.checkpoint_dir
     if folder is not None:
@@ -216,20 +217,10 @@ def crops_dataset(path: Path, dataset: str = "crops", items: int | None = None):
 def _read_crops(path: Path, dataset: str, items: int | None):
     import numpy as np
 
-    try:
-        if path.suffix.lower() == ".npy":
-            stored = np.load(path, mmap_mode="r", allow_pickle=False)
-            return np.array(stored[:items], dtype=np.float32)
-        import h5py
+    from xpcs_nb.io import file_kind, open_array
 
-        with h5py.File(path, "r") as handle:
-            if not isinstance(handle.get(dataset), h5py.Dataset):
-                raise ValueError(f"{path} has no dataset {dataset!r} (pass its name with --dataset)")
-            return np.array(handle[dataset][:items], dtype=np.float32)
-    except (OSError, EOFError, ValueError) as error:  # truncated, not numpy, not HDF5, pickled objects
-        if str(path) in str(error):
-            raise
-        raise ValueError(f"{path} cannot be read ({type(error).__name__}: {error})") from error
+    with open_array(path, dataset if file_kind(path) == "hdf5" else None, ndim=None) as stored:
+        return np.array(stored[:items], dtype=np.float32)
 
 
 def build_model(arguments: argparse.Namespace, image_size: int):

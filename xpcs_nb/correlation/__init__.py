@@ -14,9 +14,9 @@ One file per concept:
   variant and the APS ratio form, optionally with static bins (:func:`two_time`);
   :mod:`.staticbins` divides by the static bins' means, :mod:`.gram` holds the
   matrix product (BLAS SYRK on the CPU, a GEMM on a torch device);
-- :mod:`.sources`: frame stacks on disk (HDF5, ``.npy``, raw) read a block of frames
-  at a time (:func:`open_frames`); :mod:`.streamed` correlates them with two blocks
-  in memory (:func:`two_time` and :func:`multi_tau_g2` take such a source, or a
+- frame stacks on disk (HDF5, ``.npy``, raw) are read a block of frames at a time
+  (:func:`open_frames`, from :mod:`xpcs_nb.io`); :mod:`.streamed` correlates them
+  with two blocks in memory (:func:`two_time` and :func:`multi_tau_g2` take such a source, or a
   sparse matrix, wherever they take an array);
 - :mod:`.sparse`: photon-sparse frames, a CSR matrix (T, H*W) or an event list
   (:func:`photon_events`), correlated without densifying;
@@ -38,13 +38,15 @@ One file per concept:
 (1, 50, 50)
 """
 
+from xpcs_nb.io import FrameSource, open_frames
+
 from .binned import age_lag, bin_c2
 from .diagonals import G2WithErrors, diagonal_means, g2_from_c2, g2_with_errors
 from .kww import KWWFit, UnweightedFitWarning, fit_kww, kww
 from .multitau import multi_tau_g2, multi_tau_lags
 from .roi import azimuth_map, q_map, roi_bounds, roi_partition, roi_table
 from .ratiog2 import G2RatioOfSums, g2_ratio_of_sums
-from .sources import FrameSource, open_frames
+from xpcs_nb.io import FrameSource, open_frames
 from .sparse import photon_events
 from .twotime import FORMS, two_time
 

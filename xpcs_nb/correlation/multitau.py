@@ -14,7 +14,7 @@ from xpcs_nb.validation import check_int
 
 from .pixels import (_GATHER_BYTES, _check_chunk, _check_frames, _default_chunk, _gather_passes, _roi_chunks,
                      _roi_pixels)
-from .sources import FrameSource
+from xpcs_nb.io import FrameSource
 from .sparse import _check_sparse_frames
 
 __all__ = ["multi_tau_lags", "multi_tau_g2"]

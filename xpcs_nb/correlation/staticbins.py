@@ -28,7 +28,7 @@ import scipy.sparse as _sp
 
 from .pixels import _CHUNK_BYTES, _roi_chunks, _roi_pixels
 from .roi import _check_labels
-from .sources import FrameSource
+from xpcs_nb.io import FrameSource
 from .sparse import _binned, _check_sparse_frames
 
 
@@ -148,7 +148,7 @@ def _divisors(sums: np.ndarray, counts: np.ndarray, ids: list[np.ndarray], form:
 def _divided_frames(frames, labels, static_labels, form: str, bin_frames, dtype, block_frames=None):
     """Frames binned and divided by their static-bin means, of the kind they came in.
 
-    ``frames`` is a :class:`~xpcs_nb.correlation.sources.FrameSource` (streamed) or a
+    ``frames`` is a :class:`~xpcs_nb.io.FrameSource` (streamed) or a
     scipy sparse matrix ``(T, H*W)``; the result is the same kind with ``T' = T //
     bin_frames`` frames of ``dtype`` (a FrameSource that bins and divides each block as
     it is read; a CSR matrix with the same non-zeros), to be correlated with

@@ -1,7 +1,7 @@
 """The Gram matrix of every ROI from frames read in blocks: ``G = X X^T`` with two blocks in memory.
 
 ``X (T', N)`` holds an ROI's pixels (columns) in each (binned) frame (rows).  The
-frames come from a :class:`~xpcs_nb.correlation.sources.FrameSource` a block of
+frames come from a :class:`~xpcs_nb.io.FrameSource` a block of
 ``B`` frames at a time: block i is read once and kept, blocks j >= i are read after
 it, and each pair fills the part of G it owns, ``G[j, i] = X_j X_i^T`` (the lower
 triangle; :func:`~xpcs_nb.correlation.two_time` mirrors it).  Memory: the output maps

@@ -65,7 +65,7 @@ from xpcs_nb.validation import check_choice, check_int
 from .gram import _syrk_accumulate, _TorchGram
 from .normalise import _finish_roi, _warn_dark_frames
 from .pixels import _check_frames, _default_chunk, _roi_chunks, _roi_pixels
-from .sources import FrameSource
+from xpcs_nb.io import FrameSource
 from .sparse import _check_sparse_frames, _sparse_gram
 from .staticbins import _divided_frames, _static_bins
 from .streamed import _streamed_gram

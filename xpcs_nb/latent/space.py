@@ -52,7 +52,7 @@ from xpcs_nb.latent.clusters import PAPER_KS, cluster, kmeans_sweep
 from xpcs_nb.latent.encoding import encode
 from xpcs_nb.latent.ordering import order_by_decoded_centres, order_by_relaxation
 from xpcs_nb.latent.search import nearest_neighbours
-from xpcs_nb.map_files import read_maps
+from xpcs_nb.io import read_maps
 from xpcs_nb.model import Autoencoder
 from xpcs_nb.prepare import check_frame_times, prepare_crops
 from xpcs_nb.validation import ArgumentTypeError, check_int, check_seed, describe
@@ -210,7 +210,7 @@ class LatentSpace:
         """Crops of ``source`` and their table, as :meth:`classify` sees them.
 
         ``source``: a map (T, T), a stack (n_roi, T, T), or the path of a ``.npy``
-        or APS result file (:func:`xpcs_nb.map_files.read_maps`); the table gains a
+        or APS result file (:func:`xpcs_nb.io.read_maps`); the table gains a
         ``file`` column (empty for arrays) and the file's own ROI numbers.
         """
         if isinstance(source, (str, Path)):

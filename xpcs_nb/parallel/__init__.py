@@ -6,7 +6,7 @@ process per core; with ``scheduler="tcp://host:8786"`` an existing one, such as 
 dask-jobqueue cluster on an HPC system. Results equal the serial path, file for file.
 
 * :mod:`~xpcs_nb.parallel.cluster` -- :func:`dask_client`, the cluster to use;
-* :mod:`~xpcs_nb.parallel.files` -- :func:`open_array`, ``.npy`` and HDF5 arrays on disk;
+* :func:`open_array` (from :mod:`xpcs_nb.io`) -- ``.npy`` and HDF5 arrays on disk, what a task opens;
 * :mod:`~xpcs_nb.parallel.c2` -- :func:`two_time_files`, C2 of many frame stacks;
 * :mod:`~xpcs_nb.parallel.latents` -- :func:`encode_files`, latents of many crop files;
 * :mod:`~xpcs_nb.parallel.failures` -- :class:`FilesFailed`: the files that failed, each
@@ -26,7 +26,7 @@ Example
 from .c2 import two_time_file, two_time_files
 from .cluster import dask_client, default_workers
 from .failures import FilesFailed
-from .files import open_array
+from xpcs_nb.io import open_array
 from .latents import encode_file, encode_files
 
 __all__ = ["two_time_file", "two_time_files", "encode_file", "encode_files", "dask_client", "default_workers",

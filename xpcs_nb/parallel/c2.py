@@ -23,7 +23,7 @@ from xpcs_nb.correlation import two_time
 
 from .cluster import dask_client
 from .failures import gather_by_file
-from .files import check_paths, open_array
+from xpcs_nb.io import check_paths, open_array
 
 __all__ = ["two_time_file", "two_time_files"]
 

@@ -21,7 +21,7 @@ from xpcs_nb.validation import ArgumentTypeError, describe
 
 from .cluster import dask_client
 from .failures import gather_by_file
-from .files import check_paths, open_array
+from xpcs_nb.io import check_paths, open_array
 
 __all__ = ["encode_file", "encode_files"]
 
