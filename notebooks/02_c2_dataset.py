@@ -66,9 +66,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from xpcs_nb import aps, dataset, scenarios
+from xpcs_nb import aps, dataset, prepare_crops, scenarios
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
+from xpcs_nb.io import read_maps
 from xpcs_nb.library import COMPRESSED_EXPONENTS, LibraryMaps, LibrarySpec
 from xpcs_nb.library import library_store
 from xpcs_nb.plotting import PAGE_WIDTH, class_gallery, crop_grid, show_c2
@@ -354,8 +355,8 @@ plt.show()
 # At the APS 8-ID-I beamline the correlation software writes an HDF5 result file.
 # In the current layout each ROI's $C_2$ is at `/xpcs/twotime/correlation_map/c2_00001`,
 # `c2_00002`, ..., and only the upper half of each symmetric map is stored; older files
-# keep them at `/exchange/C2T_all/g2_00001`, .... `xpcs_nb.aps` reads both layouts,
-# mirrors the upper half, and cuts crops the same way as above. To show it without a
+# keep them at `/exchange/C2T_all/g2_00001`, .... `xpcs_nb.aps` reads both layouts
+# and mirrors the upper half; `prepare_crops` cuts its maps the same way as above. To show it without a
 # beamline file, we write two of our maps in each layout and read them back.
 
 # %% [markdown]
@@ -373,7 +374,7 @@ with tempfile.TemporaryDirectory() as folder:
             listing = textwrap.fill(dataset.describe_hdf5(f, limit=6), 84)
             print(textwrap.indent(listing, "  "))
         exact[layout] = bool(np.array_equal(aps.read_c2(path, roi=1), maps[0]))
-        own_crops, own_metadata = aps.aps_to_crops(path, seed=SEED)
+        own_crops, _ = prepare_crops(read_maps(path)[0], crops_per_map=2, seed=SEED)
         print(f"  ROI 1 read back exactly: {exact[layout]}; crops {own_crops.shape}\n")
 round_trip_phrase = (
     "in both layouts ROI 1 comes back bit for bit: a C2 is symmetric, so mirroring "
@@ -384,7 +385,7 @@ round_trip_phrase = (
 # The answer: {eval}`round_trip_phrase`.
 #
 # With a real file, `aps.list_rois(path)` tells what it holds and
-# `aps.aps_to_crops(path, seed=0)` gives crops ready for the encoder of chapter 3.
+# `prepare_crops(read_maps(path)[0], seed=0)` gives crops ready for the encoder of chapter 3.
 # A file without maps raises an error that lists everything the file does contain.
 #
 # ## Exercises

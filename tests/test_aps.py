@@ -1,4 +1,4 @@
-"""Tests of xpcs_nb.aps: APS 8-ID-I result files, both layouts, and their crops."""
+"""Tests of xpcs_nb.aps: APS 8-ID-I result files, both layouts; their maps cut into crops by prepare_crops."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xpcs_nb import aps
+from xpcs_nb import aps, prepare_crops
 from xpcs_nb.dataset import build_crop_store, iter_crops, load_crop_store
+from xpcs_nb.io import read_maps
 
 S = 256
 
@@ -138,41 +139,43 @@ def test_diagonal_from_neighbours(maps):
 
 
 @pytest.mark.parametrize("layout", ["new", "legacy"])
-def test_aps_to_crops_cuts_like_the_training_store(tmp_path, maps, layout):
+def test_read_maps_then_prepare_crops_cuts_like_the_training_store(tmp_path, maps, layout):
     path = tmp_path / "E031.hdf"
     aps.write_aps_result(path, maps, layout=layout, q=Q, phi=PHI)
-    crops, metadata = aps.aps_to_crops(path, seed=4, rois=[4, 2])
+    stored, rois = read_maps(path)
+    assert rois == [1, 2, 3, 4]
+    crops, table = prepare_crops(stored[[3, 1]], rois=[4, 2], crops_per_map=2, seed=4)
     expected = np.concatenate([c for _, c, _ in iter_crops([maps[3], maps[1]], seed=4)])
     np.testing.assert_array_equal(crops, expected)
     assert crops.shape == (4, S, S) and crops.dtype == np.float32
-    assert metadata["experiment_id"].unique().tolist() == ["E031"]
-    assert metadata["roi"].tolist() == [4, 4, 2, 2]
-    np.testing.assert_allclose(metadata["q"], [0.25, 0.25, 0.20, 0.20])
-    np.testing.assert_array_equal(metadata["phi"], [30.0, 30.0, 30.0, 30.0])
-    again, _ = aps.aps_to_crops(path, seed=4, rois=[4, 2])
-    np.testing.assert_array_equal(again, crops)
+    table = table.merge(aps.read_roi_table(path), on="roi")
+    assert table["roi"].tolist() == [4, 4, 2, 2]
+    np.testing.assert_allclose(table["q"], [0.25, 0.25, 0.20, 0.20])
+    np.testing.assert_array_equal(table["phi"], [30.0, 30.0, 30.0, 30.0])
 
 
-def test_aps_to_crops_bad_input(tmp_path, maps):
+def test_a_short_map_of_a_file_is_named(tmp_path, maps):
     path = tmp_path / "short.hdf"
-    aps.write_aps_result(path, [maps[0], c2_like(200, 9)])
-    with pytest.raises(ValueError, match="short.hdf roi 2 has 200 frames"):
-        aps.aps_to_crops(path, seed=0)
-    with pytest.raises(KeyError, match=r"rois \[3\]"):
-        aps.aps_to_crops(path, seed=0, rois=[1, 3])
+    aps.write_aps_result(path, [c2_like(200, 8), c2_like(200, 9)])
+    stored, rois = read_maps(path)
+    with pytest.raises(ValueError, match=r"c2\[0\] has 200 frames, fewer than crop_size=256"):
+        prepare_crops(stored, rois=rois, seed=0)
+    with pytest.raises(ValueError, match=r"rois must give one ROI number per map of c2 \(2\), got 3"):
+        prepare_crops(stored, rois=[1, 2, 3], seed=0)
 
 
 def test_beamline_maps_into_a_crop_store(tmp_path, maps):
-    """The recipe in aps_to_crops' docstring gives the same crops as aps_to_crops."""
+    """A crop store built from a file's maps holds the crops prepare_crops cuts from them."""
     path = tmp_path / "E031.hdf"
     aps.write_aps_result(path, maps, q=Q, phi=PHI)
     table = aps.read_roi_table(path).assign(experiment_id=path.stem)
     build_crop_store([aps.read_c2(path, roi) for roi in table["roi"]], table,
                      tmp_path / "beamline.h5", seed=2)
     stored, metadata = load_crop_store(tmp_path / "beamline.h5")
-    crops, direct = aps.aps_to_crops(path, seed=2)
+    crops, direct = prepare_crops(read_maps(path)[0], crops_per_map=2, seed=2)
     np.testing.assert_array_equal(stored[:], crops)
-    pd.testing.assert_frame_equal(metadata, direct.drop(columns="source"))
+    columns = ["roi", "crop_offset", "c2_frames", "crop_seed", "raw_min", "raw_max"]
+    pd.testing.assert_frame_equal(metadata[columns], direct[columns], check_dtype=False)
 
 
 def test_roi_must_be_an_integer(tmp_path, maps):

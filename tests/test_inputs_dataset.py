@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
-from xpcs_nb import aps, dataset
+from xpcs_nb import aps, dataset, prepare_crops
 from xpcs_nb.library import LibraryMaps, LibrarySpec, library_store
 from xpcs_nb.paths import generated_dir
 from xpcs_nb.presets import get_preset
@@ -92,10 +92,10 @@ INTEGER_ARGUMENTS = {
     "AugmentedCropDataset item": (
         "item", 5, lambda n, _: dataset.AugmentedCropDataset(CROPS, seed=0, factor=2)[n].numpy()),
     "read_c2 roi": ("roi", 2, lambda n, tmp: aps.read_c2(tmp.aps_file, n)),
-    "aps_to_crops seed": ("seed", 3, lambda n, tmp: aps.aps_to_crops(tmp.aps_file, seed=n, crop_size=S)),
-    "aps_to_crops crop_size": ("crop_size", S, lambda n, tmp: aps.aps_to_crops(tmp.aps_file, seed=0, crop_size=n)),
-    "aps_to_crops crops_per_c2": (
-        "crops_per_c2", 3, lambda n, tmp: aps.aps_to_crops(tmp.aps_file, seed=0, crop_size=S, crops_per_c2=n)),
+    "prepare_crops seed": ("seed", 3, lambda n, _: prepare_crops(MAP, seed=n, crop_size=S)),
+    "prepare_crops crop_size": ("crop_size", S, lambda n, _: prepare_crops(MAP, seed=0, crop_size=n)),
+    "prepare_crops crops_per_map": (
+        "crops_per_map", 3, lambda n, _: prepare_crops(MAP, seed=0, crop_size=S, crops_per_map=n)),
     "LibrarySpec n_per_class": ("n_per_class", 2, lambda n, _: LibrarySpec(**{**TINY_SPEC, "n_per_class": n})),
     "LibrarySpec n_frames": ("n_frames", 300, lambda n, _: LibrarySpec(**{**TINY_SPEC, "n_frames": n})),
     "LibrarySpec crops_per_c2": ("crops_per_c2", 3, lambda n, _: LibrarySpec(**{**TINY_SPEC, "crops_per_c2": n})),
@@ -170,8 +170,7 @@ ARRAY_ARGUMENTS = {
                              aps.read_c2(tmp / "r.hdf", 1)),
     "write_aps_result q": ("q", np.array([0.2, 0.3]), lambda a, tmp: aps.write_aps_result(
         tmp / "r.hdf", [MAP, MAP], q=a, phi=[10.0, 10.0]) or aps.read_roi_table(tmp / "r.hdf")),
-    "aps_to_crops rois": ("rois", np.array([2]), lambda a, tmp: aps.aps_to_crops(
-        tmp.aps_file, seed=0, crop_size=S, rois=a)),
+    "prepare_crops rois": ("rois", np.array([2]), lambda a, _: prepare_crops(MAP, seed=0, crop_size=S, rois=a)),
 }
 
 
@@ -204,7 +203,7 @@ def test_index_arrays_must_hold_integers():
     with pytest.raises(ArgumentTypeError, match="indices must hold integers"):
         dataset.AugmentedCropDataset(CROPS, [0.5, 1.0], seed=0)
     with pytest.raises(ArgumentTypeError, match="rois must hold integers"):
-        aps.aps_to_crops("unused.hdf", seed=0, rois=[1.5])
+        prepare_crops(MAP, seed=0, crop_size=S, rois=[1.5])
 
 
 def test_real_and_bool_arguments(tmp_path, monkeypatch):

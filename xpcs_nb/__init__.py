@@ -12,7 +12,7 @@ each step imports only the steps above it::
        v
     dataset/      diagonal crops, scaling, the HDF5 store, the split, augmentation
     library.py    the synthetic C2 library of a preset, cached
-    aps/          APS 8-ID-I result files (a beamline's C2): read, write, crops
+    aps/          APS 8-ID-I result files (a beamline's C2): read, write
     io.py         files by suffix: frame stacks, stored arrays, maps (.npy, APS)
     prepare.py    any map (T, T) or (n_roi, T, T) to scaled crops and their table
     paper.py      the paper's published files (weights, latents, rheometer table)

@@ -137,7 +137,7 @@ def _with_diagonal(c2: np.ndarray, name: str, fill: bool) -> tuple[np.ndarray, b
 
 def prepare_crops(c2, *, crop_size: int = CROP_SIZE, crops_per_map: int = 1, seed: int = 0,
                   frame_time: float | None = None, target_frame_time: float | None = None,
-                  fill_diagonal: bool = False) -> tuple[np.ndarray, pd.DataFrame]:
+                  fill_diagonal: bool = False, rois=None) -> tuple[np.ndarray, pd.DataFrame]:
     """Scaled diagonal crops of one map or a stack of maps, with where each came from.
 
     Parameters
@@ -156,6 +156,9 @@ def prepare_crops(c2, *, crop_size: int = CROP_SIZE, crops_per_map: int = 1, see
         ``frame_time`` alone to record it. The target is a whole multiple of it.
     fill_diagonal : bool
         Replace the diagonal from its neighbours even where it is present.
+    rois : sequence of int, optional
+        The ROI number of each map, e.g. the file's own numbers that
+        :func:`xpcs_nb.io.read_maps` gives; default 1 .. n_roi.
 
     Returns
     -------
@@ -181,6 +184,7 @@ def prepare_crops(c2, *, crop_size: int = CROP_SIZE, crops_per_map: int = 1, see
     seed = check_seed(seed)
     fill_diagonal = check_bool(fill_diagonal, "fill_diagonal")
     factor, crop_frame_time = check_frame_times(frame_time, target_frame_time)
+    rois = _check_rois(rois, len(maps))
 
     filled = []
 
@@ -196,11 +200,21 @@ def prepare_crops(c2, *, crop_size: int = CROP_SIZE, crops_per_map: int = 1, see
         crops.append(map_crops)
         tables.append(table)
     table = pd.concat(tables, ignore_index=True).rename(columns={"c2_index": "map_index"})
-    table.insert(1, "roi", table["map_index"] + 1)
+    table.insert(1, "roi", rois[table["map_index"].to_numpy()])
     table["bin_frames"] = factor
     table["frame_time"] = crop_frame_time
     table["diagonal_filled"] = np.repeat(filled, crops_per_map)
     return np.concatenate(crops), table
+
+
+def _check_rois(rois, n_maps: int) -> np.ndarray:
+    """``rois`` as (n_maps,) int64, 1 .. n_maps when None."""
+    if rois is None:
+        return np.arange(1, n_maps + 1, dtype=np.int64)
+    rois = check_array(rois, "rois", ndim=1, kind="integer", minimum=1, dtype=np.int64)
+    if len(rois) != n_maps:
+        raise ValueError(f"rois must give one ROI number per map of c2 ({n_maps}), got {len(rois)}")
+    return rois
 
 
 def check_frame_times(frame_time=None, target_frame_time=None) -> tuple[int, float]:

@@ -1,7 +1,11 @@
 """Two-time maps from APS 8-ID-I result files (and a writer of such files, for tests).
 
-With :func:`aps_to_crops` a reader can bring beamline data to the chapter-2 model:
-the file's maps are cut and scaled exactly as the training crops are.
+This subpackage reads maps; crops are cut in one place. To bring beamline data to
+the model, read the maps and cut them as the training crops are cut::
+
+    maps, rois = xpcs_nb.io.read_maps(path)
+    crops, table = xpcs_nb.prepare_crops(maps, rois=rois, crops_per_map=2, seed=0)
+    table = table.merge(read_roi_table(path), on="roi")   # each crop's q-bin, q and phi
 
 Two layouts. What the reader expects was checked against the source code of the APS
 programs that write and read these files (boost_corr, the 8-ID-I correlator, and
@@ -32,14 +36,12 @@ assume, unverified).
 Units: q comes back in nm^-1, the unit of this package; APS files hold 1/A (x10).
 """
 
-from .crops import aps_to_crops
 from .maps import diagonal_from_neighbours, full_from_upper
 from .read import LAYOUTS, detect_layout, list_rois, read_c2, read_roi_table
 from .write import write_aps_result
 
 __all__ = [
     "LAYOUTS",
-    "aps_to_crops",
     "detect_layout",
     "diagonal_from_neighbours",
     "full_from_upper",

@@ -164,8 +164,6 @@ def prepare_file(space, path, arguments):
     The frame time is ``--frame-time``, else the one the file stores (``xpcs-nb c2``
     writes it), else none.
     """
-    import numpy as np
-
     from ..io import read_maps
     from ..prepare import check_frame_times, prepare_crops
     from .trust import map_doubts
@@ -183,8 +181,7 @@ def prepare_file(space, path, arguments):
                          f"{space.crop_size * factor} frames (xpcs-nb c2 refuses shorter stacks by default)")
     doubts = [map_doubts(c2) for c2 in maps]
     crops, table = prepare_crops(maps, crop_size=space.crop_size, crops_per_map=space.crops_per_map, seed=space.seed,
-                                 frame_time=frame_time, target_frame_time=arguments.target_frame_time)
-    table["roi"] = np.asarray(rois)[table["map_index"].to_numpy()]
+                                 frame_time=frame_time, target_frame_time=arguments.target_frame_time, rois=rois)
     table.insert(0, "file", str(path))
     return crops, table, doubts
 

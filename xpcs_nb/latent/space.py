@@ -220,9 +220,7 @@ class LatentSpace:
             maps, rois, file = source, None, ""
         crops, table = prepare_crops(maps, crop_size=self.crop_size, crops_per_map=self.crops_per_map,
                                      seed=self.seed, frame_time=self.frame_time,
-                                     target_frame_time=self.target_frame_time)
-        if rois is not None:
-            table["roi"] = np.asarray(rois)[table["map_index"].to_numpy()]
+                                     target_frame_time=self.target_frame_time, rois=rois)
         table.insert(0, "file", file)
         return crops, table
 
