@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import dataset, scenarios
 from .paths import generated_dir
-from .presets import Preset, get_preset
+from .presets import Preset, as_preset
 from .validation import check_bool, check_choice, check_int, check_real, check_seed
 
 __all__ = ["LibrarySpec", "LibraryMaps", "truth_record", "build_library", "library_store", "spec_store", "LIBRARY_VERSION",
@@ -124,7 +124,7 @@ class LibrarySpec:
     @classmethod
     def from_preset(cls, preset: Preset | str, seed: int = 0) -> "LibrarySpec":
         """The library a preset asks for (``Preset.library_per_class``, ``c2_frames``, ...)."""
-        p = _preset(preset)
+        p = as_preset(preset)
         return cls(n_per_class=p.library_per_class, n_frames=p.c2_frames, crops_per_c2=p.crops_per_c2,
                    crop_size=p.crop_size, method=p.library_method, seed=seed)
 
@@ -222,7 +222,7 @@ def build_library(spec: LibrarySpec, path) -> pd.DataFrame:
 
 def library_store(preset: Preset | str, seed: int = 0, *, rebuild: bool = False, verbose: bool = True) -> Path:
     """Path of the preset's library store, building it when missing (or ``rebuild``)."""
-    p = _preset(preset)
+    p = as_preset(preset)
     return spec_store(LibrarySpec.from_preset(p, seed=seed), generated_dir(p.name), rebuild=rebuild, verbose=verbose)
 
 
@@ -246,10 +246,3 @@ def _checked_spec(spec) -> LibrarySpec:
         raise TypeError(f"spec must be a LibrarySpec, got {type(spec).__name__}")
     return spec
 
-
-def _preset(preset) -> Preset:
-    if isinstance(preset, str):
-        return get_preset(preset)
-    if not isinstance(preset, Preset):
-        raise TypeError(f"preset must be a preset name or a Preset, got {type(preset).__name__}")
-    return preset

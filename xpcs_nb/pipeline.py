@@ -27,9 +27,9 @@ from . import dataset
 from .library import LibrarySpec, library_store, spec_store
 from .model import Autoencoder
 from .paths import generated_dir
-from .presets import Preset, get_preset
+from .presets import Preset, as_preset
 from .train import History, TrainConfig, load_best, mean_image_mse, reconstruction_mse, train
-from .validation import ArgumentTypeError, check_int, check_real, check_seed, describe
+from .validation import check_int, check_real, check_seed, describe
 
 __all__ = ["crop_splits", "augmented_sets", "trained_autoencoder", "noise_matched_autoencoder",
            "copy_published_weights", "checkpoint_dir", "library_key", "errors_on_test_split"]
@@ -37,14 +37,6 @@ __all__ = ["crop_splits", "augmented_sets", "trained_autoencoder", "noise_matche
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 # A tag becomes part of a folder name: letters, digits, "-" and "_", dots only between them.
 PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
-
-
-def _preset(preset: Preset | str) -> Preset:
-    if isinstance(preset, str):
-        return get_preset(preset)
-    if not isinstance(preset, Preset):
-        raise ArgumentTypeError(f"preset must be a preset name such as 'fast' or a Preset, got {describe(preset)}")
-    return preset
 
 
 def _check_tag(tag) -> str:
@@ -67,7 +59,7 @@ def crop_splits(preset: Preset | str, seed: int = 0, photons_per_pixel: float | 
     another photon rate, built the first time (:func:`library_at_photons`).
     """
     seed = check_seed(seed)
-    p = _preset(preset)
+    p = as_preset(preset)
     store = library_store(p, seed=seed) if photons_per_pixel is None else library_at_photons(p, photons_per_pixel, seed)
     crops, metadata = dataset.load_crop_store(store)
     splits = dataset.split_by_experiment(metadata, fractions=SPLIT_FRACTIONS, seed=seed)
@@ -80,7 +72,7 @@ def library_at_photons(preset: Preset | str, photons_per_pixel, seed: int = 0) -
     The spec is the preset's library's with only the photon rate changed, so at the
     library's own rate this is the library itself.
     """
-    p = _preset(preset)
+    p = as_preset(preset)
     photons = check_real(photons_per_pixel, "photons_per_pixel", minimum=0, include_min=False)
     spec = replace(LibrarySpec.from_preset(p, seed=check_seed(seed)), photons_per_pixel=photons)
     return spec_store(spec, generated_dir(p.name))
@@ -103,7 +95,7 @@ def augmented_sets(preset: Preset | str, seed: int = 0, n_train: int | None = No
     ``n_train`` / ``n_val``) by a seeded random choice; ``photons_per_pixel`` as in
     :func:`crop_splits`.
     """
-    p = _preset(preset)
+    p = as_preset(preset)
     seed = check_seed(seed)
     n_train, n_val = _check_items(n_train, "n_train"), _check_items(n_val, "n_val")
     crops, _, splits = crop_splits(p, seed, photons_per_pixel)
@@ -150,7 +142,7 @@ def checkpoint_dir(preset: Preset | str, seed: int = 0, latent_size: int = 64, t
     ...
     ValueError: tag must be a plain name (letters, digits, '-', '_', dots between them; ...
     """
-    p = _preset(preset)
+    p = as_preset(preset)
     seed = check_seed(seed)
     latent_size = check_int(latent_size, "latent_size", minimum=1)
     tag = _check_tag(tag)
@@ -168,12 +160,13 @@ TRAINING_FIELDS = ("train_items", "val_items", "epochs", "batch_size", "learning
 def training_key(preset: Preset | str) -> str:
     """Eight hex digits naming the preset's training sizes (:data:`TRAINING_FIELDS`).
 
+    >>> from xpcs_nb.presets import get_preset
     >>> training_key("fast") == training_key(get_preset("fast").with_(n_frames=300))
     True
     >>> training_key("fast") == training_key(get_preset("fast").with_(sweep_epochs=3))
     False
     """
-    p = _preset(preset)
+    p = as_preset(preset)
     sizes = ",".join(f"{name}={getattr(p, name)!r}" for name in TRAINING_FIELDS)
     return hashlib.sha256(sizes.encode()).hexdigest()[:8]
 
@@ -184,7 +177,7 @@ def library_key(preset: Preset | str, seed: int = 0) -> str:
     >>> len(library_key("fast")), library_key("fast") == library_key("fast", 1)
     (8, False)
     """
-    name = LibrarySpec.from_preset(_preset(preset), seed=check_seed(seed)).file_name
+    name = LibrarySpec.from_preset(as_preset(preset), seed=check_seed(seed)).file_name
     return hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
@@ -203,7 +196,7 @@ def trained_autoencoder(preset: Preset | str, seed: int = 0, latent_size: int = 
     repeats a training on the same data with other random draws, as seed error bars
     need.
     """
-    p = _preset(preset)
+    p = as_preset(preset)
     folder = checkpoint_dir(p, seed, latent_size, tag, train_seed)  # checks the seeds, latent_size and tag
     train_seed = seed if train_seed is None else train_seed
     epochs = p.epochs if epochs is None else check_int(epochs, "epochs", minimum=1)
@@ -235,7 +228,7 @@ def noise_matched_autoencoder(preset: Preset | str, photons_per_pixel, seed: int
     :func:`trained_autoencoder`, in ``autoencoder_at<photons>photons_...``. Returns the
     model in eval mode on the CPU and the further training's history.
     """
-    p = _preset(preset)
+    p = as_preset(preset)
     photons = check_real(photons_per_pixel, "photons_per_pixel", minimum=0, include_min=False)
     model, history = trained_autoencoder(p, seed, device=device, progress=progress, train_seed=train_seed)
     if photons == LibrarySpec.from_preset(p, seed=check_seed(seed)).photons_per_pixel:
@@ -264,7 +257,7 @@ def errors_on_test_split(model: torch.nn.Module, preset: Preset | str, seed: int
         ``model_mse`` and ``mean_image_mse`` (per pixel, crops in [0, 1]) and
         ``n_test`` (crops of the test split), ``n_train`` (crops averaged).
     """
-    crops, _, splits = crop_splits(_preset(preset), check_seed(seed))
+    crops, _, splits = crop_splits(as_preset(preset), check_seed(seed))
     test_crops = np.asarray(crops[np.sort(splits["test"])])
     train_crops = crops[np.sort(splits["train"])]
     return {

@@ -41,7 +41,7 @@ from dataclasses import dataclass, fields, replace
 
 from .validation import ArgumentTypeError, check_choice, check_int, check_real, describe
 
-__all__ = ["Preset", "PRESETS", "get_preset", "preset_for_this_machine", "why_this_preset", "ENV_VAR"]
+__all__ = ["Preset", "PRESETS", "get_preset", "as_preset", "preset_for_this_machine", "why_this_preset", "ENV_VAR"]
 
 ENV_VAR = "XPCS_PRESET"
 # The fields that name a choice, and their choices.
@@ -207,3 +207,22 @@ def get_preset(name: str | None = None) -> Preset:
     if key not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {name!r}")
     return PRESETS[key]
+
+
+def as_preset(preset) -> Preset:
+    """``preset`` as a :class:`Preset`: a preset's name (as :func:`get_preset` takes it) or a Preset itself.
+
+    The one coercion behind every function that takes "a preset name or a Preset".
+
+    >>> as_preset("fast") is get_preset("fast"), as_preset(get_preset("class")).name
+    (True, 'class')
+    >>> as_preset(None)
+    Traceback (most recent call last):
+    ...
+    xpcs_nb.validation.ArgumentTypeError: preset must be a preset name such as 'fast' or a Preset, got None (NoneType)
+    """
+    if isinstance(preset, str):
+        return get_preset(preset)
+    if not isinstance(preset, Preset):
+        raise ArgumentTypeError(f"preset must be a preset name such as 'fast' or a Preset, got {describe(preset)}")
+    return preset

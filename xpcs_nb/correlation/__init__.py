@@ -46,7 +46,6 @@ from .kww import KWWFit, UnweightedFitWarning, fit_kww, kww
 from .multitau import multi_tau_g2, multi_tau_lags
 from .roi import azimuth_map, q_map, roi_bounds, roi_partition, roi_table
 from .ratiog2 import G2RatioOfSums, g2_ratio_of_sums
-from xpcs_nb.io import FrameSource, open_frames
 from .sparse import photon_events
 from .twotime import FORMS, two_time
 

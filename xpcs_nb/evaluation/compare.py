@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import torch
 
-from ..presets import Preset, get_preset
+from ..presets import Preset, as_preset
 from .data import EVALUATION_SEED, EvaluationSet, evaluation_set
 from .features import method_features
 from .table import FAMILIES, method_table
@@ -71,7 +71,7 @@ def noise_sweep(preset: Preset | str, trained, *, photons=None, diagonal: str, s
     >>> table = noise_sweep("fast", paper.load_model(), diagonal="neighbours")  # doctest: +SKIP
     """
     if photons is None:
-        photons = (get_preset(preset) if isinstance(preset, str) else preset).eval_photons
+        photons = as_preset(preset).eval_photons
     if trained_at_rate is not None and not isinstance(trained_at_rate, Mapping):
         raise TypeError(f"trained_at_rate must map photon rates to models, got {type(trained_at_rate).__name__}")
     matched = {} if trained_at_rate is None else {float(rate): models for rate, models in trained_at_rate.items()}

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import dataset, library
 from ..paths import generated_dir
-from ..presets import Preset, get_preset
+from ..presets import Preset, as_preset
 from ..scenarios import AVALANCHE
 from ..validation import check_choice, check_int, check_real, check_seed
 from .diagonal import DIAGONAL_CHOICES, treat_diagonal
@@ -96,10 +96,6 @@ def crop_labels(metadata: pd.DataFrame) -> np.ndarray:
     return labels
 
 
-def _preset(preset: Preset | str) -> Preset:
-    return get_preset(preset) if isinstance(preset, str) else preset
-
-
 def evaluation_spec(preset: Preset | str, photons_per_pixel, *, seed=EVALUATION_SEED,
                     n_per_class=None) -> library.LibrarySpec:
     """The library spec of a preset's evaluation set at one photon rate.
@@ -111,7 +107,7 @@ def evaluation_spec(preset: Preset | str, photons_per_pixel, *, seed=EVALUATION_
     >>> spec.n_per_class, spec.n_frames, spec.photons_per_pixel, spec.seed
     (8, 512, 0.3, 10000)
     """
-    p = _preset(preset)
+    p = as_preset(preset)
     photons = check_real(photons_per_pixel, "photons_per_pixel", minimum=0, include_min=False)
     seed = check_seed(seed)
     if n_per_class is None:
@@ -154,6 +150,6 @@ def evaluation_set(preset: Preset | str, photons_per_pixel, *, diagonal: str, se
     >>> data.crops.shape  # doctest: +SKIP
     (112, 256, 256)
     """
-    p = _preset(preset)
+    p = as_preset(preset)
     spec = evaluation_spec(p, photons_per_pixel, seed=seed, n_per_class=n_per_class)
     return load_evaluation_set(spec, generated_dir(p.name), diagonal=diagonal)
