@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex
 
 from xpcs_nb import chapter
 from xpcs_nb.checks import check_answer
-from xpcs_nb.plotting.pipeline import CHAPTER_STEPS, PIPELINE_STEPS, chapter_steps, pipeline_strip
+from xpcs_nb.plotting.pipeline_strip import CHAPTER_STEPS, PIPELINE_STEPS, chapter_steps, pipeline_strip
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ import torch
 
 from xpcs_nb.aps import read_c2, read_roi_table, write_aps_result
 from xpcs_nb.cli import main
-from xpcs_nb.cli.c2 import CROP_SIZE, DEFAULTS
+from xpcs_nb.cli.c2_command import CROP_SIZE, DEFAULTS
 from xpcs_nb.cli.memory import c2_peak_bytes, check_fits
 from xpcs_nb.correlation import azimuth_map, q_map, roi_partition, two_time
 from xpcs_nb.dataset import CROP_SIZE as MODEL_CROP_SIZE

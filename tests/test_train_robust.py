@@ -9,7 +9,7 @@ from torch.utils.data import TensorDataset
 from test_train import band_images, config, small_model
 from xpcs_nb.train import LAST_CHECKPOINT, TrainConfig, cpu_has_native_bf16, load_checkpoint, train
 from xpcs_nb.train import random_state, runtime
-from xpcs_nb.train.errors import mean_image_mse, reconstruction_mse
+from xpcs_nb.train.mse import mean_image_mse, reconstruction_mse
 from xpcs_nb.train.loop import train_one_epoch
 from xpcs_nb.train.state import fresh_state
 

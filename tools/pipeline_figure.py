@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from xpcs_nb.atomic import atomic_path  # noqa: E402
-from xpcs_nb.plotting.pipeline import pipeline_strip  # noqa: E402
+from xpcs_nb.plotting.pipeline_strip import pipeline_strip  # noqa: E402
 
 FIGURE = ROOT / "book" / "images" / "pipeline.png"
 DPI = 150

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 
-from xpcs_nb.plotting.pipeline import CHAPTER_STEPS, chapter_steps, pipeline_strip
+from xpcs_nb.plotting.pipeline_strip import CHAPTER_STEPS, chapter_steps, pipeline_strip
 from xpcs_nb.presets import PRESETS, why_this_preset
 from xpcs_nb.validation import check_choice, check_int
 

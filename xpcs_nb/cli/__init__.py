@@ -18,7 +18,7 @@ stderr; the other files are still processed, and the command then exits with sta
 options; it answers without importing numpy, h5py or torch (each command imports
 what it needs when it runs).
 
-One file per command: :mod:`.c2`, :mod:`.classify` (``classify`` and ``similar``) and
+One file per command: :mod:`.c2_command`, :mod:`.classify` (``classify`` and ``similar``) and
 :mod:`.train`;
 :mod:`.batch` runs a function over files with a progress bar and error lines,
 :mod:`.memory` checks that ``c2``'s maps fit, :mod:`.trust` checks the maps
@@ -31,7 +31,7 @@ import argparse
 import sys
 
 from .batch import ERROR_PREFIX
-from .c2 import add_c2_command
+from .c2_command import add_c2_command
 from .classify import add_classify_commands
 from .train import add_train_command
 

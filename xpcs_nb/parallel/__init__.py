@@ -7,7 +7,7 @@ dask-jobqueue cluster on an HPC system. Results equal the serial path, file for 
 
 * :mod:`~xpcs_nb.parallel.cluster` -- :func:`dask_client`, the cluster to use;
 * :func:`open_array` (from :mod:`xpcs_nb.io`) -- ``.npy`` and HDF5 arrays on disk, what a task opens;
-* :mod:`~xpcs_nb.parallel.c2` -- :func:`two_time_files`, C2 of many frame stacks;
+* :mod:`~xpcs_nb.parallel.c2_files` -- :func:`two_time_files`, C2 of many frame stacks;
 * :mod:`~xpcs_nb.parallel.latents` -- :func:`encode_files`, latents of many crop files;
 * :mod:`~xpcs_nb.parallel.failures` -- :class:`FilesFailed`: the files that failed, each
   named, beside the results of the others.
@@ -23,7 +23,7 @@ Example
 >>> c2s = two_time_files(paths, labels, scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
 """
 
-from .c2 import two_time_file, two_time_files
+from .c2_files import two_time_file, two_time_files
 from .cluster import dask_client, default_workers
 from .failures import FilesFailed
 from xpcs_nb.io import open_array

@@ -7,7 +7,7 @@
 - :mod:`~xpcs_nb.plotting.scatter`: a UMAP plane with one legend of class names;
 - :mod:`~xpcs_nb.plotting.fig3`: the paper's Fig. 3, class fractions beside the stress;
 - :mod:`~xpcs_nb.plotting.evaluation`: each method's score against the photon rate;
-- :mod:`~xpcs_nb.plotting.pipeline`: the book's pipeline as a strip, a chapter's steps lit.
+- :mod:`~xpcs_nb.plotting.pipeline_strip`: the book's pipeline as a strip, a chapter's steps lit.
 
 Functions that draw one panel take an optional ``ax``; those that lay out a grid take
 an optional ``fig``. Each returns what it drew on.
@@ -18,7 +18,7 @@ from xpcs_nb.plotting.detector import show_c2, show_frame, show_roi_map
 from xpcs_nb.plotting.evaluation import method_sweep
 from xpcs_nb.plotting.fig3 import fractions_beside_stress
 from xpcs_nb.plotting.grids import class_gallery, crop_grid
-from xpcs_nb.plotting.pipeline import pipeline_strip
+from xpcs_nb.plotting.pipeline_strip import pipeline_strip
 from xpcs_nb.plotting.scatter import umap_scatter
 from xpcs_nb.plotting.style import C2_CMAP, CLASS_CMAP, PAGE_WIDTH, class_colours, grid_size
 

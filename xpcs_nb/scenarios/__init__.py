@@ -27,12 +27,12 @@ placed on it); the rheometer clock of :func:`rheo_experiment` is that plus
 ``shear_stop_time``.
 
 The files: :mod:`.labels` (the seven labels and the dynamics drawn for each),
-:mod:`.roi` (:class:`SectorROI`), :mod:`.c2` (:func:`scenario_c2` and its truth),
+:mod:`.sector` (:class:`SectorROI`), :mod:`.labelled_c2` (:func:`scenario_c2` and its truth),
 :mod:`.analytic` (expected C2 and its noise), :mod:`.rheo_experiment` (the run).
 """
 
 from .analytic import c2_noise_std, expected_c2
-from .c2 import C2Truth, c2_for_dynamics, scenario_batch, scenario_c2, scenario_truth
+from .labelled_c2 import C2Truth, c2_for_dynamics, scenario_batch, scenario_c2, scenario_truth
 from .labels import (
     AVALANCHE,
     CLASS_DECAY_PER_FRAME,
@@ -50,7 +50,7 @@ from .rheo_experiment import (
     SectorRate,
     rheo_experiment,
 )
-from .roi import DEFAULT_DETECTOR, PAPER_Q_EDGES, SectorROI
+from .sector import DEFAULT_DETECTOR, PAPER_Q_EDGES, SectorROI
 
 __all__ = [
     "CLASS_NAMES",

@@ -21,7 +21,7 @@ from scipy.linalg import toeplitz
 
 from ..simulate import Dynamics
 from ..validation import ArgumentTypeError, check_array, check_int, check_real, describe
-from .roi import SectorROI
+from .sector import SectorROI
 
 __all__ = ["expected_c2", "c2_noise_std"]
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..simulate import Dynamics
 from ..validation import ArgumentTypeError, check_int, check_real, describe
-from .roi import SectorROI
+from .sector import SectorROI
 
 __all__ = ["CLASS_NAMES", "N_RATE_CLASSES", "HETERODYNE", "AVALANCHE", "CLASS_DECAY_PER_FRAME", "rate_class",
            "scenario_dynamics"]

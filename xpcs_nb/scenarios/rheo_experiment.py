@@ -21,9 +21,9 @@ import pandas as pd
 from ..geometry import Detector
 from ..simulate import AgingRate, Dynamics, ShearRelaxationRate
 from ..validation import ArgumentTypeError, check_array, check_choice, check_int, check_real, check_seed, describe
-from .c2 import METHODS, C2Truth, c2_for_dynamics, truth_record
+from .labelled_c2 import METHODS, C2Truth, c2_for_dynamics, truth_record
 from .labels import CLASS_DECAY_PER_FRAME
-from .roi import DEFAULT_DETECTOR, PAPER_Q_EDGES, SectorROI
+from .sector import DEFAULT_DETECTOR, PAPER_Q_EDGES, SectorROI
 
 __all__ = ["SectorRate", "BURST_BOOST", "BURST_DECAY_TIME", "BURST_RESET_FRACTION", "IN_BURST_ACTIVITY",
            "RheoExperiment", "rheo_experiment"]

@@ -10,7 +10,7 @@ One concept per file:
 * :mod:`~xpcs_nb.train.history` -- :class:`History`, the losses epoch by epoch;
 * :mod:`~xpcs_nb.train.loop` -- :func:`train` and its epochs;
 * :mod:`~xpcs_nb.train.distributed` -- the same on several processes (torchrun, DDP);
-* :mod:`~xpcs_nb.train.errors` -- test error against the mean-image baseline;
+* :mod:`~xpcs_nb.train.mse` -- test error against the mean-image baseline;
 * :mod:`~xpcs_nb.train.identity` -- what a checkpoint was trained on (data, model).
 
 The names below are imported on first use, so ``python -m xpcs_nb.train --help``
@@ -36,7 +36,7 @@ _HOME = {
     "TrainConfig": "config", "AMP_MODES": "config", "History": "history", "train": "loop",
     "seed_everything": "random_state", "cyclic_lr": "state", "load_checkpoint": "checkpoint",
     "load_best": "checkpoint", "LAST_CHECKPOINT": "checkpoint", "BEST_WEIGHTS": "checkpoint",
-    "cpu_has_native_bf16": "runtime", "reconstruction_mse": "errors", "mean_image_mse": "errors",
+    "cpu_has_native_bf16": "runtime", "reconstruction_mse": "mse", "mean_image_mse": "mse",
 }
 
 __all__ = [

@@ -28,7 +28,7 @@ from ..simulate import Dynamics, simulate_movie
 from ..validation import ArgumentTypeError, check_array, check_choice, check_int, check_real, check_seed, describe
 from .analytic import _c2_noise_std, _check_dynamics_and_roi, _expected_c2, symmetric_normal
 from .labels import AVALANCHE, CLASS_NAMES, checked_label, rate_class, scenario_dynamics
-from .roi import SectorROI
+from .sector import SectorROI
 
 __all__ = ["C2Truth", "scenario_c2", "scenario_truth", "scenario_batch", "c2_for_dynamics"]
 
