@@ -202,7 +202,7 @@ def speckle_explorer(rate: float = 5.0, contrast: float = 0.25, photons_per_pixe
     """
     import ipywidgets as widgets  # imported here: only the explorer needs it
 
-    from xpcs_nb.widgets import _png_output
+    from xpcs_nb.widgets import png_output
 
     speckle_run(rate, contrast, photons_per_pixel, **run_options)  # checks every argument
     dpi = check_int(dpi, "dpi", minimum=1)
@@ -221,7 +221,7 @@ def speckle_explorer(rate: float = 5.0, contrast: float = 0.25, photons_per_pixe
 
     def redraw(_change=None) -> None:
         run = speckle_run(rate_slider.value, contrast_slider.value, photon_slider.value, **run_options)
-        output.outputs = (_png_output(speckle_figure(run), dpi),)
+        output.outputs = (png_output(speckle_figure(run), dpi),)
 
     for slider in (rate_slider, contrast_slider, photon_slider):
         slider.observe(redraw, names="value")

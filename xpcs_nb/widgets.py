@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from xpcs_nb.latent import nearest_neighbours
 from xpcs_nb.validation import check_array, check_choice, check_int
 
-__all__ = ["neighbours_of", "neighbour_figure", "neighbour_explorer"]
+__all__ = ["neighbours_of", "neighbour_figure", "neighbour_explorer", "png_output"]
 
 
 def _check_inputs(crops, latents, embedding, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -193,8 +193,18 @@ def _draw_neighbour_figure(crops: np.ndarray, embedding: np.ndarray, labels: np.
     return fig
 
 
-def _png_output(fig: Figure, dpi: int, image_format: str = "png") -> dict:
-    """The figure as one notebook display output (base64 PNG or JPEG), without pyplot."""
+def png_output(fig: Figure, dpi: int, image_format: str = "png") -> dict:
+    """The figure as one notebook display output (base64 PNG or JPEG), without pyplot.
+
+    What an ``ipywidgets.Output`` shows when its ``outputs`` are set: the widgets
+    redraw this way, so no figure is left open in pyplot.
+
+    >>> output = png_output(Figure(figsize=(1, 1)), dpi=20)
+    >>> output["output_type"], sorted(output["data"])
+    ('display_data', ['image/png', 'text/plain'])
+    """
+    dpi = check_int(dpi, "dpi", minimum=1)
+    image_format = check_choice(image_format, "image_format", ("png", "jpeg"))
     buffer = io.BytesIO()
     fig.savefig(buffer, format=image_format, dpi=dpi)
     return {"output_type": "display_data", "metadata": {},
@@ -272,7 +282,7 @@ def neighbour_explorer(crops, latents, embedding, labels, k: int = 8, *,
         indices, distances = _neighbours_of(latents, index, k)
         fig = _draw_neighbour_figure(crops, embedding, labels, index, indices, distances,
                                      label_names=label_names, fig=None, title="")
-        return _neighbour_table(index, labels, indices, distances, label_names), _png_output(fig, dpi, image_format)
+        return _neighbour_table(index, labels, indices, distances, label_names), png_output(fig, dpi, image_format)
 
     options = [(f"#{i} ({_label_text(int(labels[i]), label_names)})", i) for i in offered]
     selector = widgets.Dropdown(options=options, value=start, description="query",

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
-from xpcs_nb.validation import check_array
+from xpcs_nb.validation import check_array, check_int
 
 from .roi import _check_labels
 
@@ -191,3 +191,19 @@ def _roi_chunks(
 def _default_chunk(n_frames: int, itemsize: int) -> int:
     """Pixels per chunk so that one chunk of ``n_frames`` values holds ~``_CHUNK_BYTES``."""
     return int(max(256, _CHUNK_BYTES // max(1, n_frames * itemsize)))
+
+
+def _n_binned(n_frames: int, bin_frames) -> int:
+    """T' = T // bin_frames, at least 2 (errors name bin_frames)."""
+    bin_frames = check_int(bin_frames, "bin_frames", minimum=1)
+    n_out = n_frames // bin_frames
+    if n_out < 2:
+        raise ValueError(f"bin_frames={bin_frames} leaves {n_out} frame(s) of {n_frames}; need at least 2")
+    return n_out
+
+
+def _check_float_dtype(dtype) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype

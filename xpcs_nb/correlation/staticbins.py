@@ -26,7 +26,7 @@ import numpy as np
 
 import scipy.sparse as _sp
 
-from .pixels import _CHUNK_BYTES, _roi_chunks, _roi_pixels
+from .pixels import _CHUNK_BYTES, _check_float_dtype, _n_binned, _roi_chunks, _roi_pixels
 from .roi import _check_labels
 from xpcs_nb.io import FrameSource
 from .sparse import _binned, _check_sparse_frames
@@ -157,8 +157,6 @@ def _divided_frames(frames, labels, static_labels, form: str, bin_frames, dtype,
     converted to ``dtype`` times its divisor in ``dtype``, as the in-memory path
     computes it.
     """
-    from .twotime import _check_float_dtype, _n_binned  # twotime imports this module
-
     if form == "paper_per_pixel":
         raise ValueError('static_labels has no meaning for form="paper_per_pixel" (each pixel is its own bin)')
     dtype = _check_float_dtype(dtype)

@@ -64,7 +64,7 @@ from xpcs_nb.validation import check_choice, check_int
 
 from .gram import _syrk_accumulate, _TorchGram
 from .normalise import _finish_roi, _warn_dark_frames
-from .pixels import _check_frames, _default_chunk, _roi_chunks, _roi_pixels
+from .pixels import _check_float_dtype, _check_frames, _default_chunk, _n_binned, _roi_chunks, _roi_pixels
 from xpcs_nb.io import FrameSource
 from .sparse import _check_sparse_frames, _sparse_gram
 from .staticbins import _divided_frames, _static_bins
@@ -295,22 +295,6 @@ def _gram(frames, labels, bin_frames, dtype, block_frames=None, chunk_pixels=Non
         _syrk_accumulate(syrk, out[r], x, first=bool(first[r]))
         first[r] = False
     return out, frame_sums, n_pix
-
-
-def _n_binned(n_frames: int, bin_frames) -> int:
-    """T' = T // bin_frames, at least 2 (errors name bin_frames)."""
-    bin_frames = check_int(bin_frames, "bin_frames", minimum=1)
-    n_out = n_frames // bin_frames
-    if n_out < 2:
-        raise ValueError(f"bin_frames={bin_frames} leaves {n_out} frame(s) of {n_frames}; need at least 2")
-    return n_out
-
-
-def _check_float_dtype(dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-    return dtype
 
 
 def _paper_deviations(x: np.ndarray) -> np.ndarray:
