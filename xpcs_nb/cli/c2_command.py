@@ -99,7 +99,9 @@ def _open_stack(path: Path, dataset: str | None, handles: list):
     import h5py
     import numpy as np
 
-    if path.suffix.lower() == ".npy":
+    from ..io import file_kind
+
+    if file_kind(path) == "npy":
         return np.load(path, allow_pickle=False, mmap_mode="r")
     f = h5py.File(path, "r")
     handles.append(f)
@@ -140,13 +142,15 @@ def _check_stack(stack, path: Path) -> tuple[int, int, int]:
 
 def read_frames(path, dataset: str | None = None):
     """The frame stack (T, H, W) of a ``.npy`` file (no pickle, memory-mapped) or an HDF5 file."""
+    import numpy as np
+
     from ..validation import check_array
 
     path, handles = Path(path), []
     try:
         stack = _open_stack(path, dataset, handles)
         _check_stack(stack, path)
-        frames = stack if path.suffix.lower() == ".npy" else stack[()]
+        frames = stack if isinstance(stack, np.ndarray) else stack[()]  # a memory map is read as it is used
     finally:
         for handle in handles:
             handle.close()
@@ -251,10 +255,10 @@ def frames_to_aps(path, arguments, target: Path | None = None) -> tuple[Path, li
         labels, q, phi, q_range = roi_labels(arguments, (height, width), geometry)
         _check_length(n_frames, arguments)
         roi_pixels = np.bincount(labels.ravel())[1:].tolist()
-        in_memory = 0 if path.suffix.lower() == ".npy" else n_frames * height * width * stack.dtype.itemsize
+        in_memory = 0 if isinstance(stack, np.ndarray) else n_frames * height * width * stack.dtype.itemsize
         check_fits(n_frames, roi_pixels, bin_frames=arguments.bin_frames, frame_itemsize=stack.dtype.itemsize,
                    frames_in_memory_bytes=in_memory)
-        frames = stack if path.suffix.lower() == ".npy" else stack[()]
+        frames = stack if isinstance(stack, np.ndarray) else stack[()]
     finally:
         for handle in handles:
             handle.close()

@@ -147,9 +147,9 @@ def load_space(arguments):
 
 def _stored_frame_time(path: Path):
     from ..geometry import stored_geometry
-    from ..io import HDF5_SUFFIXES
+    from ..io import file_kind
 
-    if path.suffix.lower() not in HDF5_SUFFIXES:
+    if file_kind(path) != "hdf5":
         return None
     try:
         return stored_geometry(path).get("frame_time")
