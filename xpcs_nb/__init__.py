@@ -13,7 +13,6 @@ each step imports only the steps above it::
     dataset/      diagonal crops, scaling, the HDF5 store, the split, augmentation
     library.py    the synthetic C2 library of a preset, cached
     aps/          APS 8-ID-I result files (a beamline's C2): read, write
-    io.py         files by suffix: frame stacks, stored arrays, maps (.npy, APS)
     prepare.py    any map (T, T) or (n_roi, T, T) to scaled crops and their table
     paper.py      the paper's published files (weights, latents, rheometer table)
        |  crops (N, 256, 256) in [0, 1]
@@ -35,8 +34,9 @@ verdicts' rule among them), ``plotting/``, ``widgets.py`` and ``speckle_widget.p
 figure and explorer the chapters share), ``presets.py`` (the fast / class_cpu / class /
 paper sizes and the rule that picks one for this machine), ``chapter.py`` and ``checks.py``
 (each chapter's banner and pipeline strip, the fill-in exercises' checks), ``geometry.py``
-(the detector), ``paths.py`` (where data goes), ``validation.py`` (one set of input
-rules) and ``atomic.py`` (files written whole or not at all).
+(the detector), ``paths.py`` (where data goes), ``io.py`` (the files read, by suffix: frame
+stacks, stored arrays, maps), ``validation.py`` (one set of input rules) and ``atomic.py``
+(files written whole or not at all).
 
 Beyond one process: ``parallel/`` (C2 and latents of many files as Dask tasks, on
 this machine or a cluster) and ``torchrun -m xpcs_nb.train`` (training on several

@@ -46,7 +46,7 @@ __all__ = ["FILE_KINDS", "HDF5_SUFFIXES", "file_kind", "FrameSource", "open_fram
 
 FILE_KINDS = {".npy": "npy", ".h5": "hdf5", ".hdf5": "hdf5", ".hdf": "hdf5", ".nxs": "hdf5"}
 HDF5_SUFFIXES = tuple(suffix for suffix, kind in FILE_KINDS.items() if kind == "hdf5")
-KNOWN = f".npy or one of {', '.join(HDF5_SUFFIXES)}"
+_KNOWN = f".npy or one of {', '.join(HDF5_SUFFIXES)}"
 
 
 def file_kind(path) -> str | None:
@@ -244,7 +244,7 @@ def _existing(path, dataset, *, raw: bool) -> tuple[Path, str]:
         raise ValueError(f"path: {path} does not exist")
     kind = file_kind(path)
     if kind is None and not raw:
-        raise ValueError(f"path must end in {KNOWN}, got {path}")
+        raise ValueError(f"path must end in {_KNOWN}, got {path}")
     if kind == "hdf5" and dataset is None:
         raise ValueError(f"dataset: an HDF5 file ({path}) needs the name of its array, e.g. '/entry/data/data', "
                          "got None")
@@ -347,4 +347,4 @@ def read_maps(path) -> tuple[np.ndarray, list[int]]:
         if not rois:
             raise ValueError(f"{path.name} holds no two-time maps")
         return np.stack([read_c2(path, roi) for roi in rois]), rois
-    raise ValueError(f"path must end in {KNOWN}, got {path.name!r}")
+    raise ValueError(f"path must end in {_KNOWN}, got {path.name!r}")
