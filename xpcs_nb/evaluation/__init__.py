@@ -38,6 +38,7 @@ with a bootstrap interval over evaluation maps); the verdicts' words are in
 [1.0, 1.0]
 """
 
+from .by_label import ALL_LABELS, BY_LABEL_COLUMNS, per_query_precision, precision_by_label
 from .compare import SWEEP_PHOTONS, compare_methods, noise_sweep
 from .data import (EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
                    evaluation_spec, evaluation_store, load_evaluation_set)
@@ -60,4 +61,5 @@ __all__ = [
     "SWEEP_PHOTONS", "compare_methods", "noise_sweep",
     "PairedDifference", "paired_bootstrap", "paired_mean_difference", "interval_verdict",
     "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence", "names_list",
+    "ALL_LABELS", "BY_LABEL_COLUMNS", "per_query_precision", "precision_by_label",
 ]

@@ -25,9 +25,9 @@ Example
 
 from .c2 import two_time_file, two_time_files
 from .cluster import dask_client, default_workers
-from .failures import FilesFailed
-from .files import open_array
+from .failures import FilesFailed, gather_by_file
+from .files import HDF5_SUFFIXES, check_paths, open_array
 from .latents import encode_file, encode_files
 
 __all__ = ["two_time_file", "two_time_files", "encode_file", "encode_files", "dask_client", "default_workers",
-           "open_array", "FilesFailed"]
+           "open_array", "FilesFailed", "gather_by_file", "HDF5_SUFFIXES", "check_paths"]

@@ -43,6 +43,7 @@ from .labels import (
     scenario_dynamics,
 )
 from .rheo_experiment import (
+    IN_BURST_ACTIVITY,
     BURST_BOOST,
     BURST_DECAY_TIME,
     BURST_RESET_FRACTION,
@@ -72,6 +73,7 @@ __all__ = [
     "c2_noise_std",
     "SectorRate",
     "BURST_BOOST",
+    "IN_BURST_ACTIVITY",
     "BURST_DECAY_TIME",
     "BURST_RESET_FRACTION",
     "RheoExperiment",
