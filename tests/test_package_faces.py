@@ -145,3 +145,113 @@ def test_the_readme_layout_names_every_part():
     absent = [f"{name}/" for name in SUBPACKAGES if name not in parts]
     absent += [f"{name}.py" for name in TOP_MODULES if f"{name}.py" not in parts]
     assert not absent, f"the README's layout block leaves out {absent}"
+
+
+# ------------------------------------------------------------------ the map's arrows
+
+def map_rows() -> dict[str, int]:
+    """Each part of ``xpcs_nb/__init__.py``'s map -> its row, top first (``name/`` or ``name.py`` keys)."""
+    rows = {}
+    for line in xpcs_nb.__doc__.splitlines():
+        match = re.match(r"    ([a-z_]+(/|\.py))\s", line + " ")
+        if match:
+            rows[match.group(1)] = len(rows)
+    return rows
+
+
+def part_of(path: Path) -> str:
+    """``name/`` for a file of a subpackage, ``name.py`` for a top-level module."""
+    relative = path.relative_to(PACKAGE).parts
+    return f"{relative[0]}/" if len(relative) > 1 else relative[0]
+
+
+def imported_parts(path: Path) -> tuple[set[str], set[str]]:
+    """(parts imported at the top of ``path``, parts imported inside its functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = list(path.relative_to(PACKAGE).parts[:-1])
+    top_nodes = {id(node) for node in tree.body}
+    top, inner = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - (node.level - 1)]
+                dotted = base + (node.module.split(".") if node.module else [])
+                names = dotted[:1] if dotted else [alias.name for alias in node.names]
+            elif (node.module or "").startswith("xpcs_nb."):
+                names = [node.module.split(".")[1]]
+            elif node.module == "xpcs_nb":
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+        elif isinstance(node, ast.Import):
+            names = [alias.name.split(".")[1] for alias in node.names if alias.name.startswith("xpcs_nb.")]
+        else:
+            continue
+        for name in names:
+            part = f"{name}/" if (PACKAGE / name).is_dir() else f"{name}.py"
+            if (PACKAGE / part.rstrip("/")).exists() and part != part_of(path):
+                (top if id(node) in top_nodes else inner).add(part)
+    return top, inner
+
+
+def upward_arrows() -> list[tuple[str, str, str]]:
+    """(file, from part, to part) for each import of a part on the same row or below (``__main__`` included)."""
+    rows = map_rows()
+    arrows = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.parent == PACKAGE and path.name.startswith("__"):
+            continue
+        source = part_of(path)
+        top, inner = imported_parts(path)
+        for target in top | inner:
+            if rows.get(target, -1) >= rows.get(source, -1):
+                arrows.append((str(path.relative_to(PACKAGE)), source, target))
+    return arrows
+
+
+def test_the_map_lists_each_part_once_on_its_own_row():
+    rows = map_rows()
+    expected = {f"{name}/" for name in SUBPACKAGES} | {f"{name}.py" for name in TOP_MODULES}
+    assert set(rows) == expected
+
+
+def downward_imports() -> list[tuple[str, str]]:
+    """(file, part) for each import at the top of a file that goes to its own row or below; __main__ excepted."""
+    rows = map_rows()
+    down = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "__main__.py" or (path.parent == PACKAGE and path.name.startswith("__")):
+            continue
+        top, _ = imported_parts(path)
+        down += [(str(path.relative_to(PACKAGE)), target) for target in top
+                 if rows[target] >= rows[part_of(path)]]
+    return down
+
+
+def test_imports_at_the_top_of_a_file_point_up_the_map():
+    down = downward_imports()
+    assert not down, f"imports at the top of these files go down the map (move the part, or the map's row): {down}"
+
+
+def test_a_part_drawn_above_what_it_imports_is_found(monkeypatch):
+    """The map as it was drawn before: scenarios/ above correlation/ (it imports two_time)."""
+    doc = xpcs_nb.__doc__
+    old = (doc.replace("    scenarios/ ", "    SCEN").replace("    simulate/  ", "    scenarios/ \n    simulate/  ", 1)
+           .replace("    SCEN", "    XXXX"))
+    monkeypatch.setattr(xpcs_nb, "__doc__", old)
+    assert any(file.startswith("scenarios/") and part == "correlation/" for file, part in downward_imports())
+
+
+def test_every_arrow_up_the_map_is_named_in_it():
+    paragraph = xpcs_nb.__doc__[xpcs_nb.__doc__.index("arrows go up the map"):]
+    paragraph = paragraph[:paragraph.index("\n\n")]
+    unnamed = [(file, source, target) for file, source, target in upward_arrows()
+               if f"``{source}``" not in paragraph or f"``{target}``" not in paragraph]
+    assert not unnamed, f"arrows up the map that its text does not name: {unnamed}"
+
+
+def test_the_arrow_check_sees_an_import():
+    top, inner = imported_parts(PACKAGE / "evaluation" / "__init__.py")
+    assert "words/" in top and "validation.py" not in inner
+    _, inner = imported_parts(PACKAGE / "words" / "clusters.py")
+    assert "evaluation/" in inner
