@@ -47,3 +47,14 @@ def test_the_relaxing_stress_is_sampled_every_10_s_and_its_minima_are_where_the_
     peaks, found = find_peaks(-stress, prominence=0.56)
     np.testing.assert_allclose(found["prominences"], [0.8, 5.2, 10.0, 4.2], atol=0.05)
     np.testing.assert_array_equal(time[peaks], [549.0, 799.0, 1059.0, 1719.0])
+
+
+def test_the_published_model_squeezes_its_output_into_about_0_52_to_0_67(paper_data):
+    """As ``latent.encoding.decode`` and ``latent.ordering`` say, on the published crop."""
+    from xpcs_nb.latent import decode, encode
+
+    model = paper.load_model()
+    crop = paper.load_target_image().astype(np.float32)
+    assert (crop.min(), crop.max()) == (0.0, 1.0)
+    output = decode(model, encode(model, crop))
+    assert output.min() == pytest.approx(0.52, abs=0.005) and output.max() == pytest.approx(0.67, abs=0.005)
