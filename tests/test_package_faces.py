@@ -10,11 +10,14 @@ leading underscore is *public*, and it is *missing* from its package's face unle
   names have no leading underscore; or
 * the module has no public name at all (a kernel other modules of the package use)
   and the package's docstring names it (``:mod:`.name``` or ``name.py``).
- The
-chapters import through the faces: a name a chapter imports from ``xpcs_nb.P.m`` is in
-``P.__all__`` too. And the two maps a reader meets first, the docstring of
+
+The chapters import through the faces: a name a chapter imports from ``xpcs_nb.P.m``
+is in ``P.__all__`` too. The two maps a reader meets first, the docstring of
 ``xpcs_nb/__init__.py`` and the README's layout block, name every subpackage
-(``name/``) and every top-level module (``name.py``).
+(``name/``) and every top-level module (``name.py``). And the package map is drawn
+from the code: each file's imports at import time go to parts on rows above its own,
+and every arrow that goes up (inside a function, or from a ``__main__``) is named in
+the map's text.
 """
 
 from __future__ import annotations
