@@ -49,3 +49,15 @@ def test_pasted_results_are_glued_by_their_chapters():
         assert re.search(rf"glue\(\s*[\"']{key}[\"']", source), f"{chapter} glues no {key!r}"
     assert all(re.search(r"::\w+:[a-z]`", m) for m in re.findall(r"::\w+(?::[^`]*)?`", INTRO)), (
         "a pasted key needs a format spec (key:s): myst-nb reads the text after the last ':' as the format")
+
+
+def test_the_intro_and_the_banners_name_the_preset_the_site_is_built_at():
+    from xpcs_nb.chapter import SITE_PRESET, ChapterFrame
+
+    assert f"The published site is\nbuilt at `{SITE_PRESET}`" in INTRO
+    assert f"the published\nsite is built at `{SITE_PRESET}` (`XPCS_PRESET={SITE_PRESET}`" in INTRO
+    for preset in PRESETS:
+        banner = ChapterFrame(3, preset, hardware="2 CPU cores (test), no GPU").banner()
+        expected = ("built at this preset" if preset == SITE_PRESET
+                    else f"The published site shows this chapter at the `{SITE_PRESET}` preset")
+        assert expected in banner, banner

@@ -29,18 +29,22 @@ from xpcs_nb.plotting.pipeline_strip import CHAPTER_STEPS, chapter_steps, pipeli
 from xpcs_nb.presets import PRESETS, why_this_preset
 from xpcs_nb.validation import check_choice, check_int
 
-__all__ = ["ChapterFrame", "start_chapter", "describe_preset", "describe_hardware", "RESULTS_PAGE"]
+__all__ = ["ChapterFrame", "start_chapter", "describe_preset", "describe_hardware", "site_sentence", "RESULTS_PAGE",
+           "SITE_PRESET"]
 
 RESULTS_PAGE = "../book/performance.md"
 """The results page, relative to a chapter in ``notebooks/``."""
 
+SITE_PRESET = "class_cpu"
+"""The preset the published site is built at (``.github/workflows/book.yml``; a test keeps the two equal)."""
+
 _PRESET_MEANING = {
-    "fast": "the smallest size, what CI and Binder run on a 2-core CPU in minutes; small libraries "
+    "fast": "the smallest size, what the tests and Binder run on a CPU in minutes; small libraries "
             "and a short training, so its numbers show the method's behaviour, not its best",
     "class": "the size for one GPU on a JupyterHub: larger libraries, longer training, three training seeds",
-    "class_cpu": "class's libraries and evaluation sets with a training cut to about 90 minutes on a "
-                 "2-core CPU: its numbers show class-sized statistics of a short training",
-    "paper": "the AI-NERD paper's scale: 5000-frame C2, 400,000 augmented crops, 50 epochs; hours on a GPU",
+    "class_cpu": "class's libraries, evaluation sets and three training seeds, with a training sized for a "
+                 "CPU without a GPU: class-sized statistics of a short training",
+    "paper": "the AI-NERD paper's scale: 5000-frame C2, 400,000 augmented crops, 50 epochs; a GPU",
 }
 
 
@@ -48,6 +52,20 @@ def describe_preset(preset: str) -> str:
     """One sentence on what ``preset`` (``fast``, ``class``, ``class_cpu`` or ``paper``) runs."""
     preset = check_choice(preset, "preset", tuple(PRESETS))
     return f"{preset}: {_PRESET_MEANING[preset]}"
+
+
+def site_sentence(preset: str) -> str:
+    """Whether a page executed at ``preset`` is what the published site shows, in one sentence.
+
+    >>> site_sentence("class_cpu")
+    'The published site is built at this preset.'
+    >>> site_sentence("fast")
+    'The published site shows this chapter at the `class_cpu` preset.'
+    """
+    preset = check_choice(preset, "preset", tuple(PRESETS))
+    if preset == SITE_PRESET:
+        return "The published site is built at this preset."
+    return f"The published site shows this chapter at the `{SITE_PRESET}` preset."
 
 
 def describe_hardware() -> str:
@@ -91,7 +109,7 @@ class ChapterFrame:
             f"**This page was executed at the `{self.preset}` preset** ({why_this_preset(self.preset)}) "
             f"on {self.hardware}, "
             f"on {self.date}.{took}\n\n"
-            f"*{describe_preset(self.preset)}.* Numbers in the text come from this run; "
+            f"*{describe_preset(self.preset)}.* {site_sentence(self.preset)} Numbers in the text come from this run; "
             f"the [results page]({RESULTS_PAGE}) lists them at the other presets, and "
             f"`XPCS_PRESET=class` (or `PRESET = \"class\"` in the first cell) runs this chapter at another."
         )

@@ -81,9 +81,9 @@ class LibrarySpec:
     photons_per_pixel : float
         Mean counts per pixel per frame. The Poisson shot noise lifts the diagonal of
         a ratio-form C2 by ``1 / photons_per_pixel``; at 10 that lift is 0.4 times the
-        contrast (0.25), about what the paper's published real crop shows (its
-        diagonal stands 1.4 times as far above the baseline as its first
-        off-diagonal). At 1 photon the diagonal would dominate every scaled crop.
+        contrast (0.25), so the diagonal stands out of the band as it does in the
+        paper's published real crop. At 1 photon the diagonal would dominate every
+        scaled crop.
     compressed_fraction : float
         Share in [0, 1] of each label's C2 (labels :data:`COMPRESSED_LABELS`) with a
         compressed decay, KWW exponent drawn from :data:`COMPRESSED_EXPONENTS`;

@@ -2,27 +2,21 @@
 
 Four presets:
 
-* ``fast``  -- what CI runs on a 2-core CPU; the whole book in about a quarter of an
-  hour where the CPU computes bf16 in hardware (AVX-512 BF16, AMX), longer on a CPU
-  with AVX2 only, where training runs in float32 (``book/setup.md`` gives the times
-  measured on both). Chapter 3 trains the paper's network from random weights on
-  6,144 crops (4 epochs of 1,536, batch 32): from scratch this way the test error fell
-  below the mean image's (0.0114) within about 4,700 crops, so this is kept. Its
+* ``fast``  -- what the tests run on a CPU, in minutes. Chapter 3 trains the paper's
+  network from random weights on 6,144 crops (4 epochs of 1,536, batch 32). Its
   latent sweep (3 sizes x 2 training seeds, one epoch of 256 crops each) only shows
-  the method: at this length its models stay above the mean image (0.039 to 0.047
-  against 0.0127 with two epochs of 320), so only ``class`` and ``paper`` show the
-  sweep's trend. Chapter 4 evaluates at 10, 1 and 0.3 photons per pixel on 8 large
-  C2 per label, with chapter 3's one trained encoder, trained one epoch further at
-  each other rate.
+  the method: too short a training for a trend. Chapter 4 evaluates at 10, 1 and 0.3
+  photons per pixel on 8 large C2 per label, with chapter 3's one trained encoder,
+  trained one epoch further at each other rate.
 * ``class`` -- the default for a reader with one GPU on a JupyterHub; chapter 4
   evaluates at four photon rates on 40 C2 per label, with three training seeds.
 * ``class_cpu`` -- ``class``'s libraries and evaluation sets (40 C2 per label, three
   training seeds) on a CPU: 4 epochs of 4,000 images per seed, a 3-size sweep of
-  5,000 images per model, three photon rates; about 90 minutes on 2 cores, for a reader
-  (or a results page) without a GPU.
+  5,000 images per model, three photon rates; for a reader without a GPU, and the
+  preset the published site is built at.
 * ``paper`` -- the AI-NERD paper's scale (5000-frame C2, 400,000 augmented crops,
-  50 epochs); hours, and a GPU. Chapter 4 evaluates one trained encoder (each more
-  would be hours of training): set ``eval_train_seeds`` to 3 for the spread over seeds.
+  50 epochs); a GPU. Chapter 4 evaluates one trained encoder (each more
+  is a whole training of its own): set ``eval_train_seeds`` to 3 for the spread over seeds.
 
 A notebook picks one in its ``parameters`` cell::
 
@@ -31,7 +25,8 @@ A notebook picks one in its ``parameters`` cell::
 
 :func:`preset_for_this_machine` is the one rule, used by ``tasks.py`` too;
 :func:`why_this_preset` says in words which part of it chose (the chapter banner
-shows that sentence).
+shows that sentence). The run time and the results of each preset, with the command
+that measured them, are in ``book/performance.md``.
 """
 
 from __future__ import annotations
@@ -154,8 +149,8 @@ def _cuda_available() -> bool:
 def preset_for_this_machine() -> str:
     """The preset to run here: ``$XPCS_PRESET`` if set, else ``class`` with a CUDA GPU, else ``fast``.
 
-    ``class`` trains for about 12 hours on a 2-core CPU; ``fast`` runs the book in
-    minutes there.
+    ``class`` is sized for a GPU; on a CPU ``fast`` (or ``class_cpu``, chosen by name)
+    keeps the run short. ``book/performance.md`` gives each preset's run time.
 
     >>> import os; os.environ["XPCS_PRESET"] = "class_cpu"; preset_for_this_machine()
     'class_cpu'

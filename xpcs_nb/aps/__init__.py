@@ -37,8 +37,8 @@ Units: q comes back in nm^-1, the unit of this package; APS files hold 1/A (x10)
 """
 
 from .maps import diagonal_from_neighbours, full_from_upper
-from .read import LAYOUTS, detect_layout, list_rois, read_c2, read_roi_table
-from .write import write_aps_result
+from .read import ANGSTROM_UNITS, DETECTOR, LAYOUTS, NANOMETRE_UNITS, QMAP, detect_layout, list_rois, read_c2, read_roi_table
+from .write import DARK_ATTRIBUTE, GEOMETRY_FIELDS, write_aps_result
 
 __all__ = [
     "LAYOUTS",
@@ -49,4 +49,10 @@ __all__ = [
     "read_c2",
     "read_roi_table",
     "write_aps_result",
+    "QMAP",
+    "DETECTOR",
+    "ANGSTROM_UNITS",
+    "NANOMETRE_UNITS",
+    "DARK_ATTRIBUTE",
+    "GEOMETRY_FIELDS",
 ]

@@ -29,13 +29,31 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import import_module
 
-from .batch import ERROR_PREFIX
-from .c2_command import add_c2_command
-from .classify import add_classify_commands
-from .train import add_train_command
+from .batch import ERROR_PREFIX, WARNING_PREFIX, positive_int, run_batch
+from .c2_command import DEFAULTS, add_c2_command, frames_to_aps, read_frames, roi_labels
+from .classify import DESCRIPTION, MAX_SHOWN, add_classify_commands, load_space
+from .memory import available_bytes, c2_peak_bytes, check_fits, format_bytes
+from .train import PROG, add_train_command
 
-__all__ = ["build_parser", "main"]
+# names whose module imports numpy, imported on first use so that --help stays light
+_LAZY = {"FAR": "trust", "FLAT": "trust", "map_doubts": "trust", "far_doubt": "trust"}
+
+__all__ = ["build_parser", "main",
+           "add_c2_command", "add_classify_commands", "add_train_command", "PROG",
+           "ERROR_PREFIX", "WARNING_PREFIX", "positive_int", "run_batch",
+           "DEFAULTS", "read_frames", "roi_labels", "frames_to_aps",
+           "DESCRIPTION", "MAX_SHOWN", "load_space",
+           "available_bytes", "c2_peak_bytes", "check_fits", "format_bytes",
+           *_LAZY]
+
+
+def __getattr__(name: str):
+    """The names of ``_LAZY``, imported from their module on first use (PEP 562)."""
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,8 @@ One file per concept:
 - :mod:`.twotime`: two-time C2 in the paper's form (q-binned mean), its per-pixel
   variant and the APS ratio form, optionally with static bins (:func:`two_time`);
   :mod:`.staticbins` divides by the static bins' means, :mod:`.gram` holds the
-  matrix product (BLAS SYRK on the CPU, a GEMM on a torch device);
+  matrix product (BLAS SYRK on the CPU, a GEMM on a torch device), :mod:`.normalise`
+  turns the accumulated product into C2 (scale, mirror, dark frames);
 - frame stacks on disk (HDF5, ``.npy``, raw) are read a block of frames at a time
   (:func:`open_frames`, from :mod:`xpcs_nb.io`); :mod:`.streamed` correlates them
   with two blocks in memory (:func:`two_time` and :func:`multi_tau_g2` take such a source, or a

@@ -11,10 +11,10 @@ pixel by pixel: pixel p adds ``c_i c_j`` to ``G[t_i, t_j]`` for every pair of it
 non-zero counts.  That is sum_p n_p^2 / 2 multiply-adds, n_p the frames in which p
 holds photons: about N (d T')^2 / 2 at density d, against N T'^2 / 2 for the dense
 SYRK, so d^2 of the arithmetic.  The additions land all over the T' x T' map; a
-numba kernel (compiled on first use, about a second) walks the map in tiles of 512 x
-512 frames so that the part being written stays in cache (2-3x faster than one pass
-over the whole map at T' = 3,000, 1-5 % density).  Sums are taken in the output
-dtype, as the dense path's SYRK takes them.
+numba kernel (compiled on first use) walks the map in tiles of 512 x 512 frames so
+that the part being written stays in cache.  Sums are taken in the output dtype, as
+the dense path's SYRK takes them.  ``book/performance.md`` ("Sparse input") gives its
+speed against the dense path.
 
 >>> m = photon_events([0, 0, 2], [1, 1, 3], n_frames=3, frame_shape=(2, 2))
 >>> m.toarray().tolist()  # two photons in pixel 1 of frame 0, one in pixel 3 of frame 2

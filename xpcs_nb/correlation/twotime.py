@@ -148,18 +148,16 @@ def two_time(
     Working memory besides ``c2``: the labelled pixels gathered in passes of at
     most 512 MiB (in the frames' dtype; none when the ROI is one run of pixels)
     and one chunk of ``T' x chunk_pixels`` values; with ``static_labels`` also
-    the per-frame bin sums (T' x m float64).  The CPU path runs at the speed of a
-    plain SSYRK on the same frames x pixels (``benchmarks/bench_correlation.py``);
-    ``static_labels`` adds one read of the frames for the bin sums and a division of
-    each chunk, both numba kernels (:mod:`.staticbins`; compiled on first use): at
-    5,000 frames x 100,000 pixels and 10 static bins, 0.95 of a plain SSYRK (median
-    of 5 runs on a shared 2-core machine, 0.93-0.96 but 0.75 under a load of 7;
-    ``bench_correlation.py --cases "1 ROI"``); the extra share falls as 1/T'.
+    the per-frame bin sums (T' x m float64).  The work is one SYRK per ROI on the
+    frames x pixels; ``static_labels`` adds one read of the frames for the bin sums
+    and a division of each chunk, both numba kernels (:mod:`.staticbins`; compiled on
+    first use), whose share of the time falls as 1/T'.
 
     From a FrameSource: the output maps, two gathered blocks of ``block_frames`` x
-    labelled pixels and one raw block (measured 1.05x that bound, 2.3x less than
-    loading a 0.5 GB stack whole, at twice the time: ``book/performance.md``).
-    Sparse frames: the output maps and one ROI's sparse columns.
+    labelled pixels and one raw block. Sparse frames: the output maps and one ROI's
+    sparse columns. ``book/performance.md`` ("Two-time correlation") gives the speed
+    against a plain SSYRK and the peak memory of each path, with the commands of
+    ``benchmarks/bench_correlation.py`` that measure them.
 
     The paper form is computed as G / (N S^2) - (y(t1) + y(t2)) / (N S) + 1 (module
     docstring), so in float32 its rounding error is that of numbers near 1 + beta

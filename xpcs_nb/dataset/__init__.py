@@ -40,7 +40,7 @@ from .crops import (
     minmax_scale,
     random_crop_offsets,
 )
-from .mapped import MappedArray, StoreRebuiltError
+from .mapped import CONTENT_ID, MappedArray, StoreRebuiltError, new_content_id
 from .split import SPLIT_NAMES, split_by_experiment
 from .store import STORE_FORMAT, STORE_VERSION, build_crop_store, load_crop_store, load_source_c2
 from .tables import describe_hdf5, read_table, write_table
@@ -73,5 +73,7 @@ __all__ = [
     "split_by_experiment",
     "warn_if_constant",
     "wrap_shift",
+    "CONTENT_ID",
+    "new_content_id",
     "write_table",
 ]

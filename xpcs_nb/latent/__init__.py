@@ -61,7 +61,7 @@ from .knee import Knee, find_knee
 from .ordering import band_width, order_by_decoded_centres, order_by_relaxation
 from .scoring import BASELINE_KINDS, baseline_features, score_table, scores
 from .search import SimilarC2, find_similar, nearest_neighbours
-from .space import LatentSpace
+from .space import SPACE_FORMAT, SPACE_VERSION, LatentSpace
 
 __all__ = [
     "PAPER_KS",
@@ -86,4 +86,6 @@ __all__ = [
     "nearest_distance_within",
     "distance_to_reference",
     "LatentSpace",
+    "SPACE_FORMAT",
+    "SPACE_VERSION",
 ]

@@ -23,11 +23,12 @@ Example
 >>> c2s = two_time_files(paths, labels, scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
 """
 
+from xpcs_nb.io import open_array
+
 from .c2_files import two_time_file, two_time_files
 from .cluster import dask_client, default_workers
-from .failures import FilesFailed
-from xpcs_nb.io import open_array
+from .failures import FilesFailed, gather_by_file
 from .latents import encode_file, encode_files
 
 __all__ = ["two_time_file", "two_time_files", "encode_file", "encode_files", "dask_client", "default_workers",
-           "open_array", "FilesFailed"]
+           "open_array", "FilesFailed", "gather_by_file"]

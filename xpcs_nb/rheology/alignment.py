@@ -187,13 +187,8 @@ def transition_alignment(
     what p an alignment that good would get. A p-value above 0.05 means the relation
     is not shown, not that there is none. Fix the threshold, direction and fast
     classes before looking at the result: trying several and keeping the best is a
-    multiple comparison the p-value does not account for.
-
-    On the paper's data (k = 5 ordered by decoded centres, fast = class 4, the
-    defaults, minima of prominence > 1 Pa at 799, 1059, 1719 s): 12 transitions, mean
-    distance 92 s against 139 +- 71 s for shifted minima, p = 0.37, while an alignment
-    to half a window would have given p < 0.001. The paper's visual impression is not
-    confirmed by this measure.
+    multiple comparison the p-value does not account for. Chapter 5 runs the test on
+    the paper's data; ``book/performance.md`` keeps its p at each preset.
 
     Parameters
     ----------

@@ -4,7 +4,7 @@ Two ways to make a C2 from a :class:`~xpcs_nb.simulate.Dynamics`:
 
 * ``method="movie"`` -- the honest path: simulate the photon counts of one ROI (a
   q-ring x azimuthal sector of the detector) and correlate them with
-  :func:`xpcs_nb.correlation.two_time`.  About 0.1 s for 512 frames, 0.5 s for 2048.
+  :func:`xpcs_nb.correlation.two_time`; its cost grows with T^2 (``book/performance.md``).
 * ``method="analytic"`` -- the fast path for datasets: the expected C2 averaged over
   the ROI's pixels (:meth:`Dynamics.c2_theory`) plus Gaussian noise of the size an
   N-pixel average has (:func:`c2_noise_std`).  The noise is white, which real (and
@@ -43,6 +43,7 @@ from .labels import (
     scenario_dynamics,
 )
 from .rheo_experiment import (
+    IN_BURST_ACTIVITY,
     BURST_BOOST,
     BURST_DECAY_TIME,
     BURST_RESET_FRACTION,
@@ -72,6 +73,7 @@ __all__ = [
     "c2_noise_std",
     "SectorRate",
     "BURST_BOOST",
+    "IN_BURST_ACTIVITY",
     "BURST_DECAY_TIME",
     "BURST_RESET_FRACTION",
     "RheoExperiment",

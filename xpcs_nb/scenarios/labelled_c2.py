@@ -5,7 +5,7 @@ Two ways to make a C2 from a :class:`~xpcs_nb.simulate.Dynamics`
 
 * ``method="movie"`` -- the honest path: simulate the photon counts of one ROI (a
   q-ring x azimuthal sector of the detector) and correlate them with
-  :func:`xpcs_nb.correlation.two_time`.  About 0.1 s for 512 frames, 0.5 s for 2048.
+  :func:`xpcs_nb.correlation.two_time`; its cost grows with T^2 (``book/performance.md``).
 * ``method="analytic"`` -- the fast path for datasets: the expected C2 averaged over
   the ROI's pixels plus Gaussian noise of the size an N-pixel average has (see
   :mod:`.analytic`).  The tests check that the two paths agree in mean and in noise.

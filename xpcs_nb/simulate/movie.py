@@ -155,8 +155,8 @@ def simulate_movie(
 
     Memory stays at one field (M, H, W) plus the counts (T, H, W) (with a KWW exponent
     other than 1: all fields at once, (T, M, H, W) complex64); the time per frame
-    is dominated by drawing 2 M H W Gaussian numbers (about 3 ms for 160 x 160 x 4 on
-    one laptop core).
+    is dominated by drawing 2 M H W Gaussian numbers (``book/performance.md`` gives
+    the rate).
 
     Parameters
     ----------

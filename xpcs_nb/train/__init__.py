@@ -32,28 +32,26 @@ xpcs_nb.train --data crops.npy --preset class`` (``python -m xpcs_nb.train --hel
 
 from importlib import import_module
 
-_HOME = {
-    "TrainConfig": "config", "AMP_MODES": "config", "History": "history", "train": "loop",
-    "seed_everything": "random_state", "cyclic_lr": "state", "load_checkpoint": "checkpoint",
-    "load_best": "checkpoint", "LAST_CHECKPOINT": "checkpoint", "BEST_WEIGHTS": "checkpoint",
-    "cpu_has_native_bf16": "runtime", "reconstruction_mse": "mse", "mean_image_mse": "mse",
+# module -> the public names it defines, imported on first use
+_NAMES = {
+    "config": ("TrainConfig", "AMP_MODES", "LOSSES"),
+    "history": ("History",),
+    "loop": ("train", "train_one_epoch", "evaluate", "check_finite_batch"),
+    "random_state": ("seed_everything", "random_states", "restore_random_states"),
+    "state": ("cyclic_lr", "TrainingState", "fresh_state", "fingerprint", "resume_state", "RESUME_FINGERPRINT"),
+    "checkpoint": ("load_checkpoint", "load_best", "save_checkpoint", "save_weights", "LAST_CHECKPOINT",
+                   "BEST_WEIGHTS", "CHECKPOINT_FORMAT"),
+    "runtime": ("cpu_has_native_bf16", "Runtime", "resolve_runtime", "resolve_device", "cpu_prefers_channels_last",
+                "cuda_amp_dtype", "onednn_isa_cap"),
+    "mse": ("reconstruction_mse", "mean_image_mse"),
+    "identity": ("content_id", "model_shapes", "describe_shape_change", "SAMPLE_ITEMS", "FULL_HASH_BYTES"),
+    "distributed": ("World", "current_world", "join_torchrun", "leave", "local_batch_size", "sharded_loader",
+                    "start_epoch", "wrap", "sum_over_ranks", "mean_over_ranks", "barrier", "collective_timeout",
+                    "DEFAULT_TIMEOUT_S", "TIMEOUT_VARIABLE"),
 }
+_HOME = {name: module for module, names in _NAMES.items() for name in names}
 
-__all__ = [
-    "TrainConfig",
-    "History",
-    "train",
-    "seed_everything",
-    "cyclic_lr",
-    "load_checkpoint",
-    "load_best",
-    "LAST_CHECKPOINT",
-    "BEST_WEIGHTS",
-    "AMP_MODES",
-    "cpu_has_native_bf16",
-    "reconstruction_mse",
-    "mean_image_mse",
-]
+__all__ = list(_HOME)
 
 
 def __getattr__(name: str):

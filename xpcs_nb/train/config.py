@@ -43,7 +43,7 @@ class TrainConfig:
         fp16 brings a gradient scaler.
     channels_last : bool or None
         Memory layout of activations; None: channels-last on CUDA and on x86 CPUs
-        with AVX2 or wider (measured to pay there in float32 and bf16, see
+        with AVX2 or wider (faster there in float32 and bf16, see
         :func:`xpcs_nb.train.runtime.cpu_prefers_channels_last`), the default layout
         elsewhere.
     checkpoint_dir : str, Path or None
