@@ -528,15 +528,17 @@ plt.show()
 #
 # Is the real crop close to these neighbours, or only less far from them than from
 # the rest? Compare its distance to its nearest synthetic crop with the distance
-# between a synthetic crop and *its* nearest synthetic crop
-# (`latent.distance_to_reference` divides the one by the median of the other); and
-# do the same on the real side, with the 900 published latent vectors of the paper's
-# run, which the same model made from real maps.
+# between a synthetic crop and *its* nearest synthetic crop of another map
+# (`latent.distance_to_reference` divides the one by the median of the other; the
+# twin of the same map would shrink that spacing, so `groups=maps_of` leaves it out,
+# as chapter 7 does); and do the same on the real side, with the 900 published
+# latent vectors of the paper's run, which the same model made from real maps.
 
 # %%
 real_latents = paper.load_latents()  # (900, 64) from real C2
-gap = pd.concat([latent.distance_to_reference(target_latent, library_published),
-                 latent.distance_to_reference(target_latent, real_latents)])
+gap = pd.concat([  # the library's spacing: each crop's nearest crop of another map
+    latent.distance_to_reference(target_latent, library_published, groups=maps_of),
+    latent.distance_to_reference(target_latent, real_latents)])
 gap.index = ["synthetic library", "the paper's 900 real C2"]
 gap.columns = ["the real crop's nearest (latent units)",
                "typical nearest inside the set (median)", "ratio"]
@@ -568,9 +570,9 @@ plt.show()
 
 # %%
 ratio_synthetic, ratio_real = gap["ratio"]
-# (N,) each synthetic crop's distance to its nearest other synthetic crop, and to the
-# nearest real map
-nearest_synthetic = latent.nearest_distance_within(library_published)
+# (N,) each synthetic crop's distance to its nearest crop of another synthetic map,
+# and to the nearest real map
+nearest_synthetic = latent.nearest_distance_within(library_published, groups=maps_of)
 nearest_real = cdist(library_published, real_latents).min(axis=1)
 among_themselves_text = f"{np.mean(nearest_synthetic < nearest_real):.0%}"
 n_heterodyne = int(np.sum(labels[target_indices] == scenarios.HETERODYNE))
@@ -579,15 +581,15 @@ real_words = words.real_crop_words(n_heterodyne, len(target_indices), ratio_synt
 ratio_synthetic_text, ratio_real_text = f"{ratio_synthetic:.1f}", f"{ratio_real:.1f}"
 print(f"ratios: {ratio_synthetic:.2f} to the library, {ratio_real:.2f} to the real")
 print(f"{among_themselves_text} of the synthetic crops are nearer another synthetic "
-      "crop than any real map")
+      "map's crop than any real map")
 
 # %% [markdown]
 # Read the two results together. {eval}`real_words.search`
 # But the real crop is {eval}`ratio_synthetic_text`
-# times farther from its nearest synthetic crop than synthetic crops are from each
-# other, while among the real maps its ratio is {eval}`ratio_real_text`,
+# times farther from its nearest synthetic crop than synthetic crops are from those
+# of other maps, while among the real maps its ratio is {eval}`ratio_real_text`,
 # {eval}`real_words.real_side`. And {eval}`among_themselves_text` of the synthetic
-# crops lie nearer to another synthetic crop than to any of the 900 real maps;
+# crops lie nearer to another map's crop than to any of the 900 real maps;
 # the joint UMAP shows where they sit relative to the real cloud.
 # {eval}`real_words.conclusion`
 #
@@ -758,7 +760,7 @@ for label in (scenarios.HETERODYNE, scenarios.AVALANCHE):
 # small multiple of the typical nearest-neighbour distance inside the library,
 # checked against a few labelled examples.
 distance_to_all = np.linalg.norm(latents - latents[queries[0]], axis=1)
-typical = np.median(latent.nearest_distance_within(latents))
+typical = np.median(latent.nearest_distance_within(latents, groups=maps_of))
 not_the_query = np.arange(len(latents)) != queries[0]
 for factor in (1, 2, 3, 4, 6):
     inside = np.flatnonzero((distance_to_all <= factor * typical) & not_the_query)
