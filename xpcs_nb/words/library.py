@@ -1,4 +1,4 @@
-"""Chapter 2's words: the band widths of the library's rate classes, and its split.
+"""Chapter 2's words: the band widths of the library's rate classes, its split, the wrap's seam.
 
 The rate classes are set by the decay per frame ``Gamma dt`` at the ROI's mean q
 (:data:`xpcs_nb.scenarios.CLASS_DECAY_PER_FRAME`); the band of a C2 around its
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["band_widths", "band_steps", "split_overlap"]
+__all__ = ["band_widths", "band_steps", "split_overlap", "seam_verdict"]
 
 
 def _widths(decays_per_frame) -> np.ndarray:
@@ -80,3 +80,23 @@ def split_overlap(n_shared: int) -> str:
         return "no map lands in more than one split"
     return f"{int(n_shared)} map{'s' if int(n_shared) > 1 else ''} land{'' if int(n_shared) > 1 else 's'} " \
            "in more than one split, which must not happen"
+
+
+def seam_verdict(wrap_share: float, diagonal_share: float, level: float = 0.05) -> str:
+    """What the seam scores say of the two shifts: the shares of shifted rate-class crops
+    that score as avalanche-like, wrapped and seam-free, against ``level``, the share of
+    unshifted crops above the threshold by construction.
+
+    >>> seam_verdict(0.95, 0.08)
+    'the wrap-around shift gives the avalanche signature to most of the copies of crops that have no avalanche, the seam-free shift to about as many as chance (the level the threshold lets through)'
+    >>> seam_verdict(0.2, 0.06)[:60]
+    'the wrap-around shift gives the avalanche signature to some '
+    """
+    for name, share in (("wrap_share", wrap_share), ("diagonal_share", diagonal_share), ("level", level)):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{name} must be a share in [0, 1], got {share}")
+    amount = "most" if wrap_share > 0.5 else "some" if wrap_share > 2 * level else "few, no more than chance,"
+    seam_free = ("about as many as chance (the level the threshold lets through)" if diagonal_share <= 2.5 * level
+                 else "more than chance: this preset's crops carry cuts of their own")
+    return (f"the wrap-around shift gives the avalanche signature to {amount} of the copies of crops that have no "
+            f"avalanche, the seam-free shift to {seam_free}")
