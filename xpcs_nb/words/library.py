@@ -82,21 +82,19 @@ def split_overlap(n_shared: int) -> str:
            "in more than one split, which must not happen"
 
 
-def seam_verdict(wrap_share: float, diagonal_share: float, level: float = 0.05) -> str:
-    """What the seam scores say of the two shifts: the shares of shifted rate-class crops
-    that score as avalanche-like, wrapped and seam-free, against ``level``, the share of
-    unshifted crops above the threshold by construction.
+def seam_verdict(wrap_share: float, diagonal_share: float) -> str:
+    """What the seam scores say of the two shifts, from the shares of shifted rate-class
+    crops that score as avalanche-like, wrapped and seam-free.
 
-    >>> seam_verdict(0.95, 0.08)
-    'the wrap-around shift gives the avalanche signature to most of the copies of crops that have no avalanche, the seam-free shift to about as many as chance (the level the threshold lets through)'
-    >>> seam_verdict(0.2, 0.06)[:60]
-    'the wrap-around shift gives the avalanche signature to some '
+    >>> seam_verdict(0.95, 0.17)
+    'the wrap-around shift gives the avalanche signature to most of the copies of crops that have no avalanche, the seam-free shift to far fewer'
+    >>> seam_verdict(0.2, 0.18).endswith("the seam-free shift to as many")
+    True
     """
-    for name, share in (("wrap_share", wrap_share), ("diagonal_share", diagonal_share), ("level", level)):
+    for name, share in (("wrap_share", wrap_share), ("diagonal_share", diagonal_share)):
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"{name} must be a share in [0, 1], got {share}")
-    amount = "most" if wrap_share > 0.5 else "some" if wrap_share > 2 * level else "few, no more than chance,"
-    seam_free = ("about as many as chance (the level the threshold lets through)" if diagonal_share <= 2.5 * level
-                 else "more than chance: this preset's crops carry cuts of their own")
+    amount = "most" if wrap_share > 0.5 else "some" if wrap_share > 0.1 else "few"
+    seam_free = "far fewer" if diagonal_share < wrap_share / 3 else "fewer" if diagonal_share < wrap_share / 1.5 else "as many"
     return (f"the wrap-around shift gives the avalanche signature to {amount} of the copies of crops that have no "
             f"avalanche, the seam-free shift to {seam_free}")
