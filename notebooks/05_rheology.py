@@ -56,10 +56,10 @@
 # | what a two-time $C_2$ shows (band width = relaxation time) | chapter 1 |
 # | a permutation test (shuffle what should not matter, count how often chance does as well) | any statistics primer |
 #
-# Time to run: about a minute and a half at `fast` on a laptop CPU; about three
-# minutes at `class` and `paper`. The autoencoder comes from chapter 3's cache;
-# without it, this chapter first trains it from random weights as chapter 3 does (no
-# preset fine-tunes the published weights), which adds that training time once.
+# Time to run: about two minutes at `fast` on a laptop CPU, a few at `class` and
+# `paper`. The autoencoder comes from chapter 3's cache; without it, this chapter
+# first trains it from random weights as chapter 3 does (no preset fine-tunes the
+# published weights), which adds that training time once.
 
 # %% tags=["parameters"]
 from xpcs_nb.presets import preset_for_this_machine
