@@ -68,6 +68,7 @@ from matplotlib.patches import Rectangle
 
 from xpcs_nb import aps, dataset, prepare_crops, scenarios
 from xpcs_nb.chapter import start_chapter
+from xpcs_nb.evaluation import crop_labels
 from xpcs_nb.checks import check_answer
 from xpcs_nb.io import read_maps
 from xpcs_nb.library import COMPRESSED_EXPONENTS, LibraryMaps, LibrarySpec
@@ -75,6 +76,7 @@ from xpcs_nb.library import library_store
 from xpcs_nb.plotting import PAGE_WIDTH, class_gallery, crop_grid, show_c2
 from xpcs_nb.presets import get_preset
 from xpcs_nb.words import band_steps, band_widths, split_overlap
+from xpcs_nb.words.library import seam_verdict
 
 P = get_preset(PRESET)
 spec = LibrarySpec.from_preset(P, seed=SEED)
@@ -349,6 +351,75 @@ plt.show()
 # The band stays on the diagonal and keeps its width. Look for the seam: a break in
 # the band at the frame given by the shift, where the original's last frame meets its
 # first; everything before the seam was the end of the original.
+#
+# ### A pitfall: the seam looks like an avalanche
+#
+# An avalanche resets the speckle at one moment: frames on either side of it no
+# longer correlate, so the band along the diagonal is cut there and the crop splits
+# into two squares (the avalanche row of the gallery above). The wrap's seam makes
+# the same cut, so how often does the paper's augmentation give a crop that has no
+# avalanche the avalanche's signature? `dataset.seam_score` measures the cut: for
+# every frame $c$, the band's mean over lags 1 to 8 *beside* $c$ minus its mean
+# *across* $c$, in the crop's [0, 1] units; a crop's score is the largest over $c$.
+# A crop counts as avalanche-like above the 95th percentile of the unshifted
+# rate-class crops' scores, so 5 % of those pass by construction. We score
+# rate-class crops (no avalanche), one per map, each shifted by the same few shifts
+# in both modes: the paper's wrap and the seam-free `mode="diagonal"`, a fresh crop
+# cut further along the large map.
+#
+# **Think!** What share of the wrapped copies will score as avalanches: about 5 %,
+# about half, or nearly all?
+
+# %%
+N_SEAM_CROPS, N_SHIFTS = 40, 3  # rate-class crops scored (one per map), shifts each
+rate_crops = metadata[metadata.label < scenarios.N_RATE_CLASSES].drop_duplicates("c2_index")
+rows = rate_crops.sample(min(N_SEAM_CROPS, len(rate_crops)), random_state=SEED).index.to_numpy()
+needed = set(metadata.c2_index[rows])  # the large maps (T, T) the seam-free shift cuts
+source = [maps[i] if i in needed else None for i in range(len(maps))]
+shifted = {mode: dataset.AugmentedCropDataset(crops, rows, seed=SEED, mode=mode,
+                                              source_c2=source, metadata=metadata)
+           for mode in ("wrap", "diagonal")}
+copies = [(c, s) for c in rows for s in shifted["wrap"].shifts[c, 1:1 + N_SHIFTS]]
+seam = {mode: dataset.seam_score(np.stack([data.image(c, s) for c, s in copies]))[0]
+        for mode, data in shifted.items()}  # mode -> (len(copies),) scores
+unshifted = np.flatnonzero(metadata.label < scenarios.N_RATE_CLASSES)  # every rate crop
+threshold = np.quantile(dataset.seam_score(np.stack([crops[i] for i in unshifted]))[0], 0.95)
+shows = crop_labels(metadata.assign(crop_size=crops.shape[-1]))  # what a crop shows
+avalanches = np.stack([crops[i] for i in np.flatnonzero(shows == scenarios.AVALANCHE)])
+flagged = {mode: float(np.mean(score > threshold)) for mode, score in seam.items()}
+flagged["avalanche crops"] = float(np.mean(dataset.seam_score(avalanches)[0] > threshold))
+wrap_flagged, diagonal_flagged, avalanche_flagged = (
+    f"{share:.0%}" for share in flagged.values())
+n_copies, threshold_text = len(copies), f"{threshold:.3f}"
+seam_text = seam_verdict(flagged["wrap"], flagged["diagonal"])
+print({name: f"{share:.0%}" for name, share in flagged.items()}, f"above {threshold:.3f}")
+
+# %%
+inside = [i for i, (_, s) in enumerate(copies) if 64 <= s <= 192]  # seams well inside
+c, s = copies[max(inside, key=lambda i: seam["wrap"][i])]  # the clearest of them
+fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 2.7), constrained_layout=True)
+for ax, (mode, data) in zip(axes, shifted.items()):
+    ax.imshow(data.image(c, s), cmap="viridis", vmin=0, vmax=1)
+    ax.set(title=f"{mode}, shift {s}", xticks=[], yticks=[])
+    axes[2].plot(dataset.seam_profile(data.image(c, s)), lw=1, label=mode)
+axes[2].axhline(threshold, color="gray", ls="--", lw=1, label="threshold")
+axes[2].set(xlabel="boundary c (frame)", ylabel="band drop across c")
+axes[2].legend(fontsize=7)
+plt.show()
+
+# %% [markdown]
+# **Figure 2.4.** One rate-class crop shifted by the same number of frames with the
+# paper's wrap (left) and the seam-free diagonal shift (middle), and the band's drop
+# across every frame $c$ for both (right; dashed: the avalanche threshold). Look for
+# the two squares in the wrapped copy and the peak of its drop at the shift.
+#
+# Of {eval}`n_copies` shifted copies, {eval}`wrap_flagged` score as avalanches
+# with the wrap and {eval}`diagonal_flagged` with the seam-free shift (threshold
+# {eval}`threshold_text`); {eval}`avalanche_flagged` of the library's true
+# avalanche crops pass the same threshold. So {eval}`seam_text`. A network trained
+# on wrapped copies meets the avalanche's one visual cue in crops of every label;
+# the book trains on wrapped copies as the paper did, and chapter 4 asks how well
+# avalanches are then told apart.
 #
 # ## Bring your own data: APS 8-ID-I result files
 #

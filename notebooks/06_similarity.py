@@ -37,7 +37,7 @@
 # 4. measure how often a neighbour shows the same behaviour as its query
 #    (precision at k), with and without the easy matches;
 # 5. run the same search on other features (PCA, the raw pixels, an untrained
-#    network, a fitted relaxation time) to see what the trained encoder adds;
+#    network, a fitted relaxation time), compared query by query with an interval;
 # 6. give the published model a real $C_2$ and look for its neighbours among our
 #    synthetic crops, and judge how far apart the two worlds are;
 # 7. explore a few queries with a widget, and search with a $C_2$ of your own, as an
@@ -52,8 +52,7 @@
 # | UMAP, the baselines (PCA, pixels, untrained network), the verdict rule | chapter 4 |
 # | euclidean distance between vectors | any linear-algebra primer |
 #
-# Time to run: one to a few minutes at `fast` on a 2-core CPU (UMAP compiles on its
-# first call; the baselines encode the library three more times), a few to tens of
+# Time to run: one to a few minutes at `fast` on a 2-core CPU, a few to tens of
 # minutes at `class` and `paper`. The autoencoder comes from chapter 3's cache, at
 # `class` two more training seeds from chapter 4's (run chapter 4 first, or they are
 # trained here). The banner below says how long this page took when it was built.
@@ -81,7 +80,8 @@ from scipy.spatial.distance import cdist
 from xpcs_nb import aps, evaluation, latent, paper, scenarios, widgets, words
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
-from xpcs_nb.evaluation.by_label import ALL_LABELS, precision_by_label
+from xpcs_nb.evaluation.by_label import ALL_LABELS, per_query_precision, precision_by_label
+from xpcs_nb.evaluation.paired_search import paired_precision_differences
 from xpcs_nb.library import LibraryMaps, LibrarySpec
 from xpcs_nb.pipeline import crop_splits, trained_autoencoder
 from xpcs_nb.plotting import PAGE_WIDTH, crop_grid, umap_scatter
@@ -268,8 +268,7 @@ def plane_overlap(latents, embedding, k):
 overlap = plane_overlap(latents, embedding, K_NEIGHBOURS)
 overlap_mean, overlap_all = f"{overlap.mean():.0%}", f"{np.mean(overlap == 1):.0%}"
 overlap_verdict = words.overlap_verdict(overlap.mean())
-print(f"on average {overlap_mean} of a crop's {K_NEIGHBOURS} nearest in the UMAP plane")
-print(f"are among its {K_NEIGHBOURS} nearest in latent space; all, for {overlap_all}")
+print(f"{overlap_mean} of the UMAP neighbours are latent ones; all, for {overlap_all}")
 
 # %% [markdown]
 # On average {eval}`overlap_mean` of a crop's nearest neighbours in the plane
@@ -343,8 +342,7 @@ chance_level = f"{precision.loc['all crops', 'chance (other maps only)']:.2f}"
 avalanche_neighbours_text = words.share_list(
     {NAMES[label]: share for label, share in neighbour_shares.items()})
 nearest_is_twin_text = f"{nearest_is_twin:.0%}"
-print(f"the nearest neighbour is the twin crop of the same map for "
-      f"{nearest_is_twin_text} of the crops")
+print(f"the nearest neighbour is the twin for {nearest_is_twin_text} of the crops")
 
 # %% [markdown]
 # At this preset, precision@4 with other maps only is {eval}`rate_range` for
@@ -419,6 +417,8 @@ runs = {
 }
 # tidy: one row per method and label, with mean, std and n
 baselines = precision_by_label(runs, labels, K_NEIGHBOURS, groups=maps_of)
+# method -> (runs, N) precision@k of every crop as a query, for the paired comparison
+query_scores = per_query_precision(runs, labels, K_NEIGHBOURS, groups=maps_of)
 print(f"{len(runs)} feature spaces, {len(baselines)} rows of (method, label) scores")
 
 # %%
@@ -430,42 +430,41 @@ plt.show()
 
 # %% [markdown]
 # **Figure 6.4.** The similarity search on five feature spaces, label by label:
-# precision@4 with the query's own map left out, the mean over the query crops with
-# a ± one standard deviation bar (over the queries, and for the networks also over
-# their training seeds or random draws; cut at 0 and 1); the dashed line is chance.
-# Look at whether the trained encoder's bars stand above the others' by more than
-# their bars' length.
+# precision@4 with the query's own map left out, the mean over the queries with a ±
+# one standard deviation bar (over the queries, and the networks' seeds or draws;
+# cut at 0 and 1); dashed: chance. The bars show how single queries scatter (one
+# query scores 0, 1/4, 1/2, 3/4 or 1), so they overlap almost always: look at the
+# means. Whether one method beats another is asked query by query: the trained
+# encoder's precision minus a baseline's on the same queries, averaged, with a
+# 95 % bootstrap interval that resamples the queries' source maps whole
+# (`evaluation.paired_mean_difference`); "better than" only where the whole
+# interval lies above zero.
 
 # %%
-verdicts = words.search_verdicts(baselines, reference="trained")  # chapter 4's rule
-best_by_label = "; ".join(
-    f"{NAMES[label]} ({label}): "
-    + words.names_list([evaluation.METHOD_NAMES[m] for m in methods])
-    for label, methods in verdicts.best.items())
-baseline_scores = verdicts.scores
-overall = baselines[baselines.label == ALL_LABELS].set_index("method")["mean"]
-baseline_chance = f"{overall['chance']:.2f}"
+differences = paired_precision_differences(query_scores, labels, maps_of, seed=SEED)
+verdicts = words.search_verdicts(baselines, differences, reference="trained")
 spread_over = words.spread_over(len(trained_models), len(untrained_seeds))
 baseline_verdicts = verdicts.verdicts
 glue("baseline_verdicts", baseline_verdicts, display=False)  # pasted into the intro
-baseline_conclusion = verdicts.conclusion
-trained_top = f"{len(verdicts.reference_best)} of the {len(verdicts.best)}"
+baseline_scores = verdicts.scores
+label_verdicts = words.search.label_verdicts(verdicts.ahead, verdicts.behind,
+                                             dict(enumerate(NAMES)))
 print(verdicts.conclusion)
+(differences.assign(text=differences.apply(words.search.interval_text, axis=1),
+                    label=differences.label.map(label_name))
+ .set_index(["label", "method"]).text.unstack()
+ .rename(columns=evaluation.METHOD_NAMES))
 
 # %% [markdown]
-# Over all crops, ranked by their mean precision@4 (± the spread over
-# {eval}`spread_over`): {eval}`baseline_scores`; chance is {eval}`baseline_chance`.
-# By chapter 4's rule (a difference counts when it is larger than the two spreads
-# combined) the trained encoder is {eval}`baseline_verdicts`.
-# {eval}`baseline_conclusion`
+# The table: the trained encoder's precision@4 minus each baseline's on the same
+# queries, with its 95 % interval. Over all crops, ranked by their mean (± the
+# spread over {eval}`spread_over`): {eval}`baseline_scores`; chance is
+# {eval}`chance_level`. Paired on the same queries, the trained encoder minus each
+# baseline is {eval}`verdicts.differences`: read off these intervals it is
+# {eval}`baseline_verdicts`. {eval}`verdicts.conclusion` {eval}`label_verdicts`
 #
-# Label by label, the trained encoder has the highest mean for
-# {eval}`trained_top` labels; the best per label is {eval}`best_by_label`.
-#
-# The spread is wide by nature: one query's precision@k can only be a multiple of
-# 1/k (with four neighbours: 0, 1/4, 1/2, 3/4 or 1), so single queries scatter a
-# lot, and a small library gives few queries per label. Why can raw pixels or PCA
-# compete at all? The rate classes differ mostly in how fast $C_2$ falls away from
+# A small library gives few queries per label, so wide intervals. Why can raw
+# pixels or PCA compete at all? The rate classes differ mostly in how fast $C_2$ falls away from
 # its diagonal, the width of the bright band, and that width is visible in
 # block-averaged pixels and in the first principal components alike; a random
 # convolutional network followed by pooling also keeps it. What training could add
@@ -474,7 +473,7 @@ print(verdicts.conclusion)
 # preset (a larger library, longer training) to see whether the verdict changes.
 #
 # **Question 2.** Suppose the raw pixels find neighbours of the query's label as
-# often as the trained encoder does, within the spread. What follows?
+# often as the trained encoder does: the paired interval holds zero. What follows?
 #
 # - A. The encoder is useless for XPCS and the paper's search should use pixels.
 # - B. On this library the labels can be told apart from what the pixels show
@@ -528,15 +527,17 @@ plt.show()
 #
 # Is the real crop close to these neighbours, or only less far from them than from
 # the rest? Compare its distance to its nearest synthetic crop with the distance
-# between a synthetic crop and *its* nearest synthetic crop
-# (`latent.distance_to_reference` divides the one by the median of the other); and
-# do the same on the real side, with the 900 published latent vectors of the paper's
-# run, which the same model made from real maps.
+# between a synthetic crop and *its* nearest synthetic crop of another map
+# (`latent.distance_to_reference` divides the one by the median of the other; the
+# twin of the same map would shrink that spacing, so `groups=maps_of` leaves it out,
+# as chapter 7 does); and do the same on the real side, with the 900 published
+# latent vectors of the paper's run, which the same model made from real maps.
 
 # %%
 real_latents = paper.load_latents()  # (900, 64) from real C2
-gap = pd.concat([latent.distance_to_reference(target_latent, library_published),
-                 latent.distance_to_reference(target_latent, real_latents)])
+gap = pd.concat([  # the library's spacing: each crop's nearest crop of another map
+    latent.distance_to_reference(target_latent, library_published, groups=maps_of),
+    latent.distance_to_reference(target_latent, real_latents)])
 gap.index = ["synthetic library", "the paper's 900 real C2"]
 gap.columns = ["the real crop's nearest (latent units)",
                "typical nearest inside the set (median)", "ratio"]
@@ -568,26 +569,25 @@ plt.show()
 
 # %%
 ratio_synthetic, ratio_real = gap["ratio"]
-# (N,) each synthetic crop's distance to its nearest other synthetic crop, and to the
-# nearest real map
-nearest_synthetic = latent.nearest_distance_within(library_published)
+# (N,) each synthetic crop's distance to its nearest crop of another synthetic map,
+# and to the nearest real map
+nearest_synthetic = latent.nearest_distance_within(library_published, groups=maps_of)
 nearest_real = cdist(library_published, real_latents).min(axis=1)
 among_themselves_text = f"{np.mean(nearest_synthetic < nearest_real):.0%}"
 n_heterodyne = int(np.sum(labels[target_indices] == scenarios.HETERODYNE))
 real_words = words.real_crop_words(n_heterodyne, len(target_indices), ratio_synthetic,
                                    ratio_real)
 ratio_synthetic_text, ratio_real_text = f"{ratio_synthetic:.1f}", f"{ratio_real:.1f}"
-print(f"ratios: {ratio_synthetic:.2f} to the library, {ratio_real:.2f} to the real")
-print(f"{among_themselves_text} of the synthetic crops are nearer another synthetic "
-      "crop than any real map")
+print(f"ratios: {ratio_synthetic:.2f} to the library, {ratio_real:.2f} to the real; "
+      f"{among_themselves_text} nearer another synthetic map than any real one")
 
 # %% [markdown]
 # Read the two results together. {eval}`real_words.search`
 # But the real crop is {eval}`ratio_synthetic_text`
-# times farther from its nearest synthetic crop than synthetic crops are from each
-# other, while among the real maps its ratio is {eval}`ratio_real_text`,
+# times farther from its nearest synthetic crop than synthetic crops are from those
+# of other maps, while among the real maps its ratio is {eval}`ratio_real_text`,
 # {eval}`real_words.real_side`. And {eval}`among_themselves_text` of the synthetic
-# crops lie nearer to another synthetic crop than to any of the 900 real maps;
+# crops lie nearer to another map's crop than to any of the 900 real maps;
 # the joint UMAP shows where they sit relative to the real cloud.
 # {eval}`real_words.conclusion`
 #
@@ -758,7 +758,7 @@ for label in (scenarios.HETERODYNE, scenarios.AVALANCHE):
 # small multiple of the typical nearest-neighbour distance inside the library,
 # checked against a few labelled examples.
 distance_to_all = np.linalg.norm(latents - latents[queries[0]], axis=1)
-typical = np.median(latent.nearest_distance_within(latents))
+typical = np.median(latent.nearest_distance_within(latents, groups=maps_of))
 not_the_query = np.arange(len(latents)) != queries[0]
 for factor in (1, 2, 3, 4, 6):
     inside = np.flatnonzero((distance_to_all <= factor * typical) & not_the_query)
@@ -777,7 +777,7 @@ for factor in (1, 2, 3, 4, 6):
 #   {eval}`heterodyne_other` for heterodyne fringes, {eval}`avalanche_other`
 #   for avalanches.
 # - A search score needs its baselines: on the same queries the trained encoder is
-#   {eval}`baseline_verdicts`, by chapter 4's rule.
+#   {eval}`baseline_verdicts`, read off the paired 95 % intervals.
 # - Searched with the published model, a real heterodyne crop finds synthetic
 #   neighbours (of its eight nearest, {eval}`real_words.heterodyne` are heterodyne),
 #   but it lies {eval}`real_words.summary`.

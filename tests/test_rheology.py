@@ -138,7 +138,8 @@ def test_minima_on_the_transitions_are_significant():
     assert result.p_value < 0.01
     again = rheology.transition_alignment(fractions, times, minima, [1], n_permutations=999, seed=0)
     np.testing.assert_array_equal(again.null_distribution, result.null_distribution)
-    assert "little power" in result.summary()
+    assert "not shown" not in result.summary()  # p below the level: no caveat
+    assert result.summary(alpha=1e-6).endswith("A large p means 'not shown', not 'no relation'.")
 
 
 def test_p_values_are_calibrated_when_minima_are_random():

@@ -17,50 +17,82 @@ def table(means: dict[str, float], std: float = 0.05, per_label: dict | None = N
     return pd.DataFrame(rows)
 
 
-def test_better_than_every_baseline():
-    words = search_verdicts(table({"trained": 0.9, "pca": 0.5, "pixels": 0.6}))
+def paired(intervals: dict[str, tuple[float, float, float]], label="all") -> pd.DataFrame:
+    """A paired_precision_differences-like table: method -> (difference, low, high), verdict from the interval."""
+    rows = []
+    for method, (difference, low, high) in intervals.items():
+        word = "better than" if low > 0 else "worse than" if high < 0 else "no better than"
+        rows.append(dict(method=method, label=label, difference=difference, low=low, high=high, verdict=word,
+                         n_queries=10, n_maps=5))
+    return pd.DataFrame(rows)
+
+
+def test_better_than_every_baseline_when_every_interval_lies_above_zero():
+    words = search_verdicts(table({"trained": 0.9, "pca": 0.5, "pixels": 0.6}),
+                            paired({"pca": (0.4, 0.3, 0.5), "pixels": (0.3, 0.1, 0.5)}))
     assert words.ranking == ("trained", "pixels", "pca")
     assert words.verdicts == "better than the raw pixels and PCA"
+    assert words.differences == "the raw pixels +0.30 [+0.10, +0.50]; PCA +0.40 [+0.30, +0.50]"
     assert "earns its place" in words.conclusion
 
 
+def test_the_interval_not_the_spread_decides():
+    """Means 0.75 against 0.70 with a spread of 0.3 over queries: the chapter-4 rule says
+    'no better'; the paired interval above zero says 'better'."""
+    words = search_verdicts(table({"trained": 0.75, "pca": 0.7}, std=0.3), paired({"pca": (0.05, 0.01, 0.09)}))
+    assert words.verdicts == "better than PCA"
+
+
 def test_worse_than_one():
-    words = search_verdicts(table({"trained": 0.5, "pca": 0.9, "pixels": 0.52}))
+    words = search_verdicts(table({"trained": 0.5, "pca": 0.9, "pixels": 0.52}),
+                            paired({"pca": (-0.4, -0.5, -0.3), "pixels": (-0.02, -0.06, 0.02)}))
     assert words.verdicts == "no better than the raw pixels; worse than PCA"
-    assert words.conclusion == "At this preset the trained encoder loses to PCA by more than the spread."
+    assert words.conclusion.startswith("At this preset the trained encoder finds neighbours of the query's label "
+                                       "less often than PCA")
 
 
-def test_ahead_but_within_the_spread():
-    words = search_verdicts(table({"trained": 0.75, "pca": 0.7}, std=0.3))
-    assert words.verdicts == "no better than PCA"
-    assert "has the highest mean, but its lead does not stand out" in words.conclusion
+def test_ahead_of_some_but_not_all():
+    words = search_verdicts(table({"trained": 0.8, "pca": 0.78, "relaxation_time": 0.5}),
+                            paired({"pca": (0.02, -0.01, 0.05), "relaxation_time": (0.3, 0.2, 0.4)}))
+    assert words.verdicts == "better than the relaxation time; no better than PCA"
+    assert "ahead of the relaxation time beyond the interval, but not of PCA" in words.conclusion
 
 
-def test_behind_within_the_spread_names_who_is_ahead():
-    words = search_verdicts(table({"trained": 0.7, "pca": 0.8, "untrained": 0.75, "relaxation_time": 0.5},
-                                  std=0.3))
-    assert words.ranking[0] == "pca" and "chance" not in words.ranking
-    assert "below that of PCA and the untrained network" in words.conclusion
-    assert "the relaxation time" not in words.conclusion
-    assert words.scores.startswith("PCA 0.80 ± 0.30; the untrained network 0.75 ± 0.30; the trained encoder 0.70")
+def test_no_interval_excludes_zero():
+    words = search_verdicts(table({"trained": 0.7, "pca": 0.8}), paired({"pca": (-0.1, -0.25, 0.05)}))
+    assert words.conclusion.startswith("At this preset no paired difference")
 
 
-def test_best_per_label_keeps_ties_and_leaves_chance_out():
-    words = search_verdicts(table({"trained": 0.7, "pca": 0.7}, per_label={
-        0: {"trained": 1.0, "pca": 1.0, "chance": 1.0}, 5: {"trained": 0.2, "pca": 0.4}}))
+def test_labels_ahead_and_behind_come_from_the_per_label_intervals():
+    differences = pd.concat([paired({"pca": (0.0, -0.1, 0.1)}),
+                             paired({"pca": (0.3, 0.1, 0.5), "pixels": (0.2, 0.05, 0.4)}, label=0),
+                             paired({"pca": (-0.3, -0.5, -0.1), "pixels": (0.1, 0.05, 0.2)}, label=5)])
+    words = search_verdicts(table({"trained": 0.7, "pca": 0.7, "pixels": 0.6}, per_label={
+        0: {"trained": 1.0, "pca": 1.0, "chance": 1.0}, 5: {"trained": 0.2, "pca": 0.4}}), differences)
+    assert words.ahead == (0,)
+    assert words.behind == {5: ["pca"]}
     assert words.best == {0: ["trained", "pca"], 5: ["pca"]}
     assert words.reference_best == (0,)
 
 
+def test_a_label_from_one_map_is_stated_without_an_interval():
+    differences = paired({"pca": (0.1, 0.05, 0.2)})
+    differences.loc[0, ["low", "high", "verdict"]] = [float("nan"), float("nan"), "not tested (one map)"]
+    words = search_verdicts(table({"trained": 0.7, "pca": 0.6}), differences)
+    assert words.differences == "PCA +0.10 (one map: no interval)" and words.verdicts == ""
+
+
 def test_bad_tables_are_refused_by_name():
     with pytest.raises(ValueError, match="reference must be a method"):
-        search_verdicts(table({"pca": 0.5}))
-    with pytest.raises(ValueError, match="at least one method besides"):
-        search_verdicts(table({"trained": 0.5}))
+        search_verdicts(table({"pca": 0.5}), paired({"pca": (0.0, -0.1, 0.1)}))
+    with pytest.raises(ValueError, match="differences must hold at least one method"):
+        search_verdicts(table({"trained": 0.5}), paired({"pca": (0.0, -0.1, 0.1)}, label=0))
+    with pytest.raises(ValueError, match="differences names methods that table lacks: \\['pixels'\\]"):
+        search_verdicts(table({"trained": 0.5}), paired({"pixels": (0.0, -0.1, 0.1)}))
     with pytest.raises(ValueError, match="columns"):
-        search_verdicts(pd.DataFrame(dict(method=["trained"], mean=[0.5])))
+        search_verdicts(pd.DataFrame(dict(method=["trained"], mean=[0.5])), paired({"pca": (0.0, -0.1, 0.1)}))
     with pytest.raises(TypeError, match="DataFrame"):
-        search_verdicts({"trained": 0.5})
+        search_verdicts({"trained": 0.5}, paired({"pca": (0.0, -0.1, 0.1)}))
     with pytest.raises(ValueError, match="at least one name"):
         names_list([])
 

@@ -20,7 +20,9 @@ The files, one concept each:
 - ``tables.py``, ``truth.py``: metadata tables in HDF5 and the truth joined to crops;
 - ``split.py``: :func:`split_by_experiment`, train / validation / test;
 - ``augment.py``: step 4, :class:`AugmentedCropDataset`, a torch ``Dataset`` that makes
-  the shifted copies on the fly.
+  the shifted copies on the fly;
+- ``seam.py``: :func:`seam_score`, how avalanche-like a crop looks (its band cut in two),
+  which measures what the wrap-around shift does.
 
 Metadata columns, one row per crop: ``experiment_id`` (the group the split keeps
 together), ``c2_index`` (position of the source map in ``c2_list``), ``crop_offset``
@@ -41,6 +43,7 @@ from .crops import (
     random_crop_offsets,
 )
 from .mapped import CONTENT_ID, MappedArray, StoreRebuiltError, new_content_id
+from .seam import SEAM_LAGS, seam_profile, seam_score
 from .split import SPLIT_NAMES, split_by_experiment
 from .store import STORE_FORMAT, STORE_VERSION, build_crop_store, load_crop_store, load_source_c2
 from .tables import describe_hdf5, read_table, write_table
@@ -48,6 +51,7 @@ from .truth import CROP_COLUMNS, join_truth, warn_if_constant
 
 __all__ = [
     "AUGMENT_FACTOR",
+    "SEAM_LAGS",
     "CROP_COLUMNS",
     "CROP_SIZE",
     "SPLIT_NAMES",
@@ -68,6 +72,8 @@ __all__ = [
     "load_source_c2",
     "minmax_scale",
     "random_crop_offsets",
+    "seam_profile",
+    "seam_score",
     "read_table",
     "shift_table",
     "split_by_experiment",

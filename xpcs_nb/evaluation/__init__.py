@@ -44,6 +44,7 @@ from .data import (EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
                    evaluation_spec, evaluation_store, load_evaluation_set)
 from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
 from .paired import PairedDifference, interval_verdict, paired_bootstrap, paired_mean_difference
+from .paired_search import PAIRED_COLUMNS, TOO_FEW_MAPS, paired_precision_differences
 from .features import (METHODS, classical_features, feature_sets, method_features, network_features,
                        relaxation_time_features, untrained_copy)
 from .scores import chance_precision, family_retrieval, precision_at_k, rate_class_ari
@@ -60,6 +61,7 @@ __all__ = [
     "TABLE_COLUMNS", "FAMILIES", "RATE_METRIC", "retrieval_metric", "method_table", "wide_table",
     "SWEEP_PHOTONS", "compare_methods", "noise_sweep",
     "PairedDifference", "paired_bootstrap", "paired_mean_difference", "interval_verdict",
+    "PAIRED_COLUMNS", "TOO_FEW_MAPS", "paired_precision_differences",
     "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence", "names_list",
     "ALL_LABELS", "BY_LABEL_COLUMNS", "per_query_precision", "precision_by_label",
 ]

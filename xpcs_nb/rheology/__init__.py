@@ -29,6 +29,7 @@ Example
 
 from .alignment import TransitionAlignment, transition_alignment, transition_times
 from .fractions import class_fractions
+from .power import FASTEST_LABEL, alignment_power, truth_alignment_p
 from .stress import (
     NOISE_PROMINENCE_FACTOR,
     align_windows,
@@ -49,4 +50,7 @@ __all__ = [
     "stress_minima",
     "transition_times",
     "transition_alignment",
+    "FASTEST_LABEL",
+    "truth_alignment_p",
+    "alignment_power",
 ]

@@ -61,15 +61,18 @@ class TransitionAlignment:
         """Spread (s) of the mean distance by chance."""
         return float(self.null_distribution.std())
 
-    def summary(self) -> str:
-        """A few lines for a notebook, the caveat on power included."""
+    def summary(self, alpha: float = 0.05) -> str:
+        """A few lines for a notebook; p-values with the digits their side of ``alpha``
+        needs, and above it the caveat that a large p means "not shown"."""
+        from ..words.rheology import p_text  # words are a leaf: no cycle
+
+        caveat = "" if self.p_value < alpha else " A large p means 'not shown', not 'no relation'."
         return (
             f"{self.minima_times.size} stress minima, {self.transition_times.size} transitions; "
             f"mean distance {self.observed:.0f} s against {self.null_mean:.0f} +- {self.null_std:.0f} s "
-            f"for randomly shifted minima; p = {self.p_value:.2g} "
-            f"(an alignment to within half a window would give p = {self.p_at_resolution:.2g}). "
-            "With so few minima and windows the test has little power: a large p means "
-            "'not shown', not 'no relation'."
+            f"for randomly shifted minima; p = {p_text(self.p_value, alpha)} "
+            f"(an alignment to within half a window would give p = {p_text(self.p_at_resolution, alpha)})."
+            + caveat
         )
 
 

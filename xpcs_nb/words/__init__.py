@@ -25,8 +25,8 @@ one topic:
 from . import clusters, rheology
 from .dynamics import agreement, alpha_reading, error_reading, slope_reading
 from .formats import plus_minus, thousands
-from .library import band_steps, band_widths, split_overlap
-from .search import SearchVerdicts, search_verdicts
+from .library import band_steps, band_widths, seam_verdict, split_overlap
+from .search import SearchVerdicts, interval_text, label_verdicts, search_verdicts
 from .search import RealCropWords, overlap_verdict, real_crop_words, share_list, spread_over, training_text
 from .own_data import (burst_sentence, contrast_verdict, frame_time_sentence, gap_apart, order_note, ring_changes,
                        sample_name)
@@ -36,7 +36,7 @@ from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sente
 __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence",
            "names_list", "SearchVerdicts", "search_verdicts",
            "agreement", "alpha_reading", "error_reading", "slope_reading",
-           "band_widths", "band_steps", "split_overlap",
+           "band_widths", "band_steps", "split_overlap", "seam_verdict", "interval_text", "label_verdicts",
            "below_mean_image", "loop_agreement", "precision_mode", "label_sources", "sweep_sentence",
            "symmetry_sentence",
            "RealCropWords", "overlap_verdict", "real_crop_words", "share_list", "spread_over", "training_text",

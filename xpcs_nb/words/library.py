@@ -1,4 +1,4 @@
-"""Chapter 2's words: the band widths of the library's rate classes, and its split.
+"""Chapter 2's words: the band widths of the library's rate classes, its split, the wrap's seam.
 
 The rate classes are set by the decay per frame ``Gamma dt`` at the ROI's mean q
 (:data:`xpcs_nb.scenarios.CLASS_DECAY_PER_FRAME`); the band of a C2 around its
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["band_widths", "band_steps", "split_overlap"]
+__all__ = ["band_widths", "band_steps", "split_overlap", "seam_verdict"]
 
 
 def _widths(decays_per_frame) -> np.ndarray:
@@ -80,3 +80,21 @@ def split_overlap(n_shared: int) -> str:
         return "no map lands in more than one split"
     return f"{int(n_shared)} map{'s' if int(n_shared) > 1 else ''} land{'' if int(n_shared) > 1 else 's'} " \
            "in more than one split, which must not happen"
+
+
+def seam_verdict(wrap_share: float, diagonal_share: float) -> str:
+    """What the seam scores say of the two shifts, from the shares of shifted rate-class
+    crops that score as avalanche-like, wrapped and seam-free.
+
+    >>> seam_verdict(0.95, 0.17)
+    'the wrap-around shift gives the avalanche signature to most of the copies of crops that have no avalanche, the seam-free shift to far fewer'
+    >>> seam_verdict(0.2, 0.18).endswith("the seam-free shift to as many")
+    True
+    """
+    for name, share in (("wrap_share", wrap_share), ("diagonal_share", diagonal_share)):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{name} must be a share in [0, 1], got {share}")
+    amount = "most" if wrap_share > 0.5 else "some" if wrap_share > 0.1 else "few"
+    seam_free = "far fewer" if diagonal_share < wrap_share / 3 else "fewer" if diagonal_share < wrap_share / 1.5 else "as many"
+    return (f"the wrap-around shift gives the avalanche signature to {amount} of the copies of crops that have no "
+            f"avalanche, the seam-free shift to {seam_free}")

@@ -17,9 +17,38 @@ from ..validation import check_choice, check_int, check_real
 __all__ = ["c2_method_sentence", "class_contents", "slow_widths", "slow_order", "avalanche_sentence",
            "tracking", "synthetic_tracking", "synthetic_tracking_short", "synthetic_conclusion",
            "burst_reach_sentence", "gap_bursts_sentence", "real_verdict", "real_verdict_short",
-           "power_sentence", "times_list"]
+           "power_sentence", "times_list", "p_text", "power_text"]
 
 _METHODS = ("analytic", "movie")
+
+
+def p_text(p_value, alpha=0.05) -> str:
+    """A p-value with as many digits as it takes to read its side of ``alpha`` off the text.
+
+    Two significant digits, more where two would round onto ``alpha`` or across it:
+    0.0503 is not "0.05" (which reads as "at the level"), 0.0496 not "0.05" either.
+
+    >>> p_text(0.021), p_text(0.0503), p_text(0.0496), p_text(0.0001), p_text(0.5)
+    ('0.021', '0.0503', '0.0496', '0.0001', '0.5')
+    """
+    p_value = check_real(p_value, "p_value", minimum=0, maximum=1)
+    alpha = check_real(alpha, "alpha", minimum=0, maximum=1, include_min=False)
+    for digits in range(2, 8):
+        text = f"{p_value:.{digits}g}"
+        if float(text) != alpha and (float(text) < alpha) == (p_value < alpha):
+            return text
+    return repr(p_value)
+
+
+def power_text(n_below: int, n_seeds: int) -> str:
+    """How often a test found its effect over seeds: ``"17 of 20 seeds (85%)"``.
+
+    >>> power_text(17, 20)
+    '17 of 20 seeds (85%)'
+    """
+    n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
+    n_below = check_int(n_below, "n_below", minimum=0, maximum=n_seeds)
+    return f"{n_below} of {n_seeds} seeds ({n_below / n_seeds:.0%})"
 
 
 def c2_method_sentence(rheo_method: str, library_method: str, preset: str) -> str:
@@ -138,10 +167,10 @@ def synthetic_conclusion(p_value, n_minima: int, alpha) -> str:
     alpha = check_real(alpha, "alpha", minimum=0, maximum=1, include_min=False)
     if p_value < alpha:
         return (f"The permutation test finds the stress minima closer to the transitions than random shifts "
-                f"put them, p = {p_value:.2g} with {n_minima} minima. So, where the coupling is real and "
+                f"put them, p = {p_text(p_value, alpha)} with {n_minima} minima. So, where the coupling is real and "
                 "strong, the pipeline finds it, and this test can show it.")
     return (f"Yet the permutation test does not find the stress minima closer to the transitions than "
-            f"random shifts put them (p = {p_value:.2g} with {n_minima} minima): at this preset even a "
+            f"random shifts put them (p = {p_text(p_value, alpha)} with {n_minima} minima): at this preset even a "
             "coupling we built in escapes the test, a warning for the real data below.")
 
 
@@ -201,11 +230,11 @@ def real_verdict(p_value, alpha, n_minima: int, n_windows: int, n_transitions: i
     p_value = check_real(p_value, "p_value", minimum=0, maximum=1)
     alpha = check_real(alpha, "alpha", minimum=0, maximum=1, include_min=False)
     if p_value < alpha:
-        return (f"confirmed by this test (p = {p_value:.2g}, below {alpha:g}), with the fastest class and "
+        return (f"confirmed by this test (p = {p_text(p_value, alpha)}, below {alpha:g}), with the fastest class and "
                 f"the threshold fixed before looking; with {n_minima} minima in one run it is a first "
                 "indication, to be repeated on other runs")
     return (f"not confirmed. With {n_minima} minima, {n_windows} windows and {n_transitions} transitions, "
-            f"the published data cannot tell that alignment from chance by this measure (p = {p_value:.2g}, "
+            f"the published data cannot tell that alignment from chance by this measure (p = {p_text(p_value, alpha)}, "
             f"not below {alpha:g}). That is \"not shown\", not \"shown false\"")
 
 
@@ -217,8 +246,8 @@ def real_verdict_short(p_value, alpha, all_p) -> str:
     """
     p_value = check_real(p_value, "p_value", minimum=0, maximum=1)
     if p_value < check_real(alpha, "alpha", minimum=0, maximum=1, include_min=False):
-        return f"is confirmed by the permutation test (p = {p_value:.2g})"
-    return f"is not confirmed by a permutation test (p = {min(all_p):.2g} or more over the variants tried)"
+        return f"is confirmed by the permutation test (p = {p_text(p_value, alpha)})"
+    return f"is not confirmed by a permutation test (p = {p_text(min(all_p), alpha)} or more over the variants tried)"
 
 
 def power_sentence(p_at_resolution, alpha) -> str:
@@ -230,7 +259,7 @@ def power_sentence(p_at_resolution, alpha) -> str:
     p = check_real(p_at_resolution, "p_at_resolution", minimum=0, maximum=1)
     blind = p >= check_real(alpha, "alpha", minimum=0, maximum=1, include_min=False)
     return (f"The test is {'nearly blind here' if blind else 'not blind'}: an alignment as tight as the "
-            f"windows can resolve (half a window) would have given p = {p:.2g}")
+            f"windows can resolve (half a window) would have given p = {p_text(p, alpha)}")
 
 
 def times_list(times) -> str:

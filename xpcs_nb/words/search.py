@@ -4,19 +4,23 @@ Chapter 6 states which method finds neighbours of the query's label best; at ano
 preset the numbers, and so the words, change. Besides :func:`search_verdicts`, the
 small sentences the chapter builds from its results live here:
 :func:`training_text`, :func:`share_list`, :func:`overlap_verdict`,
-:func:`spread_over` and :func:`real_crop_words`. The words are made here from the tidy
-table of :func:`xpcs_nb.evaluation.by_label.precision_by_label`, with chapter 4's
-rule (:func:`xpcs_nb.words.verdict`): the reference method is "better than"
-another where its mean over all crops exceeds the other's by more than their
-combined spread, "worse than" where it falls short by more, and "no better than" in
-between.
+:func:`spread_over` and :func:`real_crop_words`. The verdicts are read off the paired
+differences of :func:`xpcs_nb.evaluation.paired_search.paired_precision_differences`
+(the reference minus each baseline on the same queries, with a 95 % cluster-bootstrap
+interval over the queries' maps): "better than" where the whole interval lies above
+zero, "worse than" where it lies below, "no better than" where it holds zero. The
+means ± spread over queries of
+:func:`xpcs_nb.evaluation.by_label.precision_by_label` are only described, never
+compared by eye.
 
 >>> import pandas as pd
 >>> table = pd.DataFrame(dict(method=["trained", "pca", "chance"], label="all",
-...                           mean=[0.9, 0.5, 0.1], std=[0.05, 0.05, 0.0], n=10))
->>> words = search_verdicts(table)
->>> words.verdicts
-'better than PCA'
+...                           mean=[0.9, 0.5, 0.1], std=[0.3, 0.4, 0.0], n=10))
+>>> differences = pd.DataFrame(dict(method=["pca"], label=["all"], difference=[0.4], low=[0.2],
+...                                 high=[0.6], verdict=["better than"], n_queries=10, n_maps=5))
+>>> words = search_verdicts(table, differences)
+>>> words.verdicts, words.differences
+('better than PCA', 'PCA +0.40 [+0.20, +0.60]')
 >>> words.conclusion.startswith("At this preset the trained encoder earns its place")
 True
 """
@@ -29,11 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict
+from .verdicts import METHOD_NAMES, VERDICTS, names_list
 from ..validation import check_table
 
 __all__ = ["SearchVerdicts", "search_verdicts", "names_list", "training_text", "share_list",
-           "overlap_verdict", "spread_over", "RealCropWords", "real_crop_words"]
+           "overlap_verdict", "spread_over", "RealCropWords", "real_crop_words", "interval_text",
+           "label_verdicts"]
 
 
 @dataclass(frozen=True)
@@ -41,62 +46,100 @@ class SearchVerdicts:
     """What :func:`search_verdicts` says, each part ready to glue into a sentence.
 
     ``ranking``: methods by their mean over all crops, best first (chance left out);
-    ``scores``: ``"PCA 0.80 ± 0.36; ..."`` in that order; ``verdicts``: ``"no better
-    than PCA and the raw pixels; better than the relaxation time"``; ``conclusion``:
-    one sentence; ``best``: label -> the methods with the highest mean for it (ties
-    kept); ``reference_best``: the labels where the reference is among them.
+    ``scores``: ``"PCA 0.80 ± 0.36; ..."`` in that order; ``verdicts``: ``"better than
+    the relaxation time; no better than PCA and the raw pixels"``, from the paired
+    intervals over all crops; ``differences``: ``"PCA +0.02 [-0.01, +0.05]; ..."``, the
+    reference minus each baseline with its interval; ``conclusion``: one sentence;
+    ``best``: label -> the methods with the highest mean for it (ties kept);
+    ``reference_best``: the labels where the reference is among them;
+    ``ahead``: the labels where the reference is better than every baseline beyond the
+    interval; ``behind``: label -> the baselines it is worse than beyond the interval.
     """
 
     ranking: tuple[str, ...]
     scores: str
     verdicts: str
+    differences: str
     conclusion: str
     best: dict
     reference_best: tuple
+    ahead: tuple
+    behind: dict
 
 
-def _check_table(table: pd.DataFrame, reference: str) -> pd.DataFrame:
+def _check_tables(table: pd.DataFrame, differences: pd.DataFrame, reference: str) -> pd.DataFrame:
     from ..evaluation.by_label import ALL_LABELS, BY_LABEL_COLUMNS  # here: evaluation imports words
+    from ..evaluation.paired_search import PAIRED_COLUMNS
 
     check_table(table, BY_LABEL_COLUMNS)
+    check_table(differences, PAIRED_COLUMNS, name="differences")
     overall = table[table["label"] == ALL_LABELS].set_index("method")
     if reference not in overall.index:
         raise ValueError(f"reference must be a method with an {ALL_LABELS!r} row in table "
                          f"{sorted(overall.index)}, got {reference!r}")
-    if len(overall.index.difference(["chance", reference])) == 0:
-        raise ValueError("table must hold at least one method besides the reference and chance")
+    compared = set(differences.loc[differences["label"] == ALL_LABELS, "method"])
+    if not compared:
+        raise ValueError(f"differences must hold at least one method's {ALL_LABELS!r} row, got none")
+    missing = compared - set(overall.index)
+    if missing:
+        raise ValueError(f"differences names methods that table lacks: {sorted(missing)}")
     return overall
 
 
-def search_verdicts(table: pd.DataFrame, reference: str = "trained",
+def search_verdicts(table: pd.DataFrame, differences: pd.DataFrame, reference: str = "trained",
                     names: Mapping[str, str] = METHOD_NAMES) -> SearchVerdicts:
-    """The reference method against every other method of ``table``, in words.
+    """The reference method against every baseline, in words read off the paired intervals.
 
     Parameters
     ----------
     table : DataFrame
         From :func:`~xpcs_nb.evaluation.by_label.precision_by_label`: columns
         ``method``, ``label``, ``mean``, ``std``, ``n``, with an ``"all"`` row per
-        method; a ``"chance"`` method is left out of the comparison.
+        method; a ``"chance"`` method is left out of the ranking.
+    differences : DataFrame
+        From :func:`~xpcs_nb.evaluation.paired_search.paired_precision_differences`
+        with the same reference: one row per (baseline, label).
     reference : str
         The method judged (the trained encoder).
     names : mapping {method: how a sentence names it}
         Methods missing from it are named as they are.
     """
-    overall = _check_table(table, reference)
+    from ..evaluation.by_label import ALL_LABELS
+
+    overall = _check_tables(table, differences, reference)
     named = {method: names.get(method, method) for method in overall.index}
     ranking = overall.drop(index="chance", errors="ignore")["mean"].sort_values(ascending=False, kind="stable")
-    others = [method for method in ranking.index if method != reference]
-    mine = overall.loc[reference]
-    judged = {method: verdict(mine["mean"], mine["std"], overall.loc[method, "mean"], overall.loc[method, "std"])
-              for method in others}
-    by_word = {word: [named[m] for m in others if judged[m] == word] for word in VERDICTS}
+    everything = differences[differences["label"] == ALL_LABELS].set_index("method")
+    others = [method for method in ranking.index if method in everything.index]
+    by_word = {word: [named[m] for m in others if everything.loc[m, "verdict"] == word] for word in VERDICTS}
     scores = "; ".join(f"{named[m]} {overall.loc[m, 'mean']:.2f} ± {overall.loc[m, 'std']:.2f}" for m in ranking.index)
     verdicts = "; ".join(f"{word} {names_list(methods)}" for word, methods in by_word.items() if methods)
+    stated = "; ".join(f"{named[m]} {interval_text(everything.loc[m])}" for m in others)
     best = _best_by_label(table)
-    return SearchVerdicts(ranking=tuple(ranking.index), scores=scores, verdicts=verdicts,
-                          conclusion=_conclusion(by_word, list(ranking.index), reference, named),
-                          best=best, reference_best=tuple(label for label in best if reference in best[label]))
+    per_label = differences[differences["label"] != ALL_LABELS]
+    ahead = tuple(label for label, rows in per_label.groupby("label", sort=True)
+                  if (rows["verdict"] == VERDICTS[0]).all())
+    behind = {label: rows.loc[rows["verdict"] == VERDICTS[2], "method"].tolist()
+              for label, rows in per_label.groupby("label", sort=True) if (rows["verdict"] == VERDICTS[2]).any()}
+    return SearchVerdicts(ranking=tuple(ranking.index), scores=scores, verdicts=verdicts, differences=stated,
+                          conclusion=_conclusion(by_word, named[reference]), best=best,
+                          reference_best=tuple(label for label in best if reference in best[label]),
+                          ahead=ahead, behind=behind)
+
+
+def interval_text(row) -> str:
+    """A paired difference as text: ``"+0.02 [-0.01, +0.05]"``, or the difference alone
+    where its queries came from one map (no interval).
+
+    ``row``: a row of :func:`~xpcs_nb.evaluation.paired_search.paired_precision_differences`
+    (or any mapping with ``difference``, ``low``, ``high``).
+
+    >>> interval_text(dict(difference=0.021, low=-0.013, high=0.05))
+    '+0.02 [-0.01, +0.05]'
+    """
+    if not np.isfinite(row["low"]):
+        return f"{row['difference']:+.2f} (one map: no interval)"
+    return f"{row['difference']:+.2f} [{row['low']:+.2f}, {row['high']:+.2f}]"
 
 
 def _best_by_label(table: pd.DataFrame) -> dict:
@@ -111,21 +154,41 @@ def _best_by_label(table: pd.DataFrame) -> dict:
     return best
 
 
-def _conclusion(by_word: dict, ranking: list, reference: str, named: dict) -> str:
-    """One sentence: the reference earns its place, loses, leads without standing out, or trails."""
-    me = named[reference]
-    if not by_word["no better than"] and not by_word["worse than"]:
-        return (f"At this preset {me} earns its place: its precision exceeds every baseline's by more than "
-                "the spread.")
-    if by_word["worse than"]:
-        return f"At this preset {me} loses to {names_list(by_word['worse than'])} by more than the spread."
-    if ranking[0] == reference:
-        return (f"At this preset {me} has the highest mean, but its lead does not stand out of the scatter of "
-                "single queries.")
-    ahead = [named[m] for m in ranking[:ranking.index(reference)]]
-    return (f"At this preset the mean of {me} is below that of {names_list(ahead)}, and no difference stands "
-            f"out of the scatter of single queries: on this library the search does not need {me} to find "
-            "crops of the query's label.")
+def _conclusion(by_word: dict, me: str) -> str:
+    """One sentence: the reference earns its place, loses, leads some baselines, or none."""
+    better, tied, worse = (by_word[word] for word in VERDICTS)
+    if worse:
+        return (f"At this preset {me} finds neighbours of the query's label less often than {names_list(worse)}: "
+                "the 95 % interval of the paired difference lies below zero.")
+    if not tied:
+        return (f"At this preset {me} earns its place: on the same queries it finds neighbours of the query's "
+                "label more often than every baseline, each 95 % interval above zero.")
+    if better:
+        return (f"At this preset {me} is ahead of {names_list(better)} beyond the interval, but not of "
+                f"{names_list(tied)}: the 95 % interval of the paired difference to them holds zero.")
+    return (f"At this preset no paired difference between {me} and a baseline excludes zero: on this library "
+            f"the search does not need {me} to find crops of the query's label.")
+
+
+def label_verdicts(ahead, behind: Mapping, label_names: Mapping, method_names: Mapping[str, str] = METHOD_NAMES,
+                   reference: str = "the trained encoder") -> str:
+    """One sentence on the labels where the paired intervals single the reference out.
+
+    ``ahead``: labels where it beats every baseline beyond the interval; ``behind``:
+    label -> the baselines it trails beyond the interval (:class:`SearchVerdicts`).
+
+    >>> label_verdicts((0,), {5: ["pca"]}, {0: "slow", 5: "heterodyne"})
+    'Label by label, the trained encoder is better than every baseline for slow, and worse than PCA for heterodyne.'
+    >>> label_verdicts((), {}, {})
+    'Label by label, the trained encoder is better than every baseline for no label, and worse than none for any.'
+    """
+    first = names_list([label_names.get(label, str(label)) for label in ahead]) if ahead else "no label"
+    if behind:
+        second = "; ".join(f"worse than {names_list([method_names.get(m, m) for m in methods])} for "
+                           f"{label_names.get(label, str(label))}" for label, methods in behind.items())
+    else:
+        second = "worse than none for any"
+    return f"Label by label, {reference} is better than every baseline for {first}, and {second}."
 
 
 def training_text(start_from: str, epochs: int, train_items: int | None) -> str:
