@@ -51,7 +51,7 @@ from .continuous import (CONTINUOUS_SEED, KINDS, ContinuousSpec, continuous_set,
 from .data import (EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
                    evaluation_spec, evaluation_store, load_evaluation_set, stored_profiles)
 from .relaxation import fit_rates, lag_profiles, relaxation_features
-from .truth_scores import TRUTH_SCORES, paired_scores, truth_predictions
+from .truth_scores import TRUTH_SCORES, continuous_comparison, paired_ari, paired_scores, truth_predictions
 from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
 from .paired import PairedDifference, interval_verdict, paired_bootstrap, paired_mean_difference
 from .features import (METHODS, classical_features, feature_sets, method_features, network_features,
@@ -66,7 +66,7 @@ __all__ = [
     "load_evaluation_set", "evaluation_set", "stored_profiles",
     "CONTINUOUS_SEED", "KINDS", "ContinuousSpec", "continuous_set", "continuous_spec", "continuous_truth",
     "load_continuous_set", "fit_rates", "lag_profiles", "relaxation_features",
-    "TRUTH_SCORES", "truth_predictions", "paired_scores",
+    "TRUTH_SCORES", "truth_predictions", "paired_scores", "continuous_comparison", "paired_ari",
     "METHODS", "untrained_copy", "network_features", "relaxation_time_features", "classical_features",
     "feature_sets", "method_features",
     "rate_class_ari", "precision_at_k", "chance_precision", "family_retrieval",

@@ -38,7 +38,8 @@ from .. import latent
 from ..validation import check_array, check_int
 from .paired import interval_verdict, paired_bootstrap
 
-__all__ = ["TRUTH_SCORES", "held_out", "truth_predictions", "score_of", "paired_scores"]
+__all__ = ["TRUTH_SCORES", "held_out", "truth_predictions", "score_of", "paired_scores", "continuous_comparison",
+           "paired_ari"]
 
 RANK, ARI = "rank log rate", "ARI rate classes"
 REGRESSIONS = {"R2 log rate": "log_rate", "R2 KWW exponent": "kww_exponent", "R2 q exponent": "q_exponent"}
@@ -175,3 +176,48 @@ def paired_scores(predictions: Mapping[str, Sequence[Mapping]], groups, *, refer
                            verdict=interval_verdict(result))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def continuous_comparison(data, trained, *, untrained_seeds=(0, 1, 2), trained_at_rate=None, n_resamples=500,
+                          seed=0) -> pd.DataFrame:
+    """:func:`paired_scores` of every method on one continuous evaluation set, with its ``photons``.
+
+    ``data`` is an :class:`~xpcs_nb.evaluation.EvaluationSet` of
+    :func:`~xpcs_nb.evaluation.continuous_set` (its ``metadata`` holds the truth);
+    ``trained`` one encoder or several (training seeds), ``trained_at_rate`` the
+    same trained further at ``data``'s photon rate (optional). The PCA keeps at most
+    as many components as there are crops.
+    """
+    from .data import EvaluationSet
+    from .features import method_features
+
+    if not isinstance(data, EvaluationSet):
+        raise TypeError(f"data must be an EvaluationSet, got {type(data).__name__}")
+    runs = method_features(data.crops, trained, untrained_seeds=untrained_seeds, trained_at_rate=trained_at_rate,
+                           profiles=data.profiles, seed=seed)
+    predictions = {method: [truth_predictions(values, data.metadata, data.groups, seed=seed) for values in values_list]
+                   for method, values_list in runs.items()}
+    table = paired_scores(predictions, data.groups, n_resamples=n_resamples, seed=seed)
+    return table.assign(photons=data.photons_per_pixel)
+
+
+def paired_ari(truth, partition, other_partitions, groups, **options):
+    """The ARI of one fixed ``partition`` minus the mean ARI of ``other_partitions``, paired over ``groups``.
+
+    Each partition (N,) is fitted once (k-means on all crops); the bootstrap resamples
+    maps and scores the fixed partitions on the drawn crops (:func:`paired_bootstrap`,
+    ``options`` go to it).
+
+    >>> truth = np.repeat([0, 1, 2], 4)
+    >>> result = paired_ari(truth, truth, [np.arange(12) % 3], np.arange(12), n_resamples=200)
+    >>> result.low > 0
+    True
+    """
+    truth = check_array(truth, "truth", ndim=1, kind="integer")
+    partition = check_array(partition, "partition", ndim=1, kind="integer")
+    others = [check_array(p, "each of other_partitions", ndim=1, kind="integer") for p in other_partitions]
+    if not others:
+        raise ValueError("other_partitions must hold at least one partition, got none")
+    mine = lambda i: float(adjusted_rand_score(truth[i], partition[i]))  # noqa: E731
+    theirs = lambda i: float(np.mean([adjusted_rand_score(truth[i], p[i]) for p in others]))  # noqa: E731
+    return paired_bootstrap(mine, theirs, groups, **options)
