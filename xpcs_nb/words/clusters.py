@@ -20,7 +20,7 @@ from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdicts
 __all__ = ["METHOD_LABELS", "photon_rate", "trap_spike_word", "trap_rank", "target_sentence",
            "verdict_grid", "verdict_counts", "verdict_list", "verdicts_by_rate", "vs_untrained",
            "where_it_breaks", "breaks", "PAIRED_COLUMNS", "interval_text", "versus", "paired_grid",
-           "where_better"]
+           "where_better", "matched_text"]
 
 METHOD_LABELS = {"trained": "trained", "trained_at_rate": "trained at rate", "untrained": "untrained",
                  "pca": "PCA", "pixels": "raw pixels", "relaxation_time": "relaxation time", "chance": "chance"}
@@ -354,3 +354,23 @@ def where_better(table: pd.DataFrame, method: str) -> str:
                     for score, group in chosen.groupby("score", sort=False)]
         parts.append(f"{word} {'it' if parts else METHOD_NAMES.get(method, method)} on {names_list(by_score)}")
     return "; ".join(parts)
+
+
+def matched_text(preset: str, rates, epochs) -> str:
+    """What the chapter does about training and test noise differing: the further training, or why not.
+
+    >>> matched_text("fast", [], 1)[:44]
+    'At `fast` the encoder is not trained further'
+    >>> matched_text("class_cpu", [1.0, 0.3], 1)[-60:]
+    'at 1 and 0.3 photons per pixel; the evaluation maps stay unseen.'
+    """
+    rates = sorted(rates, reverse=True)
+    if not rates:
+        return (f"At `{preset}` the encoder is not trained further at each photon rate: on a CPU that training "
+                "would take most of this chapter's time. The `class_cpu` and `class` presets do it and score "
+                "the result as \"trained at rate\", which tells a limit of the method from a mismatch of "
+                "training and test noise.")
+    s = "" if epochs == 1 else "s"
+    return ("To tell a limit of the method from a mismatch of training and test noise, each trained encoder "
+            f"is also trained further, {epochs} epoch{s} on the same library made at the rate evaluated "
+            f"(\"trained at rate\"), at {_rates(rates)}; the evaluation maps stay unseen.")
