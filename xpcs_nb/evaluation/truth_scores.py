@@ -8,11 +8,17 @@ that a paired bootstrap over maps can resample them afterwards
 * ``"rank log rate"``: Spearman rank correlation between the true log rate and the
   features' best one-dimensional ordering. A 1-D feature is its own ordering (taken
   in the direction that correlates positively); for D > 1 the ordering is the
-  held-out prediction of a ridge regression of log rate on the standardised
-  features (a linear map, its penalty chosen by internal cross-validation), fitted
-  with :class:`~sklearn.model_selection.GroupKFold` by map.
+  held-out prediction of a ridge regression of log rate on the features (a linear
+  map, its penalty chosen by internal cross-validation), fitted with
+  :class:`~sklearn.model_selection.GroupKFold` by map.
 * ``"R2 log rate"``, ``"R2 KWW exponent"``, ``"R2 q exponent"``: R² of a
-  k-nearest-neighbour regression (standardised features, k = 5), held out by map.
+  k-nearest-neighbour regression (k = 5), held out by map.
+
+The features are used as the method gives them, not standardised column by column:
+neighbours are those of the method's own euclidean distance, as for k-means and
+retrieval (scaling every principal component to unit variance would blow its noisiest
+components up to the size of its first). The ridge regression divides all columns by
+one common scale, so that its penalties mean the same for every method.
 * ``"balanced accuracy heterodyne"`` / ``"... avalanche"`` / ``"... aging"``: of a
   k-nearest-neighbour classifier of that kind against all others, held out by map;
   0.5 is chance.
@@ -31,8 +37,6 @@ from sklearn.linear_model import RidgeCV
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GroupKFold
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .. import latent
 from ..validation import check_array, check_int
@@ -72,8 +76,11 @@ def _ordering(features: np.ndarray, log_rate: np.ndarray, groups: np.ndarray) ->
     if features.shape[1] == 1:
         column = features[:, 0]
         return column if np.corrcoef(column, log_rate)[0, 1] >= 0 else -column
-    ridge = lambda: make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 13)))  # noqa: E731
-    return held_out(ridge, features, log_rate, groups)
+    # one scale for all the columns (their relative sizes, the method's geometry, kept), so the
+    # penalties searched mean the same for every method
+    scaled = (features - features.mean(axis=0)) / max(float(features.std()), np.finfo(float).tiny)
+    ridge = lambda: RidgeCV(alphas=np.logspace(-4, 4, 17))  # noqa: E731
+    return held_out(ridge, scaled, log_rate, groups)
 
 
 def truth_predictions(features, truth: pd.DataFrame, groups, *, seed=0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -88,8 +95,8 @@ def truth_predictions(features, truth: pd.DataFrame, groups, *, seed=0) -> dict[
         raise ValueError(f"features, truth and groups must have one row per crop, got {len(features)}, "
                          f"{len(truth)} and {len(groups)}")
     log_rate = truth["log_rate"].to_numpy(np.float64)
-    knn = lambda: make_pipeline(StandardScaler(), KNeighborsRegressor(N_NEIGHBOURS))  # noqa: E731
-    vote = lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(N_NEIGHBOURS))  # noqa: E731
+    knn = lambda: KNeighborsRegressor(N_NEIGHBOURS)  # noqa: E731
+    vote = lambda: KNeighborsClassifier(N_NEIGHBOURS)  # noqa: E731
     out = {RANK: (log_rate, _ordering(features, log_rate, groups))}
     for score, column in REGRESSIONS.items():
         values = truth[column].to_numpy(np.float64)
