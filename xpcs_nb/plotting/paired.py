@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..validation import check_table
-from ..words.clusters import METHOD_LABELS
+from ..words.clusters import METHOD_LABELS, photon_rate
 from .style import PAGE_WIDTH
 
 __all__ = ["paired_differences"]
@@ -50,8 +50,8 @@ def paired_differences(table: pd.DataFrame, *, reference: str = "the trained enc
                         fmt=_MARKERS.get(method, "o"), color=_COLOURS.get(method, "tab:gray"), ms=4, capsize=2,
                         label=METHOD_LABELS[method])
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_title(f"{rate:g} photons per pixel", fontsize=9)
-        ax.set_xlabel(f"{reference} minus method")
+        ax.set_title(photon_rate(rate), fontsize=9)
+    fig.supxlabel(f"{reference}'s score minus the method's (95 % interval)", fontsize=9)
     axes[0, 0].set_yticks(np.arange(len(scores)), scores, fontsize=8)
     axes[0, 0].invert_yaxis()
     handles, labels = axes[0, 0].get_legend_handles_labels()
