@@ -361,7 +361,7 @@ def matched_text(preset: str, rates, epochs) -> str:
 
     >>> matched_text("fast", [], 1)[:44]
     'At `fast` the encoder is not trained further'
-    >>> matched_text("class_cpu", [1.0, 0.3], 1)[-60:]
+    >>> matched_text("class_cpu", [1.0, 0.3], 1)[-64:]
     'at 1 and 0.3 photons per pixel; the evaluation maps stay unseen.'
     """
     rates = sorted(rates, reverse=True)
