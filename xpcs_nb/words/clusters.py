@@ -20,7 +20,7 @@ from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdicts
 __all__ = ["METHOD_LABELS", "photon_rate", "trap_spike_word", "trap_rank", "target_sentence",
            "verdict_grid", "verdict_counts", "verdict_list", "verdicts_by_rate", "vs_untrained",
            "where_it_breaks", "breaks", "PAIRED_COLUMNS", "interval_text", "versus", "paired_grid",
-           "where_better", "matched_text"]
+           "where_better", "matched_text", "RATE_SCORES", "fit_sentence"]
 
 METHOD_LABELS = {"trained": "trained", "trained_at_rate": "trained at rate", "untrained": "untrained",
                  "pca": "PCA", "pixels": "raw pixels", "relaxation_time": "relaxation time", "chance": "chance"}
@@ -374,3 +374,43 @@ def matched_text(preset: str, rates, epochs) -> str:
     return ("To tell a limit of the method from a mismatch of training and test noise, each trained encoder "
             f"is also trained further, {epochs} epoch{s} on the same library made at the rate evaluated "
             f"(\"trained at rate\"), at {_rates(rates)}; the evaluation maps stay unseen.")
+
+
+RATE_SCORES = ("rank log rate", "R2 log rate", "ARI rate classes")
+"""The scores of the rate alone: what one fitted number per crop can hold."""
+
+
+def fit_sentence(table: pd.DataFrame, method: str = "relaxation_time") -> str:
+    """What a one-number fit does as well as the reference, and where the reference adds to it.
+
+    On the rate scores (:data:`RATE_SCORES`) the fit matches the reference where the
+    verdict is not "better than"; on every other score the reference adds to it where
+    the verdict is "better than".
+
+    >>> tidy = pd.DataFrame(dict(score=["rank log rate", "R2 q exponent", "balanced accuracy aging"],
+    ...                          method="relaxation_time", photons=1.0, value=0.8, difference=[-0.1, 0.0, 0.2],
+    ...                          low=[-0.2, -0.1, 0.1], high=[-0.01, 0.1, 0.3],
+    ...                          verdict=["worse than", "no better than", "better than"]))
+    >>> fit_sentence(tidy)
+    'on the rate the fit does as well as the trained encoder or better on rank log rate at 1 photon per pixel; the trained encoder adds to it on balanced accuracy aging at 1 photon per pixel, and nowhere else'
+    """
+    check_table(table, PAIRED_COLUMNS)
+    rows = table[(table["method"] == method) & table["verdict"].notna()]
+    if rows.empty:
+        raise ValueError(f"method must be one of the table's methods {sorted(set(table['method']))}, got {method!r}")
+    on_rate = rows["score"].isin(RATE_SCORES)
+    better = rows["verdict"] == VERDICTS[0]
+
+    def listed(chosen: pd.DataFrame) -> str:
+        return names_list(f"{score} at {_rates(sorted(group['photons'], reverse=True))}"
+                          for score, group in chosen.groupby("score", sort=False))
+
+    matched, beaten, adds = rows[on_rate & ~better], rows[on_rate & better], rows[~on_rate & better]
+    parts = []
+    if not matched.empty:
+        parts.append(f"on the rate the fit does as well as the trained encoder or better on {listed(matched)}")
+    if not beaten.empty:
+        parts.append(f"the trained encoder sorts the rate better on {listed(beaten)}")
+    parts.append(f"the trained encoder adds to it on {listed(adds)}, and nowhere else" if not adds.empty else
+                 "beyond the rate the trained encoder adds nothing the intervals can see")
+    return "; ".join(parts)
