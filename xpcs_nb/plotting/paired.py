@@ -55,5 +55,5 @@ def paired_differences(table: pd.DataFrame, *, reference: str = "the trained enc
     axes[0, 0].set_yticks(np.arange(len(scores)), scores, fontsize=8)
     axes[0, 0].invert_yaxis()
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(methods), fontsize=8)
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(methods), fontsize=8)
     return fig
