@@ -218,22 +218,8 @@ def test_untrained_copy_is_seeded_new_and_leaves_the_global_random_state():
     assert type(first) is type(net) and not first.training
 
 
-def test_relaxation_time_ranks_decays():
-    lags = np.abs(np.subtract.outer(np.arange(SIDE), np.arange(SIDE)))
-    crops = np.stack([np.exp(-2 * lags / tau) for tau in (1.0, 4.0, 16.0)])
-    times = evaluation.relaxation_time_features(crops).ravel()
-    np.testing.assert_allclose(times, np.log10([1.0, 4.0, 16.0]), atol=0.02)
-
-
-def test_failed_relaxation_fits_take_the_median_not_a_drop(monkeypatch):
-    fitted = np.array([[0.0], [np.nan], [1.0], [3.0], [np.inf]])
-    monkeypatch.setattr(evaluation.features.latent, "baseline_features", lambda crops, kind: fitted.copy())
-    times = evaluation.relaxation_time_features(np.zeros((5, 4, 4)))
-    assert times.ravel().tolist() == [0.0, 1.0, 1.0, 3.0, 1.0]
-
-
 def test_feature_sets_cover_every_method_on_the_same_crops(tiny_set):
-    sets = evaluation.feature_sets(tiny_set.crops[:10], tiny_network())
+    sets = evaluation.feature_sets(tiny_set.crops[:10], tiny_network(), profiles=tiny_set.profiles[:10])
     assert tuple(sets) == evaluation.METHODS
     assert all(len(values) == 10 and np.isfinite(values).all() for values in sets.values())
     assert sets["pixels"].shape[1] == (SIDE // 4) ** 2 and sets["relaxation_time"].shape[1] == 1

@@ -90,7 +90,7 @@ NETWORK = network()
 ARRAY_ARGUMENTS = {
     "crops (treat_diagonal)": ("crops", lambda a: evaluation.treat_diagonal(a, "keep"), CROPS),
     "crops (network_features)": ("crops", lambda a: evaluation.network_features(NETWORK, a), CROPS),
-    "crops (relaxation_time_features)": ("crops", evaluation.relaxation_time_features, CROPS),
+    "profiles (relaxation_time_features)": ("profiles", evaluation.relaxation_time_features, 1 + CROPS[:, 0]),
     "crops (classical_features)": ("crops", lambda a: evaluation.classical_features(a, pixel_block=8), CROPS),
     "features (rate_class_ari)": ("features", lambda a: evaluation.rate_class_ari(a, LABELS, [0]), FEATURES),
     "features (precision_at_k)": ("features", lambda a: evaluation.precision_at_k(a, LABELS, [0], 2), FEATURES),

@@ -245,7 +245,7 @@ def test_umap_takes_numpy_integers_and_tensors():
 
 
 def test_kind_is_one_of_the_baselines():
-    with pytest.raises(ValueError, match=r"kind must be one of 'pca', 'pixels', 'relaxation_time'; got 'wavelets'"):
+    with pytest.raises(ValueError, match=r"kind must be one of 'pca', 'pixels'; got 'wavelets'"):
         latent.baseline_features(CROPS, "wavelets")
 
 

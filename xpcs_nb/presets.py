@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 
-from .validation import ArgumentTypeError, check_choice, check_int, check_real, describe
+from .validation import ArgumentTypeError, check_bool, check_choice, check_int, check_real, describe
 
 __all__ = ["Preset", "PRESETS", "get_preset", "as_preset", "preset_for_this_machine", "why_this_preset", "ENV_VAR"]
 
@@ -84,6 +84,7 @@ class Preset:
     eval_untrained_seeds: int = 3  # random networks (the untrained baseline), seeds 0 .. n-1
     eval_train_seeds: int = 3  # trained encoders, seeds 0 .. n-1 (seed 0 is chapter 3's model)
     eval_matched_epochs: int = 1  # further training of each trained encoder at each evaluated photon rate
+    eval_matched: bool = True  # chapter 4 trains them at all (False at fast: its time budget)
     # chapter 7: the synthetic rheo-XPCS run streamed window by window "during the beamtime",
     # and the detector movies that stand in for a reader's own measurement
     stream_windows: int = 50  # windows of 18 sectors (the paper's run E031: 50)
@@ -105,6 +106,8 @@ class Preset:
                 value = tuple(check_real(rate, "eval_photons entry", minimum=0, include_min=False) for rate in value)
                 if not value:
                     raise ValueError("eval_photons must hold at least one photon rate, got none")
+            elif field.name == "eval_matched":
+                value = check_bool(value, field.name)
             elif field.name in OPTIONAL_SIZES and value is None:
                 pass
             elif field.name != "name":
@@ -121,7 +124,8 @@ PRESETS: dict[str, Preset] = {
                    library_per_class=6, train_items=1536, val_items=128, epochs=4, batch_size=32,
                    half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=256, sweep_epochs=1, sweep_seeds=2,
                    start_from="scratch", rheo_c2_method="analytic",
-                   eval_photons=(10.0, 1.0, 0.3), eval_per_class=8, eval_train_seeds=1, stream_windows=24,
+                   eval_photons=(10.0, 1.0, 0.3), eval_per_class=8, eval_train_seeds=1, eval_matched=False,
+                   stream_windows=24,
                    own_data_frames=600),
     "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,
                     library_per_class=40, train_items=20_000, val_items=2_000, epochs=12, half_cycle_epochs=3,

@@ -26,8 +26,15 @@ for every method. So the labels are scored the way their physics asks:
    "no better than" or "worse than" each other method, by whether the difference of
    means exceeds their combined spread.
 
+6. A **continuous truth** (:func:`continuous_set`): rates, KWW and q exponents drawn
+   from ranges with no gaps, heterodyne, avalanche and aging crops, scored by rank
+   correlation, kNN R² and balanced accuracy held out by map
+   (:func:`truth_predictions`), each difference to the trained encoder with a paired
+   bootstrap interval over maps (:func:`paired_scores`).
+
 Files: ``diagonal.py`` (the diagonal treatment), ``data.py`` (evaluation sets),
-``features.py`` (the methods), ``scores.py`` (ARI and retrieval), ``table.py`` (the
+``continuous.py`` (the continuous truth), ``relaxation.py`` (the fixed-baseline fit),
+``truth_scores.py`` (scores of the continuous truth), ``features.py`` (the methods), ``scores.py`` (ARI and retrieval), ``table.py`` (the
 tidy table), ``compare.py`` (methods side by side, the sweep), ``paired.py`` (paired differences
 with a bootstrap interval over evaluation maps); the verdicts' words are in
 :mod:`xpcs_nb.words`.
@@ -40,8 +47,12 @@ with a bootstrap interval over evaluation maps); the verdicts' words are in
 
 from .by_label import ALL_LABELS, BY_LABEL_COLUMNS, per_query_precision, precision_by_label
 from .compare import SWEEP_PHOTONS, compare_methods, noise_sweep
+from .continuous import (CONTINUOUS_SEED, KINDS, ContinuousSpec, continuous_set, continuous_spec,
+                         continuous_truth, load_continuous_set)
 from .data import (EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
-                   evaluation_spec, evaluation_store, load_evaluation_set)
+                   evaluation_spec, evaluation_store, load_evaluation_set, stored_profiles)
+from .relaxation import fit_rates, lag_profiles, relaxation_features
+from .truth_scores import TRUTH_SCORES, continuous_comparison, paired_ari, paired_scores, truth_predictions
 from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
 from .paired import PairedDifference, interval_verdict, paired_bootstrap, paired_mean_difference
 from .paired_search import PAIRED_COLUMNS, TOO_FEW_MAPS, paired_precision_differences
@@ -54,7 +65,10 @@ from ..words.verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdic
 __all__ = [
     "DIAGONAL_CHOICES", "diagonal_lift", "treat_diagonal",
     "EVALUATION_SEED", "EvaluationSet", "crop_labels", "evaluation_spec", "evaluation_store",
-    "load_evaluation_set", "evaluation_set",
+    "load_evaluation_set", "evaluation_set", "stored_profiles",
+    "CONTINUOUS_SEED", "KINDS", "ContinuousSpec", "continuous_set", "continuous_spec", "continuous_truth",
+    "load_continuous_set", "fit_rates", "lag_profiles", "relaxation_features",
+    "TRUTH_SCORES", "truth_predictions", "paired_scores", "continuous_comparison", "paired_ari",
     "METHODS", "untrained_copy", "network_features", "relaxation_time_features", "classical_features",
     "feature_sets", "method_features",
     "rate_class_ari", "precision_at_k", "chance_precision", "family_retrieval",

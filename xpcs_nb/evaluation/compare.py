@@ -52,7 +52,7 @@ def compare_methods(data: EvaluationSet, trained: torch.nn.Module | Sequence[tor
     if not isinstance(data, EvaluationSet):
         raise TypeError(f"data must be an EvaluationSet, got {type(data).__name__}")
     runs = method_features(data.crops, trained, untrained_seeds=untrained_seeds, trained_at_rate=trained_at_rate,
-                           **classical)
+                           profiles=data.profiles, **classical)
     return method_table(runs, data.labels, photons_per_pixel=data.photons_per_pixel, diagonal=data.diagonal,
                         groups=data.groups, kmeans_seeds=kmeans_seeds, k=k, families=families, n_init=n_init)
 

@@ -28,9 +28,10 @@ from ..presets import Preset, as_preset
 from ..scenarios import AVALANCHE
 from ..validation import check_choice, check_int, check_real, check_seed
 from .diagonal import DIAGONAL_CHOICES, treat_diagonal
+from .relaxation import lag_profiles, unscaled_crops
 
 __all__ = ["EVALUATION_SEED", "EvaluationSet", "crop_labels", "evaluation_spec",
-           "evaluation_store", "load_evaluation_set", "evaluation_set"]
+           "evaluation_store", "load_evaluation_set", "evaluation_set", "stored_profiles"]
 
 EVALUATION_SEED = 10_000
 
@@ -55,6 +56,10 @@ class EvaluationSet:
     metadata : DataFrame, N rows
         The store's table (truth of every crop's C2, its ``label`` among them) and
         ``crop_size``.
+    profiles : ndarray (N, S/2), float64
+        Each crop's lag profile in C2 units (baseline 1), lags 1 .. S/2, from the
+        crop before scaling (:func:`xpcs_nb.evaluation.relaxation.lag_profiles`):
+        what a fit with its baseline fixed at 1 needs.
     """
 
     crops: np.ndarray
@@ -63,6 +68,7 @@ class EvaluationSet:
     photons_per_pixel: float
     diagonal: str
     metadata: pd.DataFrame
+    profiles: np.ndarray
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -139,7 +145,19 @@ def load_evaluation_set(spec: library.LibrarySpec, directory, *, diagonal: str) 
     metadata = metadata.assign(crop_size=spec.crop_size)
     return EvaluationSet(crops=treat_diagonal(crops, diagonal), labels=crop_labels(metadata),
                          groups=metadata["c2_index"].to_numpy(dtype=np.int64),
-                         photons_per_pixel=float(spec.photons_per_pixel), diagonal=diagonal, metadata=metadata)
+                         photons_per_pixel=float(spec.photons_per_pixel), diagonal=diagonal, metadata=metadata,
+                         profiles=stored_profiles(crops, metadata))
+
+
+def stored_profiles(crops, metadata: pd.DataFrame) -> np.ndarray:
+    """Lag profiles (N, S/2) in C2 units of a store's scaled crops, from its ``raw_min``/``raw_max`` columns.
+
+    >>> table = pd.DataFrame(dict(raw_min=[1.0], raw_max=[1.2]))
+    >>> stored_profiles(np.array([[[1.0, 0.5], [0.5, 1.0]]]), table).tolist()
+    [[1.1]]
+    """
+    return lag_profiles(unscaled_crops(np.asarray(crops), metadata["raw_min"].to_numpy(),
+                                       metadata["raw_max"].to_numpy()))
 
 
 def evaluation_set(preset: Preset | str, photons_per_pixel, *, diagonal: str, seed=EVALUATION_SEED,

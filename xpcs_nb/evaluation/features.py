@@ -10,15 +10,17 @@
   that training taught it something;
 * ``"pca"``: the first principal components of the raw pixels, a linear encoder;
 * ``"pixels"``: the pixels themselves, block-averaged (4 x 4 by default);
-* ``"relaxation_time"``: the classical XPCS analysis, log10 of the relaxation time of
-  an exponential fitted to the crop's lag profile (lag 0 left out), one number.
+* ``"relaxation_time"``: the classical XPCS analysis as a physicist does it, log10 of
+  the relaxation time of ``1 + beta exp(-2 Gamma k)`` fitted with its baseline fixed
+  at 1 to the lag profile of the crop in C2 units (lags 1 .. S/2), one number
+  (:mod:`xpcs_nb.evaluation.relaxation`).
 
-The relaxation time ignores the diagonal and any ``a x + b`` of the crop (the fit has
-its own baseline and contrast), so the diagonal treatment changes it only through the
-fit's numerics (its starting values and tolerances are not scale-free); every other
-method sees the scaled pixels. A fit that fails (NaN) gets the median of the
-successful ones: it then counts as "unknown" rather than being dropped, which would
-flatter the method by removing its hardest crops.
+The relaxation time needs the crops' lag profiles before scaling (``profiles``, e.g.
+:attr:`EvaluationSet.profiles` or :func:`stored_profiles` of a store); it never sees
+lag 0, so the diagonal treatment does not change it. Every other method sees the
+scaled pixels. A fit that finds no decay gets the median of the others: it then counts
+as "unknown" rather than being dropped, which would flatter the method by removing its
+hardest crops.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import torch
 
 from .. import latent
 from ..validation import check_array, check_int, check_seed
+from .relaxation import relaxation_features
 
 __all__ = ["METHODS", "untrained_copy", "network_features", "relaxation_time_features",
            "classical_features", "feature_sets", "method_features"]
@@ -76,42 +79,50 @@ def network_features(model: torch.nn.Module, crops) -> np.ndarray:
     return latent.encode(model, crops)
 
 
-def relaxation_time_features(crops) -> np.ndarray:
-    """log10 relaxation time (N, 1), in frames; failed fits take the median of the others.
+def relaxation_time_features(profiles) -> np.ndarray:
+    """log10 relaxation time (N, 1), in frames, fitted with the baseline fixed at 1 to lag profiles (N, L).
 
-    >>> lags = np.abs(np.subtract.outer(np.arange(32), np.arange(32)))
-    >>> crops = np.stack([np.exp(-2 * lags / tau) for tau in (2.0, 8.0)])
-    >>> relaxation_time_features(crops).round(2).ravel().tolist()
+    ``profiles`` are in C2 units, lags 1 .. L (:func:`xpcs_nb.evaluation.stored_profiles`);
+    a profile with no decay takes the median of the others.
+
+    >>> k = np.arange(1, 33)
+    >>> profiles = np.stack([1 + 0.25 * np.exp(-2 * k / tau) for tau in (2.0, 8.0)])
+    >>> relaxation_time_features(profiles).round(2).ravel().tolist()
     [0.3, 0.9]
     """
-    crops = check_array(crops, "crops", ndim=3)
-    times = latent.baseline_features(crops, "relaxation_time")
-    failed = ~np.isfinite(times)
-    if failed.all():
-        return np.zeros_like(times)
-    times[failed] = np.median(times[~failed])
-    return times
+    return relaxation_features(check_array(profiles, "profiles", ndim=2, finite=True))
 
 
-def classical_features(crops, *, seed=0, pca_components=64, pixel_block=4) -> dict[str, np.ndarray]:
-    """``{"pca", "pixels", "relaxation_time"}`` features of crops (N, S, S).
+def classical_features(crops, *, profiles=None, seed=0, pca_components=64,
+                       pixel_block=4) -> dict[str, np.ndarray]:
+    """``{"pca", "pixels", "relaxation_time"}`` features of crops (N, S, S) in [0, 1].
 
-    ``pca_components`` is cut to N when there are fewer crops; ``pixel_block`` must
-    divide S.
+    ``profiles`` (N, L): the crops' lag profiles in C2 units, which the relaxation
+    time needs; without them that method is left out. ``pca_components`` is cut to N
+    when there are fewer crops; ``pixel_block`` must divide S.
 
     >>> crops = np.random.default_rng(0).random((5, 8, 8))
-    >>> {name: values.shape for name, values in classical_features(crops, pixel_block=2).items()}
+    >>> profiles = 1 + 0.2 * np.exp(-np.arange(1, 5) / np.arange(1.0, 6.0)[:, None])
+    >>> sets = classical_features(crops, profiles=profiles, pixel_block=2)
+    >>> {name: values.shape for name, values in sets.items()}
     {'pca': (5, 5), 'pixels': (5, 16), 'relaxation_time': (5, 1)}
+    >>> list(classical_features(crops, pixel_block=2))
+    ['pca', 'pixels']
     """
     crops = check_array(crops, "crops", ndim=3)
     seed = check_seed(seed)
     pca_components = check_int(pca_components, "pca_components", minimum=1)
     pixel_block = check_int(pixel_block, "pixel_block", minimum=1)
-    return {
+    sets = {
         "pca": latent.baseline_features(crops, "pca", seed=seed, n_components=min(pca_components, len(crops))),
         "pixels": latent.baseline_features(crops, "pixels", downsample=pixel_block),
-        "relaxation_time": relaxation_time_features(crops),
     }
+    if profiles is not None:
+        profiles = check_array(profiles, "profiles", ndim=2, finite=True)
+        if len(profiles) != len(crops):
+            raise ValueError(f"profiles must hold one row per crop ({len(crops)}), got {len(profiles)}")
+        sets["relaxation_time"] = relaxation_time_features(profiles)
+    return sets
 
 
 def feature_sets(crops, model: torch.nn.Module, *, seed=0, **classical) -> dict[str, np.ndarray]:
@@ -124,7 +135,8 @@ def feature_sets(crops, model: torch.nn.Module, *, seed=0, **classical) -> dict[
     >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
     ...                   pool=2, image_size=32)
     >>> crops = np.random.default_rng(0).random((6, 32, 32))
-    >>> {name: values.shape for name, values in feature_sets(crops, net).items()}
+    >>> profiles = 1 + 0.2 * np.exp(-np.arange(1, 17) / np.arange(1.0, 7.0)[:, None])
+    >>> {name: values.shape for name, values in feature_sets(crops, net, profiles=profiles).items()}
     {'trained': (6, 4), 'untrained': (6, 4), 'pca': (6, 6), 'pixels': (6, 64), 'relaxation_time': (6, 1)}
     """
     return {"trained": network_features(model, crops),
@@ -153,7 +165,9 @@ def method_features(crops, trained: torch.nn.Module | Sequence[torch.nn.Module],
     >>> from xpcs_nb.model import Autoencoder
     >>> net = Autoencoder(latent_size=4, encoder_channels=(2, 2, 2), decoder_channels=(2, 2, 2),
     ...                   pool=2, image_size=32)
-    >>> runs = method_features(np.random.default_rng(0).random((6, 32, 32)), [net, net], untrained_seeds=[3])
+    >>> profiles = 1 + 0.2 * np.exp(-np.arange(1, 17) / np.arange(1.0, 7.0)[:, None])
+    >>> runs = method_features(np.random.default_rng(0).random((6, 32, 32)), [net, net], untrained_seeds=[3],
+    ...                        profiles=profiles)
     >>> {name: len(values) for name, values in runs.items()}
     {'trained': 2, 'untrained': 1, 'pca': 1, 'pixels': 1, 'relaxation_time': 1}
     """

@@ -1,14 +1,15 @@
-"""Clusters against known classes: scores, and the classical features to compare with.
+"""Clusters against known classes: scores, and the linear features to compare with.
 
 On simulated data the true class of every crop is known. :func:`scores` measures how
 well a clustering recovers it; :func:`score_table` runs the same k-means on the
-latents and on classical features of the crops (:func:`baseline_features`), so the
-autoencoder is always judged against what a simpler method achieves.
+latents and on linear features of the crops (:func:`baseline_features`: PCA, pixels),
+so the autoencoder is always judged against what a simpler method achieves. The
+classical XPCS feature, a relaxation time fitted with its baseline fixed at 1, needs
+the crops in C2 units and lives in :mod:`xpcs_nb.evaluation.relaxation`.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -16,14 +17,13 @@ import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_score
 
-from xpcs_nb.correlation import UnweightedFitWarning, diagonal_means, fit_kww
 from xpcs_nb.latent._inputs import as_crops, as_labels, as_latents, check_count
 from xpcs_nb.latent.clusters import cluster
 from xpcs_nb.validation import ArgumentTypeError, check_choice, check_int, check_seed, describe
 
 __all__ = ["BASELINE_KINDS", "scores", "baseline_features", "score_table"]
 
-BASELINE_KINDS = ("pca", "pixels", "relaxation_time")
+BASELINE_KINDS = ("pca", "pixels")
 
 
 def scores(true, predicted) -> dict[str, float]:
@@ -60,17 +60,6 @@ def _downsample(crops: np.ndarray, factor: int) -> np.ndarray:
     return blocks.mean(axis=(2, 4))
 
 
-def _exponential_relaxation_time(profile: np.ndarray) -> float:
-    """1 / Gamma of ``baseline + beta exp(-2 Gamma k)`` fitted to lags k = 1, 2, ...; NaN on failure."""
-    lags = np.arange(1, profile.size + 1)
-    try:
-        with warnings.catch_warnings():  # only the fitted time is used, never its chi2_red
-            warnings.simplefilter("ignore", UnweightedFitWarning)
-            return fit_kww(lags, profile, fix_alpha=1.0).relaxation_time
-    except (RuntimeError, ValueError):
-        return float("nan")
-
-
 def _pca_features(crops: np.ndarray, n_components: int, seed: int) -> np.ndarray:
     n, size, _ = crops.shape
     n_components = check_int(n_components, "n_components", minimum=1, maximum=min(n, size * size),
@@ -88,14 +77,6 @@ def _pixel_features(crops: np.ndarray, downsample: int) -> np.ndarray:
     return _downsample(crops, downsample).reshape(n, -1)
 
 
-def _relaxation_time_features(crops: np.ndarray) -> np.ndarray:
-    # lag 0 carries the diagonal's noise spike: lags 1 .. S/2 only
-    profiles = diagonal_means(crops, first_lag=1, last_lag=crops.shape[1] // 2)
-    times = np.array([_exponential_relaxation_time(profile) for profile in profiles])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log10(times)[:, None]
-
-
 def baseline_features(crops, kind: str, seed: int = 0, n_components: int = 64, downsample: int = 4) -> np.ndarray:
     """Classical features of C2 crops, to cluster with the same k-means as the latents.
 
@@ -103,16 +84,11 @@ def baseline_features(crops, kind: str, seed: int = 0, n_components: int = 64, d
     ----------
     crops : array (N, S, S)
         Finite.
-    kind : {"pca", "pixels", "relaxation_time"}
+    kind : {"pca", "pixels"}
         ``"pca"``: the first ``n_components`` principal components of the raw pixels
         (a linear encoder; needs N x S^2 floats in memory).
         ``"pixels"``: the pixels themselves after block-averaging ``downsample x
         downsample`` (256 -> 64 per side with the default: 4096 numbers per crop).
-        ``"relaxation_time"``: the classical XPCS analysis, one number per crop:
-        log10 of the relaxation time 1/Gamma, in frames, of a single exponential
-        ``baseline + beta exp(-2 Gamma k)`` fitted to the lag profile (lags 1 .. S/2)
-        of the crop. A crop whose fit fails gets NaN, which k-means refuses: drop
-        or inspect such crops before clustering.
     seed : int
         Seeds the randomised PCA solver.
     n_components : int
@@ -123,7 +99,7 @@ def baseline_features(crops, kind: str, seed: int = 0, n_components: int = 64, d
     Returns
     -------
     features : ndarray (N, d)
-        d = ``n_components``, (S / downsample)^2 or 1.
+        d = ``n_components`` or (S / downsample)^2.
 
     Example
     -------
@@ -139,9 +115,7 @@ def baseline_features(crops, kind: str, seed: int = 0, n_components: int = 64, d
     downsample = check_int(downsample, "downsample")
     if kind == "pca":
         return _pca_features(crops, n_components, seed)
-    if kind == "pixels":
-        return _pixel_features(crops, downsample)
-    return _relaxation_time_features(crops)
+    return _pixel_features(crops, downsample)
 
 
 def score_table(
