@@ -47,12 +47,13 @@ with a bootstrap interval over evaluation maps); the verdicts' words are in
 
 from .by_label import ALL_LABELS, BY_LABEL_COLUMNS, per_query_precision, precision_by_label
 from .compare import SWEEP_PHOTONS, compare_methods, noise_sweep
-from .continuous import (CONTINUOUS_SEED, KINDS, ContinuousSpec, continuous_set, continuous_spec,
-                         continuous_truth, load_continuous_set)
+from .continuous import (CONTINUOUS_SEED, DECAY_RANGE, KINDS, KWW_RANGE, Q_EXPONENT_RANGE, ContinuousSpec,
+                         continuous_set, continuous_spec, continuous_store, continuous_truth, load_continuous_set)
 from .data import (EVALUATION_SEED, EvaluationSet, crop_labels, evaluation_set,
                    evaluation_spec, evaluation_store, load_evaluation_set, stored_profiles)
-from .relaxation import fit_rates, lag_profiles, relaxation_features
-from .truth_scores import TRUTH_SCORES, continuous_comparison, paired_ari, paired_scores, truth_predictions
+from .relaxation import RATE_BOUNDS, fit_rates, lag_profiles, relaxation_features, unscaled_crops
+from .truth_scores import (TRUTH_SCORES, continuous_comparison, held_out, paired_ari, paired_scores, score_of,
+                           truth_predictions)
 from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
 from .paired import PairedDifference, interval_verdict, paired_bootstrap, paired_mean_difference
 from .paired_search import PAIRED_COLUMNS, TOO_FEW_MAPS, paired_precision_differences
@@ -63,6 +64,8 @@ from .table import FAMILIES, RATE_METRIC, TABLE_COLUMNS, method_table, retrieval
 from ..words.verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts  # the words live in xpcs_nb.words
 
 __all__ = [
+    "DECAY_RANGE", "KWW_RANGE", "Q_EXPONENT_RANGE", "continuous_store", "RATE_BOUNDS", "unscaled_crops",
+    "held_out", "score_of",
     "DIAGONAL_CHOICES", "diagonal_lift", "treat_diagonal",
     "EVALUATION_SEED", "EvaluationSet", "crop_labels", "evaluation_spec", "evaluation_store",
     "load_evaluation_set", "evaluation_set", "stored_profiles",
