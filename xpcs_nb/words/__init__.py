@@ -31,8 +31,8 @@ from .search import SearchVerdicts, search_verdicts
 from .search import RealCropWords, overlap_verdict, real_crop_words, share_list, spread_over, training_text
 from .own_data import (burst_sentence, contrast_verdict, frame_time_sentence, gap_apart, order_note, ring_changes,
                        sample_name)
-from .training import (below_mean_image, label_sources, leak_sentence, loop_agreement, precision_mode, sweep_plan,
-                       sweep_sentence, symmetry_sentence, versus_pca)
+from .training import (below_mean_image, label_sources, leak_sentence, loop_agreement, pca_equivalent,
+                       precision_mode, sweep_plan, sweep_sentence, symmetry_sentence, versus_pca)
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts
 
 __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence",
@@ -40,7 +40,7 @@ __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "ve
            "agreement", "alpha_reading", "error_reading", "slope_reading",
            "band_widths", "band_steps", "split_overlap",
            "below_mean_image", "loop_agreement", "precision_mode", "label_sources", "sweep_sentence",
-           "symmetry_sentence", "versus_pca", "leak_sentence", "sweep_plan",
+           "symmetry_sentence", "versus_pca", "leak_sentence", "sweep_plan", "pca_equivalent",
            "RealCropWords", "overlap_verdict", "real_crop_words", "share_list", "spread_over", "training_text",
            "burst_sentence", "contrast_verdict", "frame_time_sentence", "gap_apart", "order_note", "ring_changes",
            "sample_name",
