@@ -486,10 +486,9 @@ leak_text = words.leak_sentence(leak_rows[0][3:5], leak_rows[1][3:5])
 leak_table.style.hide(axis="index").format({"test MSE": "{:.4f}", "standard error": "{:.4f}"})
 
 # %% [markdown]
-# On the same model, {eval}`leak_text`. A network can recall the crops it has seen
-# under a shift: the diagonal shift keeps each crop's band, fringes and blocks, only
-# moved and wrapped. A test error measured that way rewards memory, not what the
-# method does on a new experiment; the split must come before the augmentation.
+# On the same model, {eval}`leak_text`. Whatever the gap at this preset, only a test
+# set of whole experiments measures what the method does on a new one: the split
+# comes before the augmentation.
 
 # %% [markdown]
 # ## Reconstructions beside their inputs
