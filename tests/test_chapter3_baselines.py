@@ -20,6 +20,8 @@ def tiny_run(monkeypatch):
     trained = Subset(full, list(range(0, 20, 2)))  # the run trains on every other copy
     monkeypatch.setattr(split_leak, "crop_splits", lambda preset, seed: (crops, None, splits))
     monkeypatch.setattr(split_leak, "augmented_sets", lambda preset, seed: (trained, None))
+    new = np.stack([np.full((8, 8), 0.9, dtype=np.float32), np.full((8, 8), 0.8, dtype=np.float32)])
+    monkeypatch.setattr(split_leak, "_new_map_crops", lambda preset: new)
     return crops, trained
 
 
@@ -33,10 +35,14 @@ def test_random_split_set_holds_unseen_copies_of_training_crops(tiny_run):
     np.testing.assert_allclose(images.mean(axis=(1, 2)), sources / 10, atol=1e-6)
 
 
-def test_by_map_set_holds_copies_of_test_crops_only(tiny_run):
-    images, sources = split_leak.leak_test_images("fast", 0, n_images=6)["by map"]
+def test_test_split_and_new_maps_hold_copies_of_their_own_crops_only(tiny_run):
+    leak = split_leak.leak_test_images("fast", 0, n_images=6)
+    images, sources = leak["test split"]
     assert set(sources) <= {4, 5} and len(images) == 6
     np.testing.assert_allclose(images.mean(axis=(1, 2)), sources / 10, atol=1e-6)
+    images, sources = leak["new maps"]
+    assert set(sources) <= {0, 1} and len(images) == 6
+    np.testing.assert_allclose(images.mean(axis=(1, 2)), 0.9 - sources / 10, atol=1e-6)
 
 
 def test_seen_copies_fill_in_only_when_the_unseen_run_out(tiny_run):
@@ -70,6 +76,7 @@ def test_words_follow_the_numbers():
     assert words.versus_pca(0.006, 0.005, 64).startswith("not below PCA-64")
     assert "2.0 times smaller" in words.leak_sentence((0.003, 0.0002), (0.006, 0.0005))
     assert "do not differ" in words.leak_sentence((0.0050, 0.001), (0.0055, 0.001))
+    assert "has not memorised" in words.leak_sentence((0.0101, 0.0012), (0.0051, 0.0002))
     assert "better than PCA with 16 components and worse than PCA with 32" in words.pca_equivalent(
         [16, 32, 64], [0.008, 0.006, 0.005], 0.007)
     assert "better than PCA with any" in words.pca_equivalent([16, 32], [0.008, 0.006], 0.001)

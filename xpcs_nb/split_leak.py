@@ -5,10 +5,12 @@ shifted copies mixed, so most test images are shifted copies of crops whose othe
 copies were trained on. A test error measured that way says how well the network
 recalls crops it has seen, not how it does on a new experiment.
 
-:func:`leak_test_images` builds both kinds of test image for a trained preset: shifted
-copies of the *training* crops that the run never trained on (what a random split of
-the augmented set would hold out) and shifted copies of the *test* crops (the split by
-experiment). :func:`per_image_mse` scores a model on each.
+:func:`leak_test_images` builds the test images for a trained preset: shifted copies
+of the *training* crops that the run never trained on (what a random split of the
+augmented set would hold out), shifted copies of the *test* crops (the split by
+experiment, few at small presets), and shifted copies of crops from *new maps* (a
+library drawn from seeds the training never used, all labels in equal numbers).
+:func:`per_image_mse` scores a model on each.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ import numpy as np
 import torch
 from torch.utils.data import Subset
 
+from dataclasses import replace
+
 from . import dataset
+from .library import LibrarySpec, spec_store
+from .paths import generated_dir
 from .pipeline import augmented_sets, crop_splits
-from .presets import Preset
+from .presets import Preset, get_preset
 from .validation import check_array, check_int, check_seed, describe
 
-__all__ = ["leak_test_images", "per_image_mse", "mean_over_sources"]
+__all__ = ["leak_test_images", "per_image_mse", "mean_over_sources", "NEW_MAPS_SEED"]
+
+NEW_MAPS_SEED = 10_000  # the library seed of chapter 4's evaluation sets, never trained on
 
 
 def _images(data: dataset.AugmentedCropDataset, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -30,6 +38,22 @@ def _images(data: dataset.AugmentedCropDataset, items: np.ndarray) -> tuple[np.n
     images = np.stack([data[int(i)][0].numpy() for i in items]) if len(items) else np.empty((0, 0, 0))
     sources = np.array([data.locate(int(i))[0] for i in items], dtype=np.int64)
     return images.astype(np.float32), sources
+
+
+def _preset(preset: Preset | str) -> Preset:
+    return get_preset(preset) if isinstance(preset, str) else preset
+
+
+def new_maps_store(preset: Preset | str):
+    """The store of the preset's held-out library (``eval_per_class`` maps per label, seed 10,000), built when missing."""
+    p = _preset(preset)
+    spec = replace(LibrarySpec.from_preset(p, seed=NEW_MAPS_SEED), n_per_class=p.eval_per_class)
+    return spec_store(spec, generated_dir(p.name))
+
+
+def _new_map_crops(preset):
+    """The held-out library's crops (N, S, S), memory-mapped."""
+    return dataset.load_crop_store(new_maps_store(preset))[0]
 
 
 def leak_test_images(preset: Preset | str, seed: int = 0, n_images: int = 128) -> dict:
@@ -47,8 +71,9 @@ def leak_test_images(preset: Preset | str, seed: int = 0, n_images: int = 128) -
     dict
         ``"random split"``: shifted copies of training crops, drawn first from the
         copies the run did not train on; ``"by map"``: shifted copies of the test
-        split's crops. Each maps to ``(images (n, S, S) float32 in [0, 1], source crop
-        index per image (n,))``. ``"seen"`` counts the random-split images the run
+        split's crops; ``"new maps"``: shifted copies of crops of the held-out
+        library (:func:`new_maps_store`). Each maps to ``(images (n, S, S) float32 in
+        [0, 1], source crop index per image (n,))``. ``"seen"`` counts the random-split images the run
         did train on (0 unless the preset trains on every augmented image);
         ``"copies"`` the shifted copies of the training crops in all, ``"trained on"``
         how many of them the run's epochs use.
@@ -68,7 +93,11 @@ def leak_test_images(preset: Preset | str, seed: int = 0, n_images: int = 128) -
     factor = full.factor
     by_map = dataset.AugmentedCropDataset(crops, splits["test"], seed=seed + 2, factor=factor)
     map_items = rng.permutation(len(by_map))[:n_images]
-    return {"random split": _images(full, np.sort(chosen)), "by map": _images(by_map, np.sort(map_items)),
+    new_crops = _new_map_crops(preset)
+    new_maps = dataset.AugmentedCropDataset(new_crops, seed=seed + 3, factor=factor)
+    new_items = rng.permutation(len(new_maps))[:n_images]
+    return {"random split": _images(full, np.sort(chosen)), "test split": _images(by_map, np.sort(map_items)),
+            "new maps": _images(new_maps, np.sort(new_items)),
             "seen": int(max(seen, 0)), "copies": len(full), "trained on": len(trained_on)}
 
 
