@@ -569,9 +569,9 @@ if len(summary):
     ax.errorbar(summary["latent size"], summary["mean"], yerr=summary["std"], fmt="o-",
                 capsize=4, label=f"sweep: mean ± std over {P.sweep_seeds} seeds")
 ax.set_xscale("log", base=2)
-ax.set_yscale("log")
-ax.set_xlabel("latent size (network) or components (PCA)")
-ax.set_ylabel("test MSE per pixel")
+ax.xaxis.set_major_formatter(plt.ScalarFormatter())  # 1, 4, 16, ... not powers
+ax.set(yscale="log", xlabel="latent size (network) or components (PCA)",
+       ylabel="test MSE per pixel")
 ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small")
 plt.show()
 
