@@ -6,20 +6,18 @@ Four presets:
   hour where the CPU computes bf16 in hardware (AVX-512 BF16, AMX), longer on a CPU
   with AVX2 only, where training runs in float32 (``book/setup.md`` gives the times
   measured on both). Chapter 3 trains the paper's network from random weights on
-  6,144 crops (4 epochs of 1,536, batch 32): from scratch this way the test error fell
-  below the mean image's (0.0114) within about 4,700 crops, so this is kept. Its
-  latent sweep (3 sizes x 2 training seeds, one epoch of 256 crops each) only shows
-  the method: at this length its models stay above the mean image (0.039 to 0.047
-  against 0.0127 with two epochs of 320), so only ``class`` and ``paper`` show the
-  sweep's trend. Chapter 4 evaluates at 10, 1 and 0.3 photons per pixel on 8 large
-  C2 per label, with chapter 3's one trained encoder, trained one epoch further at
+  6,144 crops (4 epochs of 1,536, batch 32), which takes it below the mean image, and
+  sets it beside PCA with as many components; it runs no latent-size sweep (one
+  short epoch per model taught nothing), so ``latent_sweep`` is empty and the other
+  sweep fields are unused. Chapter 4 evaluates at 10, 1 and 0.3 photons per pixel on 8
+  large C2 per label, with chapter 3's one trained encoder, trained one epoch further at
   each other rate.
 * ``class`` -- the default for a reader with one GPU on a JupyterHub; chapter 4
   evaluates at four photon rates on 40 C2 per label, with three training seeds.
 * ``class_cpu`` -- ``class``'s libraries and evaluation sets (40 C2 per label, three
   training seeds) on a CPU: 4 epochs of 4,000 images per seed, a 3-size sweep of
-  5,000 images per model, three photon rates; about 90 minutes on 2 cores, for a reader
-  (or a results page) without a GPU.
+  2 epochs of 2,500 images per model (one whole learning-rate cycle), three photon
+  rates; about 90 minutes on 2 cores, for a reader (or a results page) without a GPU.
 * ``paper`` -- the AI-NERD paper's scale (5000-frame C2, 400,000 augmented crops,
   50 epochs); hours, and a GPU. Chapter 4 evaluates one trained encoder (each more
   would be hours of training): set ``eval_train_seeds`` to 3 for the spread over seeds.
