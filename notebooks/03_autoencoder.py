@@ -63,7 +63,7 @@ from xpcs_nb.presets import preset_for_this_machine
 # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 PRESET = preset_for_this_machine()
 SEED = 0  # fixes the library, the split, the initial weights and the batches
-# steps of the training loop written by hand; None: 10 at fast and class_cpu, else 300
+# steps of the training loop written by hand; None: 8 at fast and class_cpu, else 300
 HAND_STEPS = None
 
 # %%
@@ -97,7 +97,7 @@ from xpcs_nb.train.runtime import resolve_runtime
 # %%
 P = get_preset(PRESET)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-HAND_STEPS = HAND_STEPS or (10 if P.name in ("fast", "class_cpu") else 300)
+HAND_STEPS = HAND_STEPS or (8 if P.name in ("fast", "class_cpu") else 300)
 print(f"preset {P.name!r} on {DEVICE}: {P.epochs} epochs of {P.train_items or 'all'} "
       f"images, latent sweep over {P.latent_sweep or 'no sizes'}")
 
@@ -215,7 +215,7 @@ plt.show()
 # `DataLoader` that shuffles the augmented training images with its own seeded
 # generator, the model in train mode (dropout on), and for every batch a forward
 # pass, the loss, `zero_grad`, `backward`, an optimiser step and a scheduler step.
-# It runs for a few steps only (the parameter `HAND_STEPS`: 10 batches at `fast`
+# It runs for a few steps only (the parameter `HAND_STEPS`: 8 batches at `fast`
 # and `class_cpu`, 300 otherwise), the learning rate rising from LR/10 to LR.
 # `runtime` holds what `xpcs_nb.train` decides for this machine: bf16 autocast where
 # the chip computes bf16 natively, the memory layout, else float32 (fp16 on an older
