@@ -28,23 +28,21 @@
 # everything that follows (clustering, similarity search) on those 64 numbers. In
 # this chapter you will:
 #
-# 1. build the paper's network layer by layer and see the shape of the data at each
-#    step;
-# 2. load the published trained weights and run them on a real $C_2$ crop from the
-#    experiment (the paper's Fig. 1D);
-# 3. write the training loop yourself (batches, forward pass, loss, backward pass,
-#    optimiser and scheduler steps) and see that `xpcs_nb.train` gives the same loss,
-#    step for step, on the same seed;
-# 4. train the architecture from random weights on the synthetic library of chapter
-#    2, with the optimiser and learning-rate schedule of the authors' code, and set
-#    its test error beside that of the mean training image;
-# 5. compare reconstructions of every label with their inputs;
-# 6. sweep the size of the latent vector (the paper's Supp. Fig. 2), with error bars
-#    over training seeds;
-# 7. find the latent dimensions that a ReLU switches off for good.
+# 1. build the paper's network layer by layer and see the shape of the data;
+# 2. run the published trained weights on a real $C_2$ crop (the paper's Fig. 1D);
+# 3. write the training loop yourself and see that `xpcs_nb.train` gives the same
+#    loss, step for step, on the same seed;
+# 4. train the architecture from random weights on chapter 2's library, with the
+#    authors' optimiser and schedule, and set its test error beside the mean
+#    training image and PCA with 64 components, the best *linear* code of its size;
+# 5. measure a pitfall of the authors' code: a test set drawn at random from the
+#    shifted copies of the crops holds copies of the training crops;
+# 6. compare reconstructions of every label with their inputs;
+# 7. see what the size of the code changes (the paper's Supp. Fig. 2), and why the
+#    sweep of network sizes only runs at the larger presets;
+# 8. find the latent dimensions that a ReLU switches off for good.
 #
-# Three short questions along the way and five exercises at the end, one of them code
-# for you to complete and check, test what you have understood.
+# Three questions along the way and five exercises at the end test your understanding.
 #
 # ## Prerequisites
 #
@@ -53,10 +51,9 @@
 # | the crops, their scaling and augmentation | chapter 2 |
 # | convolution, max-pooling, ReLU, a training loop in PyTorch | the PyTorch "60 minute blitz" or any deep-learning course |
 #
-# Time to run: at `fast`, from several minutes on an idle 2-core CPU that computes
-# bf16 natively to half an hour on a busy one or in float32 (most of it training the
-# main model and the sweep); at `class`, minutes to tens of minutes on one GPU; at
-# `paper`, hours on a GPU. The banner below says how long this page took when it was
+# Time to run: at `fast`, a few minutes on an idle 2-core CPU, longer on a busy one;
+# at `class_cpu`, about half an hour on 2 cores (with the latent-size sweep); at
+# `class`, minutes to tens of minutes on one GPU; at `paper`, hours on a GPU. The banner below says how long this page took when it was
 # built. Trained weights are cached under `data/generated/`, so a rerun only loads
 # them (the loop by hand always runs).
 
@@ -66,7 +63,7 @@ from xpcs_nb.presets import preset_for_this_machine
 # $XPCS_PRESET, else "class" with a CUDA GPU, "fast" without; or "class_cpu", "paper"
 PRESET = preset_for_this_machine()
 SEED = 0  # fixes the library, the split, the initial weights and the batches
-# steps of the training loop written by hand; None: 30 at fast and class_cpu, else 300
+# steps of the training loop written by hand; None: 8 at fast and class_cpu, else 300
 HAND_STEPS = None
 
 # %%
@@ -84,22 +81,24 @@ from torch.utils.data import DataLoader, Subset
 from xpcs_nb import latent, paper, words
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
+from xpcs_nb.plotting import layer_table
 from xpcs_nb.model import Autoencoder, count_parameters, four_stage_autoencoder
 from xpcs_nb.pipeline import (augmented_sets, crop_splits, errors_on_test_split,
                               trained_autoencoder)
 from xpcs_nb.plotting import PAGE_WIDTH, crop_grid, training_history
 from xpcs_nb.plotting.latent_heatmap import latent_heatmaps
-from xpcs_nb.presets import get_preset
+from xpcs_nb.presets import PRESETS, get_preset
 from xpcs_nb.scenarios import CLASS_NAMES
-from xpcs_nb.train import TrainConfig, mean_image_mse, reconstruction_mse, train
+from xpcs_nb.evaluation import leak_test_images, mean_over_sources, per_image_mse
+from xpcs_nb.train import TrainConfig, mean_image_mse, pca_reconstruction_errors, reconstruction_mse, train
 from xpcs_nb.train.runtime import resolve_runtime
 
 # %%
 P = get_preset(PRESET)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-HAND_STEPS = HAND_STEPS or (30 if P.name in ("fast", "class_cpu") else 300)
+HAND_STEPS = HAND_STEPS or (8 if P.name in ("fast", "class_cpu") else 300)
 print(f"preset {P.name!r} on {DEVICE}: {P.epochs} epochs of {P.train_items or 'all'} "
-      f"images, latent sweep over {P.latent_sweep}")
+      f"images, latent sweep over {P.latent_sweep or 'no sizes'}")
 
 # %%
 FRAME = start_chapter(3, PRESET)
@@ -118,28 +117,7 @@ FRAME = start_chapter(3, PRESET)
 # sigmoid, so every output pixel lies in (0, 1) like the scaled inputs.
 #
 # The table below is produced by running one image through the network and
-# recording each layer's output shape.
-
-# %%
-def layer_table(model: torch.nn.Module, image_size: int = 256) -> pd.DataFrame:
-    """One row per leaf layer: its name, type, output shape and number of weights."""
-    rows, hooks = [], []
-
-    def record(name, module, output):
-        weights = sum(p.numel() for p in module.parameters())
-        rows.append((name, type(module).__name__, tuple(output.shape[1:]), weights))
-
-    for name, module in model.named_modules():
-        if len(list(module.children())) == 0:  # a leaf: no layers inside
-            hooks.append(module.register_forward_hook(
-                lambda m, inputs, output, name=name: record(name, m, output)))
-    with torch.no_grad():
-        model.eval()(torch.zeros(1, 1, image_size, image_size))
-    for hook in hooks:
-        hook.remove()
-    columns = ["layer", "type", "output shape (C, H, W)", "weights"]
-    return pd.DataFrame(rows, columns=columns)
-
+# recording each layer's output shape (`xpcs_nb.plotting.layer_table`, with forward hooks).
 
 # %%
 published = paper.load_model()  # the paper's weights, loaded strictly, in eval mode
@@ -148,9 +126,8 @@ print(f"{count_parameters(published):,} weights in all")
 table[table.type != "Dropout"].style.hide(axis="index").format({"weights": "{:,}"})
 
 # %% [markdown]
-# The layer names (`encoder.0`, `encoder.3`, ..., `bottleneck.1`, `decoder1.21`)
-# are exactly the keys of the published `state_dict`, which is why the weights load
-# with `strict=True`: every tensor finds its place, none is left over.
+# The layer names (`encoder.0`, ..., `bottleneck.1`, `decoder1.21`) are the keys of
+# the published `state_dict`, so the weights load with `strict=True`.
 #
 # The paper's text describes *four* stages that each reduce the image "by a factor of
 # four". Read as area (2 × 2 pooling), four stages take 256 to 16 pixels a side. The
@@ -159,19 +136,16 @@ table[table.type != "Dropout"].style.hide(axis="index").format({"weights": "{:,}
 
 # %%
 variant = four_stage_autoencoder()
-print(f"published: {count_parameters(published):,} weights; four-stage text variant: "
-      f"{count_parameters(variant):,} weights")
 latent_shape = tuple(variant.encode(torch.rand(1, 1, 256, 256)).shape)
-print("the variant encodes one crop to", latent_shape)
+print(f"published: {count_parameters(published):,} weights; four-stage text variant: "
+      f"{count_parameters(variant):,} weights, one crop encoded to {latent_shape}")
 
 # %% [markdown]
 # ## The published model on a real $C_2$
 #
 # The authors published one real crop from the experiment, scaled to [0, 1]. We run
-# the published model on it (the paper's Fig. 1D) and compare the output with the
-# input.
-
-# %% [markdown]
+# the published model on it (the paper's Fig. 1D).
+#
 # **Think!** The network ends in a sigmoid, so each output pixel can lie anywhere
 # between 0 and 1. Before you run the next cell, predict: will the published model's
 # output on this crop span 0 to 1, as its input does?
@@ -210,12 +184,10 @@ crop_grid(panels, titles=["real crop (input)", "published model's output",
 plt.show()
 
 # %% [markdown]
-# **Figure 3.1.** The paper's Fig. 1D, rebuilt: a real $C_2$ crop from the experiment
-# (left), the published model's output (middle) and the same output rescaled to
-# [0, 1] (right), all on one grey scale from 0 to 1. Look at the band along the
-# diagonal and the fringes parallel to it: they survive the 64-number bottleneck, the
-# pixel noise does not; the middle panel's narrow range of grey levels is the
-# compressed scale. The output reads as a *denoised* input.
+# **Figure 3.1.** The paper's Fig. 1D, rebuilt: a real $C_2$ crop (left), the
+# published model's output (middle) and the output rescaled to [0, 1] (right), on
+# one grey scale from 0 to 1. Look at the band along the diagonal and the fringes
+# parallel to it: they survive the 64-number bottleneck, the pixel noise does not.
 #
 # ## Training the architecture on the synthetic library
 #
@@ -226,20 +198,15 @@ plt.show()
 #   upstream script used the L1 loss, available as `loss="l1"`);
 # - **optimiser**: Adam;
 # - **learning rate**: `CyclicLR` in `triangular2` mode, rising from LR/10 to LR and
-#   back over two half cycles, the amplitude halving every cycle, stepped after
-#   every batch (the authors' script's half cycle is six epochs; the paper's text
-#   says only "a cyclic learning rate"; the small presets use shorter half cycles so
-#   a cycle fits);
+#   back, the amplitude halving every cycle, stepped after every batch (the authors'
+#   half cycle is six epochs; the small presets use shorter ones so a cycle fits);
 # - **data**: the augmented training images, validated on the separate validation
 #   split in `eval()` mode (dropout off); the weights of the best validation epoch
 #   are kept.
 #
-# **Where training starts.** At every preset the weights start random, as in the
-# paper: nothing the network knows about a $C_2$ comes from elsewhere. Whether a few
-# minutes of training on a laptop CPU are enough to learn the crops is not a matter
-# of faith; the test error below is set beside the simplest baseline there is.
-# Fine-tuning the published weights (transfer learning) stays an option of the
-# package and an exercise at the end of the chapter.
+# At every preset the weights start random, as in the paper; whether a few minutes
+# of training are enough is measured below against two baselines. Fine-tuning the
+# published weights (transfer learning) is an exercise at the end of the chapter.
 #
 # ## The training loop, by hand
 #
@@ -247,13 +214,11 @@ plt.show()
 # `DataLoader` that shuffles the augmented training images with its own seeded
 # generator, the model in train mode (dropout on), and for every batch a forward
 # pass, the loss, `zero_grad`, `backward`, an optimiser step and a scheduler step.
-# It runs for a few steps only (the parameter `HAND_STEPS`: 30 batches at `fast`
-# and `class_cpu`, 300 otherwise; the cell prints how long they took), with the
-# learning rate rising from LR/10 to LR over the run. `runtime` holds what
-# `xpcs_nb.train` decides for this machine: bf16 autocast and the channels-last memory layout on a CPU or GPU
-# that computes bf16 natively, float32 elsewhere (an older GPU would get fp16, which
-# needs a gradient scaler that these lines leave out, so there the demo runs in
-# float32).
+# It runs for a few steps only (the parameter `HAND_STEPS`: 8 batches at `fast`
+# and `class_cpu`, 300 otherwise), the learning rate rising from LR/10 to LR.
+# `runtime` holds what `xpcs_nb.train` decides for this machine: bf16 autocast where
+# the chip computes bf16 natively, the memory layout, else float32 (fp16 on an older
+# GPU would need a gradient scaler, so there the demo runs in float32).
 
 # %%
 train_images, val_images = augmented_sets(P, SEED)
@@ -351,12 +316,10 @@ plt.show()
 # and brought the training loss from {eval}`f"{hand_loss_first:.4f}"` to
 # {eval}`f"{hand_loss_last:.4f}"`. The largest difference between the two curves is
 # {eval}`f"{hand_max_difference:.3g}"`: {eval}`hand_same_phrase`. That needs every
-# random draw in the same order: the initial weights from the seed, then the dropout
-# masks from the reseeded generator, and the batch order from the loader's own
-# generator, which nothing else touches; and the same precision and memory layout,
-# since bf16 rounds differently from float32. On a CPU the same operations in the
-# same order round the same way every time; a GPU's convolutions may pick other
-# algorithms from run to run, so there the curves can differ in the last digits.
+# random draw in the same order (initial weights, dropout masks, the loader's own
+# generator for the batch order) and the same precision and memory layout. A GPU's
+# convolutions may pick other algorithms from run to run, so there the curves can
+# differ in the last digits.
 
 # %% [markdown]
 # **Question 1.** In the loop above, what would go wrong if `optimizer.zero_grad()`
@@ -370,12 +333,10 @@ plt.show()
 #
 # <details><summary>Answer</summary>
 #
-# **B.** PyTorch *accumulates* gradients: `backward()` adds to each weight's `.grad`
-# (useful for gradient accumulation over several small batches), so without zeroing,
-# step $n$ would use the sum of $n$ batches' gradients, old ones included. A: that
-# `backward()` adds rather than overwrites is exactly why `zero_grad()` is there. C:
-# dropout is switched by `net.train()` and `net.eval()`, not by the optimiser. D: the
-# schedule moves with `scheduler.step()`, whatever the gradients hold.
+# **B.** PyTorch *accumulates* gradients: `backward()` adds to each weight's `.grad`,
+# so without zeroing, step $n$ would use the sum of $n$ batches' gradients. A: that
+# `backward()` adds is exactly why `zero_grad()` is there. C: dropout follows
+# `net.train()` and `net.eval()`. D: the schedule moves with `scheduler.step()`.
 #
 # </details>
 
@@ -403,24 +364,23 @@ plt.show()
 
 # %% [markdown]
 # **Figure 3.3.** Training the published architecture from random weights. Left: the
-# loss per epoch on the training images (train mode, while the weights change) and on
-# the validation images (eval mode, after the epoch); the dotted line marks the epoch
-# whose weights are kept. Right: the learning rate of the cyclic schedule at each epoch's end. Look
-# at whether the validation loss still falls at the last epoch: if it does, the
-# model had not finished learning when training stopped.
+# loss per epoch on the training images (train mode) and on the validation images
+# (eval mode, after the epoch); the dotted line marks the epoch whose weights are
+# kept. Right: the cyclic learning rate at each epoch's end. Look at whether the
+# validation loss still falls at the last epoch: then training stopped too early.
 
 # %% [markdown]
 # A falling loss says the model learns *something*. Is it more than the average
-# $C_2$? The baseline is the mean training image: the one image that comes closest,
-# in squared error, to all the training crops when the input is ignored. A model that
-# has learned nothing about the individual crop can do no better than that.
-
-# %% [markdown]
+# $C_2$? The first baseline is the mean training image: the one image closest, in
+# squared error, to all the training crops when the input is ignored.
+#
 # **Think!** The model above trained from random weights on the preset's images.
 # Before you run the next cell, predict: will its test error fall below the mean
 # image's, and by how much?
 
 # %%
+crops, metadata, splits = crop_splits(P, SEED)
+test_crops = np.asarray(crops[np.sort(splits["test"])])  # (N_test, 256, 256)
 errors = errors_on_test_split(model, P, SEED)
 test_mse, mean_image_mse_text = errors["model_mse"], errors["mean_image_mse"]
 mse_ratio = test_mse / mean_image_mse_text
@@ -428,8 +388,7 @@ mse_verdict = words.below_mean_image(mse_ratio)
 n_test = errors["n_test"]
 train_images_seen = history.epochs_done * len(train_images)
 print(f"test MSE per pixel over {n_test} test crops: model {test_mse:.4f}, "
-      f"mean training image {mean_image_mse_text:.4f}")
-print(f"ratio {mse_ratio:.2f}: {mse_verdict}")
+      f"mean training image {mean_image_mse_text:.4f} (ratio {mse_ratio:.2f})")
 
 # %% [markdown]
 # On the {eval}`n_test` test crops the model's error is {eval}`f"{test_mse:.4f}"`
@@ -449,15 +408,87 @@ print(f"ratio {mse_ratio:.2f}: {mse_verdict}")
 #
 # <details><summary>Answer</summary>
 #
-# **B.** One fixed image for every crop, chosen to minimise the squared error over
-# the training crops, is their mean; only information about the individual crop can
-# do better. A is false: a model that uses the input can do far better (zero error is
-# the perfect copy, which a 64-number bottleneck cannot reach, so zero is no fair
-# target either). C: an untrained network with random weights and a sigmoid outputs
-# something near a flat grey image, usually worse than the mean image. D: the paper
-# reports no such baseline; that is why this chapter adds it.
+# **B.** The one fixed image with the least squared error over the training crops is
+# their mean; only information about the individual crop can do better. A: a model
+# that uses the input can do far better (zero error, the perfect copy, is out of a
+# 64-number bottleneck's reach). C: an untrained network outputs something near a
+# flat grey image, usually worse. D: the paper reports no such baseline.
 #
 # </details>
+
+# %% [markdown]
+# ## A fair baseline: the best linear code of the same size
+#
+# Any model that looks at the crop beats the mean image. The fair question is whether
+# the network's non-linear layers buy anything. PCA with 64 components codes each
+# crop by its coordinates along the 64 directions in which the training images vary
+# most: no *linear* code of 64 numbers reconstructs the images it was fitted on
+# better. We fit it on the network's training images (one epoch's, at most 2,048)
+# and score it on the same test crops, for 1 to 1024 components (see the figure
+# of the latent-size section).
+
+# %% [markdown]
+# **Think!** PCA is fitted in seconds, without a single gradient step; the network
+# trained for minutes. Before you run the next cell, predict: which of the two, with
+# 64 numbers each, reconstructs the test crops better at this preset?
+
+# %%
+picks = np.linspace(0, len(train_images) - 1, min(len(train_images), 2048)).astype(int)
+fit_images = np.stack([train_images[int(i)][0].numpy() for i in picks])  # (N, 256, 256)
+n_pca_fit = len(fit_images)
+pca_sizes = sorted({2 ** j for j in range(11)} | {64} | set(P.latent_sweep))
+pca_sizes = [k for k in pca_sizes if k < n_pca_fit]
+pca_curve = dict(zip(pca_sizes, pca_reconstruction_errors(fit_images, test_crops, pca_sizes)))
+del fit_images  # 0.25 MB an image
+pca_mse, pca_verdict = pca_curve[64], words.versus_pca(test_mse, pca_curve[64], 64)
+baselines = pd.DataFrame({
+    "reconstruction": ["mean training image", "PCA, 64 components", "autoencoder, 64 numbers"],
+    "test MSE per pixel": [mean_image_mse_text, pca_mse, test_mse]})
+baselines.style.hide(axis="index").format({"test MSE per pixel": "{:.4f}"})
+
+# %% [markdown]
+# Fitted on {eval}`n_pca_fit` training images, PCA-64's test error is
+# {eval}`f"{pca_mse:.4f}"` per pixel. The trained network's is
+# {eval}`pca_verdict`.
+#
+# ## A pitfall: testing on shifted copies of the training crops
+#
+# The authors' training script makes the 100 shifted copies of every crop first and
+# then splits *that* set at random into training and test images. A crop's copies
+# then sit on both sides of the split, so most "test" images are shifted copies of
+# crops the network trained on. This book splits by experiment before augmenting
+# (chapter 2): no test crop shares a map with a training crop.
+#
+# How much does that flatter the test error? No second training is needed: the
+# model's epochs used only part of the shifted copies of the training crops, and the
+# copies it never trained on are what a random split would hold out. We score the
+# model on some of them, on as many copies of the test crops (the book's split, few
+# maps at small presets) and of crops from new maps (chapter 4's held-out library,
+# every label alike); copies of one crop are not independent tests, so each spread
+# is the standard error over source crops.
+
+# %% [markdown]
+# **Think!** None of these images was trained on. Before you run the next cell,
+# predict: is the error on unseen copies of training crops below that on new maps?
+
+# %%
+leak = leak_test_images(P, SEED, n_images=128)
+leak_rows = []
+for name in ("random split", "test split", "new maps"):
+    images, sources = leak[name]
+    mean, spread, n_sources = mean_over_sources(per_image_mse(model, images), sources)
+    leak_rows.append((name, len(images), n_sources, mean, spread))
+leak_table = pd.DataFrame(leak_rows, columns=["test set", "images", "source crops",
+                                              "test MSE", "standard error"])
+print(f"the run trained on {leak['trained on']} of the {leak['copies']} shifted copies "
+      f"of its training crops")
+leak_text = words.leak_sentence(leak_rows[0][3:5], leak_rows[2][3:5])
+leak_table.style.hide(axis="index").format({"test MSE": "{:.4f}", "standard error": "{:.4f}"})
+
+# %% [markdown]
+# On the same model, {eval}`leak_text`. Whatever the gap at this preset, only a test
+# set of whole experiments measures what the method does on a new one: the split
+# comes before the augmentation.
 
 # %% [markdown]
 # ## Reconstructions beside their inputs
@@ -468,7 +499,6 @@ print(f"ratio {mse_ratio:.2f}: {mse_verdict}")
 # with a small library a label can be missing from the test and validation splits.
 
 # %%
-crops, metadata, splits = crop_splits(P, SEED)
 labels = metadata.label.to_numpy()  # (N,)
 examples, sources = [], []  # one crop per label, and the split it comes from
 for label in range(len(CLASS_NAMES)):
@@ -501,71 +531,77 @@ plt.show()
 #
 # ## How many numbers does a $C_2$ need? The latent-size sweep
 #
-# The paper trained models with latent vectors of 2 to 1024 numbers (powers of two)
-# and plotted the test error against the size: it "rapidly decreased and leveled off
-# at a latent dimension of 16", and the authors chose 64 "to balance high accuracy
-# with the complexity of the latent representation". We repeat the sweep with the
-# preset's sizes, each model trained from random weights with the same data and
-# schedule, on fewer images than the main model, and repeated with several training
-# seeds (other initial weights, dropout masks and batch orders on the same data), so
-# that each point carries its spread. A curve means something only if
-# its points beat the mean image, and only where the differences between sizes exceed
-# the spread over seeds.
+# The paper trained models with latent vectors of 2 to 1024 numbers and plotted the
+# test error against the size: it "rapidly decreased and leveled off at a latent
+# dimension of 16", and the authors chose 64 "to balance high accuracy with the
+# complexity of the latent representation". Such a sweep means something only if
+# every model trains through whole cycles of the learning rate (ending at the low
+# rate where the weights settle), on enough images to beat PCA of its size, with
+# several training seeds for the spread: a training per size and seed. PCA's half
+# of the comparison costs seconds and is always drawn.
 
 # %%
-test_crops = np.asarray(crops[np.sort(splits["test"])])  # (N_test, 256, 256)
+sweep_preset = P.with_(half_cycle_epochs=P.sweep_half_cycle_epochs)  # whole cycles
 rows = []
-for size in P.latent_sweep:
+for size in P.latent_sweep:  # empty at fast
     for k in range(P.sweep_seeds):
         sweep_model, _ = trained_autoencoder(
-            P, SEED, latent_size=size, epochs=P.sweep_epochs, n_train=P.sweep_items,
-            tag="sweep", device=DEVICE, progress=False, train_seed=SEED + k)
+            sweep_preset, SEED, latent_size=size, epochs=P.sweep_epochs,
+            n_train=P.sweep_items, tag="sweep", device=DEVICE, progress=False,
+            train_seed=SEED + k)
         rows.append((size, SEED + k, reconstruction_mse(sweep_model, test_crops)))
 sweep = pd.DataFrame(rows, columns=["latent size", "training seed", "test MSE"])
 summary = sweep.groupby("latent size")["test MSE"].agg(["mean", "std"]).reset_index()
-sweep_seeds = P.sweep_seeds
-sweep_images = P.sweep_epochs * len(augmented_sets(P, SEED, n_train=P.sweep_items)[0])
-print(f"{len(rows)} models, each trained on {sweep_images} images")
+summary["PCA test MSE"] = [pca_curve.get(size, np.nan) for size in summary["latent size"]]
+sweep_plan_text = words.sweep_plan(P, PRESETS)
+
+# %% [markdown]
+# {eval}`sweep_plan_text`.
 
 # %%
 fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.4), layout="constrained")
-ax.errorbar(summary["latent size"], summary["mean"], yerr=summary["std"], fmt="o-",
-            capsize=4, label=f"autoencoder, mean ± std over {sweep_seeds} seeds")
+ax.plot(list(pca_curve), list(pca_curve.values()), "s-", color="0.55",
+        label=f"PCA, fitted on {n_pca_fit:,} training images")
 ax.axhline(mean_image_mse_text, color="k", ls="--", label="mean training image")
+ax.plot([64], [test_mse], "r*", ms=15, label="the trained network")
+if len(summary):
+    ax.errorbar(summary["latent size"], summary["mean"], yerr=summary["std"], fmt="o-",
+                capsize=4, label=f"sweep: mean ± std over {P.sweep_seeds} seeds")
 ax.set_xscale("log", base=2)
-ax.set_xlabel("latent size")
-ax.set_ylabel("test MSE per pixel")
-ax.set_title(f"{P.sweep_epochs} epoch(s) of {P.sweep_items or 'all'} images per model")
+ax.xaxis.set_major_formatter(plt.ScalarFormatter())  # 1, 4, 16, ... not powers
+ax.set(yscale="log", xlabel="latent size (network) or components (PCA)",
+       ylabel="test MSE per pixel")
 ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small")
 plt.show()
 
 # %% [markdown]
-# **Figure 3.5.** The latent-size sweep (the paper's Supp. Fig. 2): the test error
-# against the number of latent dimensions, the mean over training seeds with error
-# bars of one standard deviation, beside the mean training image's error (dashed).
-# Look first at whether the points sit below the dashed line, then at whether the
-# differences between sizes are larger than the error bars.
+# **Figure 3.5.** The test error against the size of the code (the paper's Supp.
+# Fig. 2, with baselines): PCA with k components (grey squares), the mean training
+# image (dashed, the code of size zero), the chapter's trained network (red star,
+# 64 latent numbers) and, at the presets that run the sweep, the sweep's networks
+# (circles, mean and standard deviation over training seeds). Look at where the star
+# sits against the grey curve: below it, the network's non-linear code beats the
+# linear ones of the same size; read across to the curve to see how many PCA
+# components its 64 numbers are worth.
 
 # %%
-sweep_phrase_text = words.sweep_sentence(
-    summary["latent size"], summary["mean"], summary["std"], mean_image_mse_text,
-    epochs=P.sweep_epochs, images=P.sweep_items)
-print(textwrap.fill(sweep_phrase_text, 88))
-sweep_table = summary.rename(columns={"mean": "mean test MSE", "std": "std over seeds"})
-sweep_table.style.hide(axis="index").format(
-    {"mean test MSE": "{:.4f}", "std over seeds": "{:.4f}"}, na_rep="— (one seed)")
+network_worth = words.pca_equivalent(list(pca_curve), list(pca_curve.values()), test_mse)
+sweep_phrase_text = "the sweep was not run (see above)" if summary.empty else (
+    words.sweep_sentence(summary["latent size"], summary["mean"], summary["std"],
+                         mean_image_mse_text, epochs=P.sweep_epochs,
+                         images=P.sweep_items, pca_means=summary["PCA test MSE"]))
+print(textwrap.fill(network_worth, 88))
+summary.style.hide(axis="index").format(precision=4, na_rep="— (one seed)")
 
 # %% [markdown]
-# Each model saw {eval}`sweep_images` training images, and each size was trained
-# with {eval}`sweep_seeds` seeds. At this preset, {eval}`sweep_phrase_text`.
+# {eval}`network_worth` At this preset, {eval}`sweep_phrase_text`.
 #
 # ## Dead latent dimensions
 #
 # The latent vector comes out of a ReLU, which sets every negative number to zero.
-# If, after training, a latent unit's input is negative for *every* image, that
-# unit is zero for every image: it is dead, and carries no information. The authors
-# published the latent vectors of their 900 real crops; count the dimensions that are
-# zero in every one of them, and do the same for our model on the test crops.
+# A unit whose input is negative for *every* image is zero for every image: it is
+# dead. Count such dimensions in the authors' 900 published latent vectors of real
+# crops, and in our model's on the test crops.
 
 # %% [markdown]
 # **Think!** The published model trained for 50 epochs on real data; ours trained
@@ -608,8 +644,7 @@ plt.show()
 # on the latent would avoid this; the published model has the ReLU, so we keep it.
 
 # %% [markdown]
-# **Question 3.** A latent dimension is zero for every crop you encode. Which
-# statement is right?
+# **Question 3.** A latent dimension is zero for every crop you encode. Which is right?
 #
 # - A. It carries no information about these crops: dropping it changes no distance
 #   between their latent vectors, so clustering and search are unaffected.
@@ -618,13 +653,10 @@ plt.show()
 #
 # <details><summary>Answer</summary>
 #
-# **A.** The ReLU after the bottleneck's linear layer outputs zero whenever that
-# unit's input is negative; if it is negative for every crop, the dimension is the
-# same constant for all of them and adds nothing to any Euclidean distance. B:
-# `latent.encode` already runs the model in `eval()` mode, where dropout is off, and
-# dropout zeroes random units on each pass, never the same one for every crop. C:
-# dead units waste capacity but do not harm what the live ones encode; the
-# published model has them too.
+# **A.** A dimension that is the same constant for every crop adds nothing to any
+# Euclidean distance. B: `latent.encode` runs the model in `eval()` mode, dropout
+# off; and dropout zeroes random units, never the same one for every crop. C: dead
+# units waste capacity but do not harm the live ones; the published model has them.
 #
 # </details>
 
@@ -635,19 +667,17 @@ plt.show()
 # layer holds the most weights. Is it a convolution or a linear layer, and why?
 
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
-# Solution: the two linear layers of the bottleneck (1024 x 64 weights each, plus
-# biases) are the largest, ahead of the 64 -> 64 channel 3 x 3 convolutions
-# (64 x 64 x 9 + 64). A convolution reuses its few weights at every pixel; a linear
-# layer has one weight per pair of input and output numbers.
+# Solution: the bottleneck's two linear layers (1024 x 64 weights each, plus biases),
+# ahead of the 64 -> 64 channel 3 x 3 convolutions (64 x 64 x 9 + 64): a convolution
+# reuses its weights at every pixel, a linear layer has one per input-output pair.
 print(table.sort_values("weights", ascending=False).head(4).to_string(index=False))
 
 # %% [markdown]
 # **Exercise 2 (fill in).** *The baseline, by hand.* Write `mean_image_error`: it
-# "reconstructs" every test crop as the mean of the training crops, whatever the
-# test crop is, and returns the mean squared error per pixel. This is the number the
-# trained model had to beat above. Two or three lines of numpy do it; the cell below
-# compares your number with the package's `mean_image_mse`. (To keep memory small at
-# every preset we use at most 256 training crops: all of them at `fast`.)
+# "reconstructs" every test crop as the mean of the training crops and returns the
+# mean squared error per pixel. Two or three lines of numpy do it; the cell below
+# compares your number with the package's `mean_image_mse` (on at most 256 training
+# crops, to keep memory small: all of them at `fast`).
 
 # %%
 train_sample = np.asarray(crops[np.sort(splits["train"])[:256]])  # (N, 256, 256)
@@ -683,19 +713,12 @@ assert check_answer("the mean image's test MSE", my_baseline, reference, rtol=1e
 # misleading here?
 
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
-# Solution: the raw output is compressed into a narrow band of grey levels (its
-# range is printed below), so its raw MSE is large even though the shape is right;
-# judging the model needs the rescaled comparison.
+# Solution: the raw output is compressed into a narrow band of grey levels, so its raw
+# MSE can exceed even a flat grey image's although the shape is right: compare the
+# three numbers. The error lies in the output's scale, not in its shape.
 raw_mse = np.mean((output - target) ** 2)
-rescaled, flat = published_mse_rescaled, published_mse_flat
 print(f"output range {output.min():.2f} .. {output.max():.2f}: raw MSE {raw_mse:.4f}, "
-      f"rescaled {rescaled:.4f}, flat {flat:.4f}")
-if rescaled < flat < raw_mse:
-    print("raw, the model looks worse than a flat grey image; rescaled, it beats it:\n"
-          "the error is in the scale of the output, not in its shape")
-else:
-    print(f"raw MSE {'above' if raw_mse > flat else 'below'} the flat image's, "
-          f"rescaled {'below' if rescaled < flat else 'above'} it")
+      f"rescaled {published_mse_rescaled:.4f}, flat {published_mse_flat:.4f}")
 
 # %% [markdown]
 # **Exercise 4: a symmetric input, a symmetric output?** A $C_2$ is symmetric. Is the
@@ -704,9 +727,8 @@ else:
 # find where the largest one sits, and explain.
 
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
-# Solution: convolutions see the image as an image, not as a symmetric matrix. Nothing
-# in the network forces y = y^T; training on symmetric inputs only encourages it. The
-# numbers say how far that goes, on average and at the worst pixel.
+# Solution: nothing in the network forces y = y^T; training on symmetric inputs only
+# encourages it. The numbers say how far that goes, on average and at the worst pixel.
 y_range = output.max() - output.min()
 asymmetry = np.abs(output - output.T) / y_range  # (256, 256), in units of the range
 row, col = np.unravel_index(asymmetry.argmax(), asymmetry.shape)
@@ -728,11 +750,9 @@ print(textwrap.fill(verdict, 88))
 # not, why might it not?
 
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
-# Solution: one short epoch of 8 batches from the published weights (well under a
-# minute at `fast`). Read the numbers rather than expecting an answer. One reason a
-# published start can begin badly: its output covers only a narrow band of grey levels
-# (the real crop above), and a few steps at the bottom of the learning-rate cycle do
-# not stretch it to our crops' [0, 1]; try more epochs.
+# Solution: one short epoch of 8 batches from the published weights. Read the numbers
+# rather than expecting an answer: the published output covers a narrow band of grey
+# levels (the real crop above), which a few steps may not stretch to [0, 1].
 n_tune = 8 * P.batch_size
 from_published = P.with_(start_from="published")
 tuned, _ = trained_autoencoder(from_published, SEED, epochs=1, n_train=n_tune,
@@ -760,9 +780,12 @@ print(f"test MSE: fine-tuned {tuned_mse:.4f} after {n_tune} images, "
 #   rate, the architecture's test error is {eval}`f"{test_mse:.4f}"` per pixel,
 #   {eval}`mse_verdict` the mean training image's
 #   {eval}`f"{mean_image_mse_text:.4f}"` (ratio {eval}`f"{mse_ratio:.2f}"`).
-# - The latent-size sweep ({eval}`sweep_seeds` training seeds per size):
-#   {eval}`sweep_phrase_text`. The paper, with far longer training, saw the error
-#   level off at 16 latent dimensions and chose 64.
+# - The fair baseline is PCA with as many components as latent numbers: the network's
+#   test error is {eval}`pca_verdict`.
+# - Split the augmented set at random, as the authors' script does, and the test set
+#   holds shifted copies of training crops: {eval}`leak_text`.
+# - The latent-size sweep: {eval}`sweep_phrase_text`. The paper, with far longer
+#   training, saw the error level off at 16 latent dimensions and chose 64.
 # - A ReLU on the latent leaves dead dimensions: {eval}`dead_published_text` of 64 in
 #   the published model, {eval}`dead_ours_text` of 64 in ours on the test crops.
 #

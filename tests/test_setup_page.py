@@ -42,7 +42,8 @@ def expected(p) -> dict[str, str]:
         "chapter 2: crops (256 × 256)": f"{spec.n_c2 * p.crops_per_c2:,}",
         "chapter 3: training": f"from scratch, {p.epochs} epochs of {images} augmented images, batches of {p.batch_size}",
         "chapter 3: latent-size sweep": (f"sizes {sizes_text(p.latent_sweep)}; {p.sweep_items:,} images, "
-                                         f"{plural(p.sweep_epochs, 'epoch')} each, {plural(p.sweep_seeds, 'seed')}"),
+                                         f"{plural(p.sweep_epochs, 'epoch')} each, {plural(p.sweep_seeds, 'seed')}"
+                                         if p.latent_sweep else "not run (PCA's curve only)"),
         "chapter 4: evaluation": (", ".join(f"{r:g}" for r in p.eval_photons) + " photons per pixel per frame; "
                                   f"{p.eval_per_class} C2 per label; {plural(p.eval_train_seeds, 'training seed')}"),
         "chapter 5: C2 of the synthetic rheo-XPCS run (50 windows × 18 sectors)": {

@@ -3,17 +3,18 @@
 Four presets:
 
 * ``fast``  -- what the tests run on a CPU, in minutes. Chapter 3 trains the paper's
-  network from random weights on 6,144 crops (4 epochs of 1,536, batch 32). Its
-  latent sweep (3 sizes x 2 training seeds, one epoch of 256 crops each) only shows
-  the method: too short a training for a trend. Chapter 4 evaluates at 10, 1 and 0.3
-  photons per pixel on 8 large C2 per label, with chapter 3's one trained encoder,
-  trained one epoch further at each other rate.
+  network from random weights on 6,144 crops (4 epochs of 1,536, batch 32) and sets
+  it beside PCA with as many components; it runs no latent-size sweep (one short
+  epoch per model taught nothing), so ``latent_sweep`` is empty and the other sweep
+  fields are unused. Chapter 4 evaluates at 10, 1 and 0.3 photons per pixel on 8
+  large C2 per label, with chapter 3's one trained encoder, not trained further at
+  each rate (``eval_matched`` is False).
 * ``class`` -- the default for a reader with one GPU on a JupyterHub; chapter 4
   evaluates at four photon rates on 40 C2 per label, with three training seeds.
 * ``class_cpu`` -- ``class``'s libraries and evaluation sets (40 C2 per label, three
   training seeds) on a CPU: 4 epochs of 4,000 images per seed, a 3-size sweep of
-  5,000 images per model, three photon rates; for a reader without a GPU, and the
-  preset the published site is built at.
+  2 epochs of 2,500 images per model (one whole learning-rate cycle), three photon
+  rates; for a reader without a GPU, and the preset the published site is built at.
 * ``paper`` -- the AI-NERD paper's scale (5000-frame C2, 400,000 augmented crops,
   50 epochs); a GPU. Chapter 4 evaluates one trained encoder (each more
   is a whole training of its own): set ``eval_train_seeds`` to 3 for the spread over seeds.
@@ -72,7 +73,8 @@ class Preset:
     half_cycle_epochs: int = 6  # CyclicLR half cycle, as upstream
     latent_sweep: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # Supp. Fig. 2
     sweep_items: int | None = None  # training images per model of the sweep
-    sweep_epochs: int = 10
+    sweep_epochs: int = 10  # a whole number of learning-rate cycles (2 x sweep_half_cycle_epochs each)
+    sweep_half_cycle_epochs: int = 5  # CyclicLR half cycle of the sweep's models
     sweep_seeds: int = 3  # training seeds per latent size of the sweep (its error bars)
     start_from: str = "scratch"  # "scratch" (the paper, every preset) or "published": fine-tune the paper's weights
     # chapter 5: the synthetic rheo-XPCS experiment
@@ -113,6 +115,10 @@ class Preset:
             elif field.name != "name":
                 value = check_int(value, field.name, minimum=1)
             object.__setattr__(self, field.name, value)
+        cycle = 2 * self.sweep_half_cycle_epochs
+        if self.latent_sweep and self.sweep_epochs % cycle:
+            raise ValueError(f"sweep_epochs must be a whole number of learning-rate cycles (a multiple of "
+                             f"2 x sweep_half_cycle_epochs = {cycle}), got {self.sweep_epochs}")
 
     def with_(self, **changes) -> "Preset":
         """A copy with some fields changed, e.g. ``P.with_(n_frames=200)``."""
@@ -122,14 +128,14 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "fast": Preset(name="fast", detector_side=160, n_frames=600, c2_frames=512, crop_size=256,
                    library_per_class=6, train_items=1536, val_items=128, epochs=4, batch_size=32,
-                   half_cycle_epochs=2, latent_sweep=(4, 16, 64), sweep_items=256, sweep_epochs=1, sweep_seeds=2,
+                   half_cycle_epochs=2, latent_sweep=(), sweep_items=256, sweep_epochs=1, sweep_seeds=2,
                    start_from="scratch", rheo_c2_method="analytic",
                    eval_photons=(10.0, 1.0, 0.3), eval_per_class=8, eval_train_seeds=1, eval_matched=False,
                    stream_windows=24,
                    own_data_frames=600),
     "class": Preset(name="class", detector_side=192, n_frames=2000, c2_frames=2048, crop_size=256,
                     library_per_class=40, train_items=20_000, val_items=2_000, epochs=12, half_cycle_epochs=3,
-                    sweep_items=5_000, sweep_epochs=3),
+                    sweep_items=5_000, sweep_epochs=4, sweep_half_cycle_epochs=2),
     "paper": Preset(name="paper", detector_side=192, n_frames=5000, c2_frames=5000, crop_size=256,
                     library_per_class=286, epochs=50, half_cycle_epochs=6, sweep_items=40_000, sweep_epochs=10,
                     eval_train_seeds=1),
@@ -138,7 +144,8 @@ PRESETS: dict[str, Preset] = {
 # a 2-core CPU does in about 90 minutes (class itself would take about 12 hours there).
 PRESETS["class_cpu"] = PRESETS["class"].with_(
     name="class_cpu", train_items=4_000, val_items=500, epochs=4, half_cycle_epochs=2,
-    latent_sweep=(4, 16, 64), sweep_items=5_000, sweep_epochs=1, sweep_seeds=2, eval_photons=(10.0, 1.0, 0.3))
+    latent_sweep=(4, 16, 64), sweep_items=2_500, sweep_epochs=2, sweep_half_cycle_epochs=1, sweep_seeds=2,
+    eval_photons=(10.0, 1.0, 0.3))
 
 
 def _cuda_available() -> bool:

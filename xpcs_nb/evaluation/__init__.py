@@ -56,6 +56,7 @@ from .truth_scores import (TRUTH_SCORES, continuous_comparison, held_out, paired
                            truth_predictions)
 from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
 from .paired import PairedDifference, interval_verdict, paired_bootstrap, paired_mean_difference
+from .split_leak import NEW_MAPS_SEED, leak_test_images, mean_over_sources, new_maps_store, per_image_mse
 from .paired_search import PAIRED_COLUMNS, TOO_FEW_MAPS, paired_precision_differences
 from .features import (METHODS, classical_features, feature_sets, method_features, network_features,
                        relaxation_time_features, untrained_copy)
@@ -64,6 +65,7 @@ from .table import FAMILIES, RATE_METRIC, TABLE_COLUMNS, method_table, retrieval
 from ..words.verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts  # the words live in xpcs_nb.words
 
 __all__ = [
+    "NEW_MAPS_SEED", "leak_test_images", "mean_over_sources", "new_maps_store", "per_image_mse",
     "DECAY_RANGE", "KWW_RANGE", "Q_EXPONENT_RANGE", "continuous_store", "RATE_BOUNDS", "unscaled_crops",
     "held_out", "score_of",
     "DIAGONAL_CHOICES", "diagonal_lift", "treat_diagonal",

@@ -28,6 +28,7 @@ from xpcs_nb.plotting.fig3 import fractions_beside_stress
 from xpcs_nb.plotting.grids import class_gallery, crop_grid
 from xpcs_nb.plotting.lag_ladder import lag_ladder, pair_averaging
 from xpcs_nb.plotting.paired import paired_differences
+from xpcs_nb.plotting.layer_table import layer_table
 from xpcs_nb.plotting.lag_profiles import lag_profile, width_comparison
 from xpcs_nb.plotting.latent_heatmap import latent_heatmaps
 from xpcs_nb.plotting.pipeline_strip import CHAPTER_STEPS, PIPELINE_STEPS, PipelineStep, chapter_steps, pipeline_strip
@@ -36,7 +37,7 @@ from xpcs_nb.plotting.search_baselines import precision_bars
 from xpcs_nb.plotting.style import C2_CMAP, CLASS_CMAP, PAGE_WIDTH, PANEL_TITLE_SIZE, class_colours, grid_size
 
 __all__ = [
-    "paired_differences",
+    "paired_differences", "layer_table",
     "C2_CMAP",
     "CLASS_CMAP",
     "PAGE_WIDTH",

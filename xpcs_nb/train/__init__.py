@@ -44,6 +44,7 @@ _NAMES = {
     "runtime": ("cpu_has_native_bf16", "Runtime", "resolve_runtime", "resolve_device", "cpu_prefers_channels_last",
                 "cuda_amp_dtype", "onednn_isa_cap"),
     "mse": ("reconstruction_mse", "mean_image_mse"),
+    "pca_baseline": ("pca_reconstruction_errors", "pca_reconstruction_mse"),
     "identity": ("content_id", "model_shapes", "describe_shape_change", "SAMPLE_ITEMS", "FULL_HASH_BYTES"),
     "distributed": ("World", "current_world", "join_torchrun", "leave", "local_batch_size", "sharded_loader",
                     "start_epoch", "wrap", "sum_over_ranks", "mean_over_ranks", "barrier", "collective_timeout",

@@ -13,7 +13,8 @@ one topic:
 * ``search``: chapter 6's verdict on a search beside its baselines;
 * ``dynamics``: chapters 1 and 8, what a fit of g2 says (agreement, alpha, errors);
 * ``library``: chapter 2's band widths of the rate classes and its split;
-* ``training``: chapter 3's loop by hand, test error, latent-size sweep and symmetry;
+* ``training``: chapter 3's loop by hand, test error against the mean image and PCA, the split
+  of the augmented set, the latent-size sweep and symmetry;
 * ``clusters``: chapter 4's trap, target and evaluation verdicts (tables of methods x photon rates);
 * ``rheology``: chapter 5's words on the C2, the bursts and the alignment tests;
 * ``own_data``: chapter 7's words on a reader's own maps (classes, frame time, contrast, gap).
@@ -30,7 +31,8 @@ from .search import SearchVerdicts, interval_text, label_verdicts, search_verdic
 from .search import RealCropWords, overlap_verdict, real_crop_words, share_list, spread_over, training_text
 from .own_data import (burst_sentence, contrast_verdict, frame_time_sentence, gap_apart, order_note, ring_changes,
                        sample_name)
-from .training import below_mean_image, label_sources, loop_agreement, precision_mode, sweep_sentence, symmetry_sentence
+from .training import (below_mean_image, label_sources, leak_sentence, loop_agreement, pca_equivalent,
+                       precision_mode, sweep_plan, sweep_sentence, symmetry_sentence, versus_pca)
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts
 
 __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "verdicts", "verdict_sentence",
@@ -38,7 +40,7 @@ __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "ve
            "agreement", "alpha_reading", "error_reading", "slope_reading",
            "band_widths", "band_steps", "split_overlap", "seam_verdict", "interval_text", "label_verdicts",
            "below_mean_image", "loop_agreement", "precision_mode", "label_sources", "sweep_sentence",
-           "symmetry_sentence",
+           "symmetry_sentence", "versus_pca", "leak_sentence", "sweep_plan", "pca_equivalent",
            "RealCropWords", "overlap_verdict", "real_crop_words", "share_list", "spread_over", "training_text",
            "burst_sentence", "contrast_verdict", "frame_time_sentence", "gap_apart", "order_note", "ring_changes",
            "sample_name",

@@ -1,5 +1,6 @@
 """Chapter 3's words: the loop by hand against the package, the test error against the
-mean image, the latent-size sweep, and the symmetry of a reconstruction.
+mean image and PCA, the split of the augmented set, the latent-size sweep, and the
+symmetry of a reconstruction.
 
 Each function turns a run's numbers into the phrase the chapter's text shows, so the
 text stays true at every preset.
@@ -17,7 +18,7 @@ from collections import Counter
 import numpy as np
 
 __all__ = ["below_mean_image", "loop_agreement", "precision_mode", "label_sources", "sweep_sentence",
-           "symmetry_sentence"]
+           "symmetry_sentence", "versus_pca", "leak_sentence", "sweep_plan", "pca_equivalent"]
 
 
 def below_mean_image(ratio: float) -> str:
@@ -74,7 +75,7 @@ def label_sources(splits) -> str:
     return ", ".join(f"{n} from {split}" for split, n in counts.most_common())
 
 
-def sweep_sentence(sizes, means, stds, mean_image_mse: float, *, epochs: int, images) -> str:
+def sweep_sentence(sizes, means, stds, mean_image_mse: float, *, epochs: int, images, pca_means=None) -> str:
     """The latent-size sweep in words: which sizes beat the mean image, and any trend.
 
     Parameters
@@ -88,6 +89,8 @@ def sweep_sentence(sizes, means, stds, mean_image_mse: float, *, epochs: int, im
         Epochs each model of the sweep was trained for.
     images : int or None
         Training images per epoch (None: all of them).
+    pca_means : sequence (K,), optional
+        PCA's test MSE with as many components as each latent size.
 
     A trend is stated only where the ends of the curve differ by more than their
     spreads added; where no size beats the mean image, none is stated.
@@ -108,7 +111,16 @@ def sweep_sentence(sizes, means, stds, mean_image_mse: float, *, epochs: int, im
                 "longer, shows what the network can do, and larger presets train every model of the sweep longer")
     beat = ("every size beats the mean image" if n_beat == sizes.size else
             f"{n_beat} of the {sizes.size} sizes beat the mean image")
-    return f"{beat} ({mean_image_mse:.4f}), and the test error {_trend(sizes, means, stds)}"
+    sentence = f"{beat} ({mean_image_mse:.4f}), and the test error {_trend(sizes, means, stds)}"
+    if pca_means is None:
+        return sentence
+    pca_means = np.asarray(pca_means, dtype=float).ravel()
+    if pca_means.size != sizes.size:
+        raise ValueError(f"pca_means must hold one value per size ({sizes.size}), got {pca_means.size}")
+    n_pca = int((means < pca_means).sum())
+    against = ("every size beats PCA with as many components" if n_pca == sizes.size else
+               f"{n_pca} of the {sizes.size} sizes beat PCA with as many components")
+    return f"{sentence}; {against}"
 
 
 def _trend(sizes: np.ndarray, means: np.ndarray, stds: np.ndarray) -> str:
@@ -142,3 +154,110 @@ def symmetry_sentence(mean_asymmetry: float, largest: float, near_edge: bool) ->
            f"away from the edges: {kernels}, and the bottleneck's linear layers mix all positions with no "
            "symmetry imposed")
     return f"The reconstruction is {on_average}, but clearly not symmetric at its worst pixel, {why}."
+
+
+def _positive(value, name: str) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0 (an MSE per pixel), got {value}")
+    return value
+
+
+def versus_pca(model_mse: float, pca_mse: float, n_components: int) -> str:
+    """The network's test error against PCA's with as many components as its latent numbers.
+
+    >>> versus_pca(0.004, 0.005, 64)
+    'below PCA-64 (0.0040 against 0.0050, ratio 0.80): the non-linear code beats the best linear code of its size'
+    >>> versus_pca(0.01, 0.005, 64).split(": ")[1]
+    'at this preset a linear code of the same size, fitted in seconds, reconstructs the test crops with 2.0 times less error than the trained network, whose training has not yet paid for its non-linear layers'
+    """
+    model_mse, pca_mse = _positive(model_mse, "model_mse"), _positive(pca_mse, "pca_mse")
+    ratio = model_mse / pca_mse
+    numbers = f"PCA-{n_components} ({model_mse:.4f} against {pca_mse:.4f}, ratio {ratio:.2f})"
+    if ratio < 1:
+        return f"below {numbers}: the non-linear code beats the best linear code of its size"
+    how = "as well as" if ratio < 1.1 else f"with {ratio:.1f} times less error than"
+    return (f"not below {numbers}: at this preset a linear code of the same size, fitted in seconds, "
+            f"reconstructs the test crops {how} the trained network, whose training has not yet paid for "
+            "its non-linear layers")
+
+
+def leak_sentence(random_split: tuple[float, float], new_maps: tuple[float, float]) -> str:
+    """The test error on a random split of the augmented set against that on new maps.
+
+    Each argument is (mean test MSE per pixel, its standard error over source crops).
+    A difference is stated only where it exceeds both standard errors added.
+
+    >>> leak_sentence((0.003, 0.0002), (0.006, 0.0005)).split(": ")[1][:62]
+    'the random split makes the error look 2.0 times smaller than i'
+    >>> leak_sentence((0.0050, 0.001), (0.0055, 0.001)).split(": ")[1]
+    'the two do not differ beyond their spreads, so at this preset the random split does not flatter the test error'
+    """
+    (random_mse, random_se), (map_mse, map_se) = random_split, new_maps
+    random_mse, map_mse = _positive(random_mse, "random_split's MSE"), _positive(map_mse, "new_maps' MSE")
+    numbers = (f"unseen shifted copies of training crops give {random_mse:.4f} ± {random_se:.4f}, copies of "
+               f"crops from new maps {map_mse:.4f} ± {map_se:.4f}")
+    gap = map_mse - random_mse
+    if gap > random_se + map_se:
+        return (f"{numbers}: the random split makes the error look {map_mse / random_mse:.1f} times smaller "
+                "than it is on new experiments, because the network recalls crops it has seen under a shift "
+                "(the shift keeps the band, fringes and blocks of each crop, only moved and wrapped)")
+    if -gap > random_se + map_se:
+        return (f"{numbers}: here the copies of training crops are the harder ones, so the network has not "
+                "memorised its training crops, and the random split does not flatter the test error at this "
+                "preset")
+    return (f"{numbers}: the two do not differ beyond their spreads, so at this preset the random split does "
+            "not flatter the test error")
+
+
+def sweep_plan(preset, presets) -> str:
+    """Which presets run the latent-size sweep, and how, for the chapter's text.
+
+    ``preset`` is the one running; ``presets`` maps names to presets (``PRESETS``).
+
+    >>> from xpcs_nb.presets import PRESETS
+    >>> sweep_plan(PRESETS["fast"], PRESETS).split(":")[0]
+    'At fast the sweep is not run'
+    """
+    def how(p) -> str:
+        sizes = p.latent_sweep
+        doubling = len(sizes) > 3 and all(b == 2 * a for a, b in zip(sizes, sizes[1:]))
+        sizes = f"{sizes[0]} to {sizes[-1]}" if doubling else ", ".join(str(size) for size in sizes)
+        cycles = p.sweep_epochs // (2 * p.sweep_half_cycle_epochs)
+        images = f"{p.sweep_items:,}" if p.sweep_items else "all"
+        return (f"{p.name} trains latent sizes {sizes}, {p.sweep_seeds} seeds each, {p.sweep_epochs} epochs of "
+                f"{images} images per model ({cycles} whole learning-rate cycle{'s' if cycles > 1 else ''})")
+
+    if preset.latent_sweep:
+        return f"Here {how(preset)}."
+    running = sorted((p for p in presets.values() if p.latent_sweep),
+                     key=lambda p: p.sweep_epochs * (p.sweep_items or 10**9) * len(p.latent_sweep))
+    return (f"At {preset.name} the sweep is not run: each model would see a few hundred images in part of "
+            "one rising half cycle of the learning rate, never the low rate at a cycle's end where the weights "
+            "settle; in the book's earlier runs at that length every size stayed above even the mean image, so the curve "
+            f"said nothing about the latent size. The larger presets run it: {'; '.join(how(p) for p in running)}")
+
+
+def pca_equivalent(sizes, errors, model_mse: float, n_latent: int = 64) -> str:
+    """How many PCA components the network's code is worth, read off PCA's error curve.
+
+    ``sizes`` (K,) increasing numbers of components, ``errors`` (K,) their test MSE
+    per pixel; ``model_mse`` the network's, with ``n_latent`` latent numbers.
+
+    >>> pca_equivalent([16, 32, 64], [0.008, 0.006, 0.005], 0.007)
+    "The network's 64 latent numbers reconstruct the test crops better than PCA with 16 components and worse than PCA with 32."
+    """
+    sizes = np.asarray(sizes, dtype=float).ravel()
+    errors = np.asarray(errors, dtype=float).ravel()
+    if not sizes.size or sizes.size != errors.size:
+        raise ValueError(f"sizes and errors must be non-empty and of one length, got {sizes.size} and {errors.size}")
+    model_mse = _positive(model_mse, "model_mse")
+    start = f"The network's {n_latent} latent numbers reconstruct the test crops"
+    better = np.flatnonzero(errors <= model_mse)
+    if better.size == 0:
+        return f"{start} better than PCA with any of up to {sizes[-1]:.0f} components."
+    first = better[0]
+    if first == 0:
+        return f"{start} worse than PCA with even {sizes[0]:.0f} component{'s' if sizes[0] > 1 else ''}."
+    return (f"{start} better than PCA with {sizes[first - 1]:.0f} components and worse than PCA with "
+            f"{sizes[first]:.0f}.")
