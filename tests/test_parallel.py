@@ -38,6 +38,7 @@ def labels():
     return rois
 
 
+@pytest.mark.slow
 def test_two_time_files_equal_the_serial_path(client, movies):
     npy_paths, h5_path = movies
     serial = [two_time_file(path, labels(), form="paper") for path in npy_paths]
