@@ -35,7 +35,7 @@ from xpcs_nb.presets import get_preset
 from xpcs_nb.train import TrainConfig, mean_image_mse, reconstruction_mse, train
 from xpcs_nb.validation import ArgumentTypeError, describe
 
-# unweighted fits on purpose (exact curves, input checks): the warning is tested in test_g2_errors.py
+# unweighted fits on purpose (exact curves, input checks): the warning is tested in test_correlation_g2.py
 pytestmark = pytest.mark.filterwarnings("ignore::xpcs_nb.correlation.UnweightedFitWarning")
 
 
