@@ -18,7 +18,7 @@ Every error names the argument, what was expected and what came.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import matplotlib
@@ -151,7 +151,8 @@ CORRELATION = [
     Rules(corr.g2_from_c2, dict(c2=C2_STACK), {"c2": Array(C2_STACK, nan=None)}),
     Rules(corr.fit_kww, dict(tau=TAU, g2=G2),
           {"fix_alpha": Real(1.0), "fix_baseline": Real(1.0), "absolute_sigma": Flag(),
-           "tau": Array(TAU, scalar=False), "g2": Array(G2, nan=None, scalar=False), "sigma": Array(np.full(30, 0.01))}),
+           "tau": Array(TAU, scalar=False), "g2": Array(G2, nan=None, scalar=False),
+           "sigma": Array(np.full(30, 0.01))}),
     Rules(corr.kww, dict(tau=[0.0, 1.0], baseline=1.0, beta=0.2, rate=1.0, alpha=1.0),
           {"alpha": Real(1.0), "beta": Real(0.5), "rate": Real(2.0), "tau": Array(np.array([0.0, 1.0]), scalar=False)}),
     Rules(Detector, dict(shape=(6, 4)),

@@ -11,7 +11,6 @@ that are not errors in the tests after it.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from pathlib import Path
 
@@ -149,7 +148,8 @@ def not_integers(good):
 @pytest.mark.parametrize("rules, name, rule", cases(Integer))
 def test_integers_refuse_bools_floats_nan_tensors_and_strings(call, rules, name, rule):
     for bad in not_integers(rule.good):
-        expected = rf"^{label_of(name, rule)} must be an integer \(int or numpy integer\), got {re.escape(describe(bad))}"
+        expected = (rf"^{label_of(name, rule)} must be an integer \(int or numpy integer\), "
+                    rf"got {re.escape(describe(bad))}")
         with pytest.raises(ArgumentTypeError, match=expected):
             call(rules, **{name: rule.wrap(bad)})
 
