@@ -117,7 +117,7 @@ def command_book(args: argparse.Namespace) -> int:
 def command_test(args: argparse.Namespace) -> int:
     """Unit tests, then the notebooks at ``fast``, the book build and the Chromium check."""
     ensure_chromium()  # the published files: tests/conftest.py points XPCS_PAPER_DATA at ../shared
-    pytest_args = [sys.executable, "-m", "pytest", "tests", "--integration", *args.pytest_args]
+    pytest_args = [sys.executable, "-m", "pytest", "tests", "--integration", "--slow", *args.pytest_args]
     started = time.perf_counter()
     code = subprocess.run(pytest_args, cwd=ROOT).returncode
     print(f"test command took {time.perf_counter() - started:.0f} s", flush=True)

@@ -437,9 +437,9 @@ fit_trust = words.error_reading(chi2_mean, understated)
 # lags average nearly the same frames, so their errors are strongly correlated, and
 # least squares treats them as independent. A $\chi^2_{\text{red}}$ computed with
 # correlated errors does not measure how good the ± is. The test
-# `tests/test_g2_errors.py` checks the same facts over 30 seeds of a simulated stack
-# (`.venv/bin/pytest tests/test_g2_errors.py -q`; its docstring gives the numbers it
-# measured). Trust the scatter between independent ROIs or repeated runs more than a
+# `tests/test_correlation_g2.py` checks the same facts over 30 seeds of a simulated stack
+# (`.venv/bin/pytest tests/test_correlation_g2.py -q --slow`; the comment over its g2-error
+# tests gives the numbers it measured). Trust the scatter between independent ROIs or repeated runs more than a
 # single fit's ±.
 #
 # ## At a detector's real size: sparse photons and frames on disk

@@ -3,6 +3,8 @@
 * ``--integration`` runs ``tests/integration`` (every notebook with papermill at the
   ``fast`` preset, the book build with warnings as errors, the Chromium check);
   without it those tests are skipped, so ``pytest`` alone stays quick.
+* ``--slow`` also runs the tests marked ``slow`` (a DDP job, the GPU check's smoke run,
+  UMAP...); ``python3 tasks.py test``, which CI runs, passes it, so CI runs every test.
 * The published paper files are read from ``XPCS_PAPER_DATA``; when unset it
   points at ``../shared/paper_data`` beside the checkout, where CI keeps them.
 """
@@ -54,6 +56,7 @@ def _environment() -> dict[str, str]:
 def pytest_addoption(parser):
     parser.addoption("--integration", action="store_true",
                      help="also execute the notebooks, build the book and check it in Chromium")
+    parser.addoption("--slow", action="store_true", help="also run the tests marked slow (tasks.py test passes it)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -66,4 +69,9 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if is_integration(item):
                 item.add_marker(skip)
+    if not config.getoption("--slow"):
+        skip_slow = pytest.mark.skip(reason="slow: needs --slow")
+        for item in items:
+            if "slow" in item.keywords:
+                item.add_marker(skip_slow)
     items.sort(key=lambda item: (is_integration(item), Path(str(item.fspath)).name if is_integration(item) else ""))

@@ -41,6 +41,7 @@ def c2_files(tmp_path) -> dict[str, Path]:
             "bad": tmp_path / "broken.h5"}
 
 
+@pytest.mark.slow
 def test_classify_end_to_end_with_the_published_model(c2_files, tmp_path, paper_data):
     files = [c2_files[name] for name in ("a", "bad", "b", "c")]  # the bad file in the middle
     out = tmp_path / "classes"

@@ -81,6 +81,7 @@ print(json.dumps({"status": status, "before": before,
 """
 
 
+@pytest.mark.slow
 def test_c2_peak_memory_stays_near_the_map(tmp_path):
     """6000 frames: a 144 MB map. Before the fix the peak above the imports was about 3.9x
     the map (a symmetrised copy, np.triu of every map, the checks' temporaries: some 560 MB

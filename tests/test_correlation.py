@@ -21,7 +21,7 @@ from xpcs_nb import correlation as corr
 from xpcs_nb.correlation import pixels
 from xpcs_nb.geometry import Detector
 
-# unweighted fits on purpose (exact curves, input checks): the warning is tested in test_g2_errors.py
+# unweighted fits on purpose (exact curves, input checks): the warning is tested in test_correlation_g2.py
 pytestmark = pytest.mark.filterwarnings("ignore::xpcs_nb.correlation.UnweightedFitWarning")
 
 # ------------------------------------------------------------------ helpers

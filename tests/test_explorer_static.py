@@ -34,6 +34,7 @@ def static_page(box) -> str:
             "</script></div></main></body></html>")
 
 
+@pytest.mark.slow
 def test_picking_a_query_shows_its_precomputed_answer(tmp_path):
     try:
         book.find_chromium()

@@ -35,6 +35,7 @@ def test_without_cuda_and_without_allow_cpu_exits_2_with_the_reason(tmp_path):
     assert not (tmp_path / "out" / "results.json").exists()
 
 
+@pytest.mark.slow
 def test_smoke_run_on_the_cpu_writes_every_step(tmp_path):
     out = tmp_path / "out"
     started = time.monotonic()

@@ -33,6 +33,7 @@ def test_library_at_photons_changes_only_the_noise(data_dir):
     assert not np.allclose(np.asarray(bright), np.asarray(faint))  # other counts
 
 
+@pytest.mark.slow
 def test_noise_matched_model_starts_from_chapter_3s_and_moves(data_dir):
     base, _ = pipeline.trained_autoencoder(TINY, 0, device="cpu", progress=False)
     same, _ = pipeline.noise_matched_autoencoder(TINY, 10.0, 0, device="cpu", progress=False)

@@ -38,6 +38,7 @@ def labels():
     return rois
 
 
+@pytest.mark.slow
 def test_two_time_files_equal_the_serial_path(client, movies):
     npy_paths, h5_path = movies
     serial = [two_time_file(path, labels(), form="paper") for path in npy_paths]
@@ -52,6 +53,7 @@ def test_two_time_files_equal_the_serial_path(client, movies):
     np.testing.assert_array_equal(from_h5[0], two_time_file(h5_path, labels(), dataset="entry/data/data"))
 
 
+@pytest.mark.slow
 def test_with_out_dir_the_workers_write_the_c2(client, movies, tmp_path):
     npy_paths, _ = movies
     written = two_time_files(npy_paths, labels(), out_dir=tmp_path / "c2", scheduler=client)

@@ -13,6 +13,9 @@ import pytest  # noqa: E402
 
 from xpcs_nb import plotting  # noqa: E402
 from xpcs_nb.latent import find_knee  # noqa: E402
+from xpcs_nb.correlation import multi_tau_lags  # noqa: E402
+from xpcs_nb.plotting.lag_ladder import lag_ladder, pair_averaging  # noqa: E402
+from xpcs_nb.plotting.lag_profiles import lag_profile, width_comparison  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -180,3 +183,80 @@ def test_fractions_beside_stress_two_panels_sharing_time():
 def test_fractions_must_match_the_windows():
     with pytest.raises(ValueError, match="fractions must have shape"):
         plotting.fractions_beside_stress(pd.DataFrame(np.ones((3, 1))), [0.0, 1.0], [0.0, 1.0], [1.0, 2.0], [])
+
+
+# ----------------------------------------------------------------------
+# The multi-tau figures draw the package's own lags, and refuse what they cannot draw.
+
+
+def test_lag_ladder_draws_multi_tau_lags_level_by_level():
+    ax = lag_ladder(6, 8, dt=0.01, two_time_frames=600)
+    lags, levels = multi_tau_lags(6, 8)
+    drawn = [np.asarray(line.get_xdata()) for line in ax.lines]
+    assert len(drawn) == 6 + 1  # six levels, then the two-time row
+    for level in range(6):
+        expected = lags[(levels == level) & (lags > 0)] * 0.01
+        np.testing.assert_allclose(drawn[level], expected)
+    np.testing.assert_allclose(drawn[-1], np.arange(1, 600) * 0.01)
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "C2"
+    plt.close(ax.figure)
+
+
+def test_pair_averaging_draws_one_block_per_averaged_frame():
+    ax = pair_averaging(4, 16)
+    widths = sorted(p.get_width() for p in ax.patches)
+    # 16 frames of 1, 8 of 2, 4 of 4, 2 of 8
+    assert widths == sorted([1] * 16 + [2] * 8 + [4] * 4 + [8] * 2)
+    plt.close(ax.figure)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="num_bufs"):
+        lag_ladder(3, 5)
+    with pytest.raises(ValueError, match="n_frames must be a multiple"):
+        pair_averaging(4, 10)
+    with pytest.raises(ValueError, match="two_time_frames"):
+        lag_ladder(3, 4, two_time_frames=1)
+    with pytest.raises(ValueError, match="dt"):
+        lag_ladder(3, 4, dt=0.0)
+
+
+# ----------------------------------------------------------------------
+# The diagonal-trap figures of chapter 4: what they draw, and clear errors for bad input.
+
+
+def test_lag_profile_draws_the_profile_and_one_line_per_width():
+    profile = np.r_[1.0, 0.3 * np.exp(-np.arange(20) / 5.0)]
+    ax = lag_profile(profile, {"from lag 1": 4.5, "from the diagonal": 0.6}, max_lag=10)
+    try:
+        assert ax.lines[0].get_xdata().tolist() == list(range(11))
+        assert [line.get_xdata()[0] for line in ax.lines[2:]] == [4.5, 0.6]
+    finally:
+        plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(profile=[1.0], widths={}), "profile"),
+    (dict(profile=[1.0, 0.5, np.nan], widths={}), "profile"),
+    (dict(profile=[1.0, 0.5, 0.2], widths={}, max_lag=5), "max_lag"),
+    (dict(profile=[1.0, 0.5, 0.2], widths=[1.0]), "widths"),
+])
+def test_lag_profile_refuses_bad_input(bad, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        lag_profile(**bad)
+
+
+def test_width_comparison_draws_one_bar_set_per_method():
+    table = pd.DataFrame({"from lag 1": [40.0, 3.0], "from the diagonal": [0.6, 1.2]}, index=["slow", "fast"])
+    ax = width_comparison(table)
+    try:
+        assert len(ax.containers) == 2
+        assert [bar.get_width() for bar in ax.containers[1]] == [0.6, 1.2]
+    finally:
+        plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("bad", [pd.DataFrame(), [[1.0, 2.0]], pd.DataFrame({"a": [-1.0]})])
+def test_width_comparison_refuses_bad_input(bad):
+    with pytest.raises((ValueError, TypeError), match="table"):
+        width_comparison(bad)

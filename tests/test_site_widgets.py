@@ -111,18 +111,21 @@ def tiny_site_reports(tmp_path_factory):
     return {report.page: report for report in reports}
 
 
+@pytest.mark.slow
 def test_a_request_to_another_host_fails_the_page(tiny_site_reports):
     report = tiny_site_reports["cdn.html"]
     assert report.outside_requests == ["https://cdn.example.invalid/require.min.js"]
     assert "request leaving the site: https://cdn.example.invalid/require.min.js" in report.problems
 
 
+@pytest.mark.slow
 def test_an_undrawn_widget_fails_the_page(tiny_site_reports):
     report = tiny_site_reports["undrawn.html"]
     assert report.widgets == 0
     assert report.problems == ["only 0 of 1 saved widgets drawn by the widget renderer"]
 
 
+@pytest.mark.slow
 def test_a_drawn_widget_passes(tiny_site_reports):
     report = tiny_site_reports["drawn.html"]
     assert (report.widgets, report.problems, report.outside_requests) == (1, [], [])

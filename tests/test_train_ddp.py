@@ -35,6 +35,8 @@ from xpcs_nb.model import Autoencoder
 from xpcs_nb.train import load_checkpoint
 from xpcs_nb.train.random_state import seed_everything
 
+pytestmark = pytest.mark.slow  # two torchrun jobs and a stopped one: about a minute
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYOUT = ["--latent-size", "4", "--encoder-channels", "4", "--decoder-channels", "4", "--pool", "2",
           "--dropout", "0"]

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from xpcs_nb.plotting.style import C2_CMAP, PANEL_TITLE_SIZE, grid_size
-from xpcs_nb.validation import check_array, check_int, check_seed
+from xpcs_nb.validation import ArgumentTypeError, check_array, check_int, check_seed, describe
 
 __all__ = ["crop_grid", "class_gallery"]
 
@@ -116,6 +116,8 @@ def class_gallery(crops, classes, *, per_class: int = 5, seed: int = 0,
         Its ``axes`` are the panels row by row, then the colour bar.
     """
     classes = check_array(classes, "classes", ndim=1, kind="integer")
+    if not hasattr(crops, "__len__"):
+        raise ArgumentTypeError(f"crops must be an array (N, S, S), got {describe(crops)}")
     if len(crops) != len(classes):
         raise ValueError(f"crops and classes must have the same length, got {len(crops)} and {len(classes)}")
     per_class = check_int(per_class, "per_class", minimum=1)

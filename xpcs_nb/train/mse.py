@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from xpcs_nb.validation import check_array, check_int, describe
+from xpcs_nb.validation import ArgumentTypeError, check_array, check_int, describe
 
 __all__ = ["reconstruction_mse", "mean_image_mse"]
 
@@ -95,7 +95,7 @@ def _batches(crops, batch_size: int, name: str = "crops"):
     try:
         n_crops = len(crops)
     except TypeError:
-        raise TypeError(f"{name} must be an array (N, S, S), got {describe(crops)}") from None
+        raise ArgumentTypeError(f"{name} must be an array (N, S, S), got {describe(crops)}") from None
     if n_crops == 0:
         raise ValueError(f"{name} must hold at least one crop, got none")
     for start in range(0, n_crops, batch_size):
