@@ -74,3 +74,22 @@ def test_a_score_or_method_not_in_the_table_is_named():
         clusters.where_better(paired_table(), "svm")
     with pytest.raises(ValueError, match="photons must be one of"):
         clusters.paired_grid(paired_table(), 0.1)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_where_better_lists_the_better_and_worse_scores_and_counts_the_rest(seed):
+    table = paired_table(seed)
+    for method in ("untrained", "pca"):
+        rows = table[table.method == method]
+        text = clusters.where_better(table, method)
+        for word in ("better than", "worse than"):
+            chosen = rows[rows.verdict == word]
+            part = [p for p in text.split("; ") if p.startswith(word)]
+            assert bool(part) == (not chosen.empty)
+            if part:
+                assert all(score in part[0] for score in chosen.score)
+        same = int((rows.verdict == "no better than").sum())
+        if same:
+            assert f"{same} of {len(rows)} comparisons" in text or f"all {len(rows)} comparisons" in text
+        else:
+            assert "no better than" not in text

@@ -333,26 +333,31 @@ def paired_grid(table: pd.DataFrame, photons, *, reference: str = "trained") -> 
 
 
 def where_better(table: pd.DataFrame, method: str) -> str:
-    """On which scores (and photon rates) the reference is better than, no better than, worse than ``method``.
+    """Where the reference is better than, and worse than, ``method``; the rest counted, not listed.
 
-    >>> tidy = pd.DataFrame(dict(score=["ARI", "R2 q"], method="pca", photons=1.0, value=0.8,
-    ...                          difference=[0.1, 0.0], low=[0.02, -0.1], high=[0.2, 0.1],
-    ...                          verdict=["better than", "no better than"]))
+    Each (score, photon rate) is one comparison; the table beside the text has them all.
+
+    >>> tidy = pd.DataFrame(dict(score=["ARI", "R2 q", "R2 q"], method="pca", photons=[1.0, 1.0, 0.3], value=0.8,
+    ...                          difference=[0.1, 0.0, 0.0], low=[0.02, -0.1, -0.1], high=[0.2, 0.1, 0.1],
+    ...                          verdict=["better than", "no better than", "no better than"]))
     >>> where_better(tidy, "pca")
-    'better than PCA on ARI at 1 photon per pixel; no better than it on R2 q at 1 photon per pixel'
+    'better than PCA on ARI at 1 photon per pixel; no better than it on the other 2 of 3 comparisons'
     """
     check_table(table, PAIRED_COLUMNS)
     rows = table[(table["method"] == method) & table["verdict"].notna()]
     if rows.empty:
         raise ValueError(f"method must be one of the table's methods {sorted(set(table['method']))}, got {method!r}")
-    parts = []
-    for word in VERDICTS:
+    name, parts = METHOD_NAMES.get(method, method), []
+    for word in (VERDICTS[0], VERDICTS[2]):  # better, worse: listed
         chosen = rows[rows["verdict"] == word]
-        if chosen.empty:
-            continue
-        by_score = [f"{score} at {_rates(sorted(group['photons'], reverse=True))}"
-                    for score, group in chosen.groupby("score", sort=False)]
-        parts.append(f"{word} {'it' if parts else METHOD_NAMES.get(method, method)} on {names_list(by_score)}")
+        if not chosen.empty:
+            by_score = [f"{score} at {_rates(sorted(group['photons'], reverse=True))}"
+                        for score, group in chosen.groupby("score", sort=False)]
+            parts.append(f"{word} {'it' if parts else name} on {names_list(by_score)}")
+    same = int((rows["verdict"] == VERDICTS[1]).sum())
+    if same:
+        where = f"the other {same} of {len(rows)} comparisons" if parts else f"all {len(rows)} comparisons"
+        parts.append(f"{VERDICTS[1]} {'it' if parts else name} on {where}")
     return "; ".join(parts)
 
 
