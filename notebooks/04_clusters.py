@@ -315,7 +315,7 @@ features = {
     "raw pixels (64 x 64)": classical["pixels"],
     "relaxation time (1)": classical["relaxation_time"],
 }
-score_table = latent.score_table(truth, features, k=n_labels, seed=SEED)
+score_table = evaluation.score_table(truth, features, k=n_labels, seed=SEED)
 print(f"preset {P.name!r}, {len(truth)} crops, k = {n_labels}")
 score_table.round(3)
 
@@ -334,8 +334,8 @@ partition = latent.cluster(latents, n_labels, SEED)[0]
 random_partitions = [latent.cluster(latent.encode(evaluation.untrained_copy(model, s), crops),
                                     n_labels, SEED)[0] for s in range(P.eval_untrained_seeds)]
 ari7 = evaluation.paired_ari(truth, partition, random_partitions, maps, n_resamples=500)
-ari7_trained_text = f"{latent.scores(truth, partition)['ARI']:.2f}"
-ari7_untrained_text = f"{np.mean([latent.scores(truth, p)['ARI'] for p in random_partitions]):.2f}"
+ari7_trained_text = f"{evaluation.cluster_scores(truth, partition)['ARI']:.2f}"
+ari7_untrained_text = f"{np.mean([evaluation.cluster_scores(truth, p)['ARI'] for p in random_partitions]):.2f}"
 ari7_verdict = evaluation.interval_verdict(ari7)
 ari7_interval = words.interval_text(vars(ari7))
 ari7_runs = f"{P.eval_untrained_seeds} random networks, {ari7.n_groups} large C2"
@@ -613,7 +613,7 @@ assert check_answer("the knee of the inertia curve", my_knee, knee)
 # %% jupyter={"source_hidden": true} tags=["hide-cell"]
 # Solution
 runs = [latent.cluster(latents, 7, seed)[0] for seed in range(5)]
-agreement = [round(latent.scores(runs[0], run)["ARI"], 3) for run in runs[1:]]
+agreement = [round(evaluation.cluster_scores(runs[0], run)["ARI"], 3) for run in runs[1:]]
 print("ARI against the first run:", agreement)
 
 # %% [markdown]

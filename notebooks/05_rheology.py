@@ -79,7 +79,7 @@ import pandas as pd
 import torch
 from myst_nb import glue
 
-from xpcs_nb import dataset, latent, paper, rheology, scenarios
+from xpcs_nb import dataset, evaluation, latent, paper, rheology, scenarios
 from xpcs_nb.chapter import start_chapter
 from xpcs_nb.checks import check_answer
 from xpcs_nb.library import LibrarySpec
@@ -242,7 +242,7 @@ sweep = latent.kmeans_sweep(latents, seed=SEED)
 raw_labels, _ = latent.cluster(latents, K, seed=SEED)
 labels, _ = latent.order_by_relaxation(raw_labels, widths)
 print(f"the knee of the inertia curve: k = {sweep.knee.value}; we use k = {K}, as the paper")
-scores = latent.scores(truth.label.to_numpy(), labels)
+scores = evaluation.cluster_scores(truth.label.to_numpy(), labels)
 print("agreement with the true labels:", {n: round(v, 2) for n, v in scores.items()})
 counts = pd.crosstab(truth["name"], labels, rownames=["true label"], colnames=["class"])
 per_class = pd.DataFrame(

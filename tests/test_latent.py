@@ -11,7 +11,7 @@ from scipy.spatial.distance import cdist
 from sklearn.datasets import make_blobs
 from threadpoolctl import threadpool_limits
 
-from xpcs_nb import latent
+from xpcs_nb import evaluation, latent
 from xpcs_nb.dataset import AugmentedCropDataset
 
 
@@ -93,7 +93,7 @@ def test_sweep_on_four_blobs_finds_four_and_repeats_with_its_seed():
     assert sweep.knee.value == 4
     assert sweep.ks[np.argmax(sweep.silhouette)] == 4
     assert np.all(np.diff(sweep.inertia) < 0)
-    assert latent.scores(truth, sweep.labels_for(4))["ARI"] == pytest.approx(1.0)
+    assert evaluation.cluster_scores(truth, sweep.labels_for(4))["ARI"] == pytest.approx(1.0)
     again = latent.kmeans_sweep(points, ks=range(2, 10), seed=0)
     np.testing.assert_array_equal(again.labels, sweep.labels)
     assert sweep.centres_for(4).shape == (4, 8)
@@ -301,7 +301,7 @@ def test_umap_is_seeded_and_keeps_separate_groups_apart():
     second = latent.umap_embedding(points, seed=7)
     assert first.shape == (60, 2)
     np.testing.assert_array_equal(first, second)
-    assert latent.scores(truth, latent.cluster(first, 2, seed=0)[0])["ARI"] == pytest.approx(1.0)
+    assert evaluation.cluster_scores(truth, latent.cluster(first, 2, seed=0)[0])["ARI"] == pytest.approx(1.0)
 
 
 # --------------------------------------------------------- scores, baselines
@@ -309,25 +309,25 @@ def test_umap_is_seeded_and_keeps_separate_groups_apart():
 
 def test_scores_ignore_the_numbering():
     truth = np.array([0, 0, 1, 1, 2, 2])
-    assert latent.scores(truth, np.array([2, 2, 0, 0, 1, 1])) == {"ARI": 1.0, "NMI": 1.0}
+    assert evaluation.cluster_scores(truth, np.array([2, 2, 0, 0, 1, 1])) == {"ARI": 1.0, "NMI": 1.0}
 
 
 def test_pixel_and_pca_baselines():
     crops = exponential_crops(np.linspace(1, 30, 12), size=32, noise=0.05)
-    pixels = latent.baseline_features(crops, "pixels", downsample=4)
+    pixels = evaluation.baseline_features(crops, "pixels", downsample=4)
     assert pixels.shape == (12, 64)
     assert pixels[3, 9] == pytest.approx(crops[3, 4:8, 4:8].mean())  # row 1, column 1 of the 8 x 8 grid
-    pca = latent.baseline_features(crops, "pca", n_components=5, seed=0)
+    pca = evaluation.baseline_features(crops, "pca", n_components=5, seed=0)
     assert pca.shape == (12, 5)
-    np.testing.assert_allclose(latent.baseline_features(crops, "pca", n_components=5, seed=0), pca)
+    np.testing.assert_allclose(evaluation.baseline_features(crops, "pca", n_components=5, seed=0), pca)
 
 
 def test_score_table_separates_informative_from_useless_features():
     rng = np.random.default_rng(6)
     truth = np.repeat([0, 1, 2], 10)
     crops = exponential_crops(np.array([1.5, 6.0, 25.0])[truth], size=32, noise=0.05, seed=7)
-    table = latent.score_table(truth, {
-        "pixels": latent.baseline_features(crops, "pixels", downsample=8),
+    table = evaluation.score_table(truth, {
+        "pixels": evaluation.baseline_features(crops, "pixels", downsample=8),
         "noise": rng.normal(size=(30, 8)),
     }, seed=0)
     assert list(table.columns) == ["ARI", "NMI", "silhouette"]
@@ -355,7 +355,7 @@ def test_bad_input_raises_clear_errors():
     with pytest.raises(ValueError, match="crops must be an array"):
         latent.band_width(np.zeros((4, 8, 9)))
     with pytest.raises(ValueError, match="kind must be one of"):
-        latent.baseline_features(np.zeros((2, 8, 8)), "wavelets")
+        evaluation.baseline_features(np.zeros((2, 8, 8)), "wavelets")
 
 
 # ------------------------------------------------------------ real data

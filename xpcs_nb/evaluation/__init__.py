@@ -58,13 +58,14 @@ from .diagonal import DIAGONAL_CHOICES, diagonal_lift, treat_diagonal
 from .paired import PairedDifference, interval_verdict, paired_bootstrap, paired_mean_difference
 from .split_leak import NEW_MAPS_SEED, leak_test_images, mean_over_sources, new_maps_store, per_image_mse
 from .paired_search import PAIRED_COLUMNS, TOO_FEW_MAPS, paired_precision_differences
-from .features import (METHODS, classical_features, feature_sets, method_features, network_features,
-                       relaxation_time_features, untrained_copy)
-from .scores import chance_precision, family_retrieval, precision_at_k, rate_class_ari
+from .features import (BASELINE_KINDS, METHODS, baseline_features, classical_features, feature_sets,
+                       method_features, network_features, relaxation_time_features, untrained_copy)
+from .scores import chance_precision, cluster_scores, family_retrieval, precision_at_k, rate_class_ari, score_table
 from .table import FAMILIES, RATE_METRIC, TABLE_COLUMNS, method_table, retrieval_metric, wide_table
 from ..words.verdicts import METHOD_NAMES, VERDICTS, names_list, verdict, verdict_sentence, verdicts  # the words live in xpcs_nb.words
 
 __all__ = [
+    "cluster_scores", "score_table", "BASELINE_KINDS", "baseline_features",
     "NEW_MAPS_SEED", "leak_test_images", "mean_over_sources", "new_maps_store", "per_image_mse",
     "DECAY_RANGE", "KWW_RANGE", "Q_EXPONENT_RANGE", "continuous_store", "RATE_BOUNDS", "unscaled_crops",
     "held_out", "score_of",

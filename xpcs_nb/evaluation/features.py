@@ -32,11 +32,15 @@ import numpy as np
 import torch
 
 from .. import latent
-from ..validation import check_array, check_int, check_seed
+from sklearn.decomposition import PCA
+
+from ..validation import as_crops, check_array, check_choice, check_int, check_seed
 from .relaxation import relaxation_features
 
-__all__ = ["METHODS", "untrained_copy", "network_features", "relaxation_time_features",
+__all__ = ["BASELINE_KINDS", "baseline_features", "METHODS", "untrained_copy", "network_features", "relaxation_time_features",
            "classical_features", "feature_sets", "method_features"]
+
+BASELINE_KINDS = ("pca", "pixels")
 
 METHODS = ("trained", "untrained", "pca", "pixels", "relaxation_time")
 
@@ -114,8 +118,8 @@ def classical_features(crops, *, profiles=None, seed=0, pca_components=64,
     pca_components = check_int(pca_components, "pca_components", minimum=1)
     pixel_block = check_int(pixel_block, "pixel_block", minimum=1)
     sets = {
-        "pca": latent.baseline_features(crops, "pca", seed=seed, n_components=min(pca_components, len(crops))),
-        "pixels": latent.baseline_features(crops, "pixels", downsample=pixel_block),
+        "pca": baseline_features(crops, "pca", seed=seed, n_components=min(pca_components, len(crops))),
+        "pixels": baseline_features(crops, "pixels", downsample=pixel_block),
     }
     if profiles is not None:
         profiles = check_array(profiles, "profiles", ndim=2, finite=True)
@@ -181,3 +185,68 @@ def method_features(crops, trained: torch.nn.Module | Sequence[torch.nn.Module],
     runs["untrained"] = [network_features(untrained_copy(models[0], s), crops) for s in seeds]
     runs.update({name: [values] for name, values in classical_features(crops, **classical).items()})
     return runs
+
+
+def _downsample(crops: np.ndarray, factor: int) -> np.ndarray:
+    """Block means over ``factor x factor`` pixels: (N, S, S) -> (N, S/factor, S/factor)."""
+    n, size, _ = crops.shape
+    blocks = crops.reshape(n, size // factor, factor, size // factor, factor)
+    return blocks.mean(axis=(2, 4))
+
+
+def _pca_features(crops: np.ndarray, n_components: int, seed: int) -> np.ndarray:
+    n, size, _ = crops.shape
+    n_components = check_int(n_components, "n_components", minimum=1, maximum=min(n, size * size),
+                             context=" (at most N and S^2)")
+    flat = crops.reshape(n, -1).astype(np.float32, copy=False)
+    pca = PCA(n_components=n_components, svd_solver="randomized", random_state=seed)
+    return pca.fit_transform(flat)
+
+
+def _pixel_features(crops: np.ndarray, downsample: int) -> np.ndarray:
+    n, size, _ = crops.shape
+    downsample = check_int(downsample, "downsample", minimum=1, maximum=size, context=f" for crops of side {size}")
+    if size % downsample:
+        raise ValueError(f"downsample must divide the crop side {size}, got {downsample}")
+    return _downsample(crops, downsample).reshape(n, -1)
+
+
+def baseline_features(crops, kind: str, seed: int = 0, n_components: int = 64, downsample: int = 4) -> np.ndarray:
+    """Classical features of C2 crops, to cluster with the same k-means as the latents.
+
+    Parameters
+    ----------
+    crops : array (N, S, S)
+        Finite.
+    kind : {"pca", "pixels"}
+        ``"pca"``: the first ``n_components`` principal components of the raw pixels
+        (a linear encoder; needs N x S^2 floats in memory).
+        ``"pixels"``: the pixels themselves after block-averaging ``downsample x
+        downsample`` (256 -> 64 per side with the default: 4096 numbers per crop).
+    seed : int
+        Seeds the randomised PCA solver.
+    n_components : int
+        For ``"pca"``; 1 .. min(N, S^2).
+    downsample : int
+        For ``"pixels"``; must divide S.
+
+    Returns
+    -------
+    features : ndarray (N, d)
+        d = ``n_components`` or (S / downsample)^2.
+
+    Example
+    -------
+    >>> crops = np.random.default_rng(0).random((3, 8, 8))
+    >>> baseline_features(crops, "pixels", downsample=4).shape
+    (3, 4)
+    """
+    crops = as_crops(crops)
+    kind = check_choice(kind, "kind", BASELINE_KINDS)
+    seed = check_seed(seed)
+    # the sizes are integers whatever the kind; their ranges matter only to their own kind
+    n_components = check_int(n_components, "n_components")
+    downsample = check_int(downsample, "downsample")
+    if kind == "pca":
+        return _pca_features(crops, n_components, seed)
+    return _pixel_features(crops, downsample)

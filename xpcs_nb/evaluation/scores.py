@@ -19,13 +19,18 @@ nothing about the family. Chance is the family's share of the crops that remain.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_score
 
 from .. import latent
 from ..scenarios import N_RATE_CLASSES
-from ..validation import check_array, check_int, check_seed
+from ..validation import (ArgumentTypeError, as_labels, as_latents, check_array, check_count, check_int, check_seed,
+                          describe)
 
-__all__ = ["rate_class_ari", "precision_at_k", "chance_precision", "family_retrieval"]
+__all__ = ["cluster_scores", "score_table", "rate_class_ari", "precision_at_k", "chance_precision", "family_retrieval"]
 
 
 def _check_features_and_labels(features, labels) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +84,7 @@ def rate_class_ari(features, labels, kmeans_seeds=range(5), *, n_init=10) -> np.
     k = np.unique(labels[rate]).size
     if k < 2:
         raise ValueError(f"labels must hold at least two rate classes (0-{N_RATE_CLASSES - 1}), got {k}")
-    aris = [latent.scores(labels[rate], latent.cluster(features[rate], k, seed=seed, n_init=n_init)[0])["ARI"]
+    aris = [cluster_scores(labels[rate], latent.cluster(features[rate], k, seed=seed, n_init=n_init)[0])["ARI"]
             for seed in seeds]
     return np.array(aris)
 
@@ -167,3 +172,77 @@ def family_retrieval(features, labels, family, k=10, *, groups=None) -> tuple[np
         raise ValueError(f"family {family} has no crops among the labels {np.unique(labels).tolist()}")
     return (precision_at_k(features, labels, queries, k, groups=groups),
             chance_precision(labels, queries, groups=groups))
+
+
+def cluster_scores(true, predicted) -> dict[str, float]:
+    """Agreement of predicted clusters with true classes; the numbering does not matter.
+
+    Parameters
+    ----------
+    true, predicted : array (N,), int >= 0
+
+    Returns
+    -------
+    dict
+        ``"ARI"``: adjusted Rand index, 1 for identical partitions, about 0 for
+        random ones (can be negative). ``"NMI"``: normalised mutual information,
+        0 .. 1.
+
+    Example
+    -------
+    >>> cluster_scores([0, 0, 1, 1], [1, 1, 0, 0])
+    {'ARI': 1.0, 'NMI': 1.0}
+    """
+    true = as_labels(true, name="true")
+    predicted = as_labels(predicted, n_points=true.size, name="predicted")
+    return {
+        "ARI": float(adjusted_rand_score(true, predicted)),
+        "NMI": float(normalized_mutual_info_score(true, predicted)),
+    }
+
+
+def score_table(
+    true_labels,
+    features: Mapping[str, np.ndarray],
+    k: int | None = None,
+    seed: int = 0,
+    n_init: int = 10,
+) -> pd.DataFrame:
+    """The same k-means on several feature sets, scored against the true classes.
+
+    Parameters
+    ----------
+    true_labels : array (N,), int >= 0
+    features : mapping {method name: array (N, d)}
+        E.g. ``{"autoencoder": latents, "PCA": baseline_features(crops, "pca"),
+        ...}``; d may differ between methods.
+    k : int, optional
+        Clusters, 1 .. N; default the number of true classes.
+    seed, n_init : int
+        As in :func:`xpcs_nb.latent.cluster`, the same for every method.
+
+    Returns
+    -------
+    DataFrame
+        One row per method (index ``method``), columns ``ARI``, ``NMI``,
+        ``silhouette``. The silhouette is measured in each method's own feature
+        space: it says how compact the clusters are there, and is not comparable
+        across methods the way ARI and NMI are.
+    """
+    true_labels = as_labels(true_labels, name="true_labels")
+    if not isinstance(features, Mapping):
+        raise ArgumentTypeError(f"features must be a mapping {{method name: array (N, d)}}, got {describe(features)}")
+    k = np.unique(true_labels).size if k is None else check_count(k, true_labels.size)
+    seed = check_seed(seed)
+    n_init = check_int(n_init, "n_init", minimum=1)
+    rows = {}
+    for method, values in features.items():
+        values = as_latents(values, name=f"features[{method!r}]")
+        if len(values) != true_labels.size:
+            raise ValueError(
+                f"features[{method!r}] must have one row per label ({true_labels.size}), got {len(values)}"
+            )
+        predicted, _ = latent.cluster(values, k, seed=seed, n_init=n_init)
+        silhouette = silhouette_score(values, predicted) if 1 < k < len(values) else float("nan")
+        rows[method] = {**cluster_scores(true_labels, predicted), "silhouette": float(silhouette)}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")

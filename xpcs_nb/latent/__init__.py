@@ -1,4 +1,4 @@
-"""The latent space: encoding, k-means and its knee, UMAP, nearest neighbours, scores.
+"""The latent space: encoding, k-means and its knee, UMAP, nearest neighbours.
 
 What the AI-NERD paper does with its encoder (Horwath et al., sections II and V E):
 
@@ -17,9 +17,9 @@ What the AI-NERD paper does with its encoder (Horwath et al., sections II and V 
 latents, centres and class order; ``classify`` and ``neighbours`` for a new map or
 file; ``save`` / ``load`` to a folder.
 
-On simulated data, where the true classes are known, :func:`scores` and
-:func:`score_table` compare the clusters with the truth and with the same k-means run
-on classical features (:func:`baseline_features`).
+Scores against a known truth, and the classical features to compare with, live in
+:mod:`xpcs_nb.evaluation` (:func:`~xpcs_nb.evaluation.cluster_scores`,
+:func:`~xpcs_nb.evaluation.score_table`, :func:`~xpcs_nb.evaluation.baseline_features`).
 
 One file per concept:
 
@@ -28,12 +28,11 @@ One file per concept:
 - :mod:`.clusters`: k-means (:func:`cluster`, :func:`kmeans_sweep`,
   :class:`SweepResult`) and :func:`umap_embedding`;
 - :mod:`.ordering`: class numbers by relaxation rate (:func:`band_width`, ...);
-- :mod:`.scoring`: :func:`scores`, :func:`baseline_features`, :func:`score_table`;
 - :mod:`.search`: :func:`nearest_neighbours`, :func:`find_similar`;
 - :mod:`.gap`: :func:`nearest_distance_within`, :func:`distance_to_reference`;
 - :mod:`.space`: :class:`LatentSpace`.
 
-(``encoding`` and ``scoring``, not ``encode`` and ``scores``: a submodule named like
+(``encoding``, not ``encode``: a submodule named like
 the function it exports would be hidden by it, and ``import xpcs_nb.latent.encode``
 would give the function.)
 
@@ -59,7 +58,6 @@ from .encoding import decode, encode
 from .gap import distance_to_reference, nearest_distance_within
 from .knee import Knee, find_knee
 from .ordering import band_width, order_by_decoded_centres, order_by_relaxation
-from .scoring import BASELINE_KINDS, baseline_features, score_table, scores
 from .search import SimilarC2, find_similar, nearest_neighbours
 from .space import SPACE_FORMAT, SPACE_VERSION, LatentSpace
 
@@ -77,10 +75,6 @@ __all__ = [
     "band_width",
     "order_by_relaxation",
     "order_by_decoded_centres",
-    "scores",
-    "BASELINE_KINDS",
-    "baseline_features",
-    "score_table",
     "SimilarC2",
     "find_similar",
     "nearest_distance_within",

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from xpcs_nb.latent._inputs import as_latents, check_count
+from xpcs_nb.validation import as_latents, check_count
 from xpcs_nb.latent.knee import Knee, find_knee
 from xpcs_nb.validation import ArgumentTypeError, check_array, check_int, check_real, check_seed, describe
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from xpcs_nb.latent._inputs import as_latents
+from xpcs_nb.validation import as_latents
 from xpcs_nb.validation import ArgumentTypeError, check_array, check_int, describe
 
 __all__ = ["encode", "decode"]

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist
 
-from xpcs_nb.latent._inputs import as_latents
+from xpcs_nb.validation import as_latents
 from xpcs_nb.validation import check_array
 
 __all__ = ["nearest_distance_within", "distance_to_reference"]

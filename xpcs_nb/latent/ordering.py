@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from xpcs_nb.correlation import diagonal_means
-from xpcs_nb.latent._inputs import as_crops, as_labels, as_latents
+from xpcs_nb.validation import as_crops, as_labels, as_latents
 from xpcs_nb.latent.encoding import decode
 from xpcs_nb.validation import check_array, check_int, describe
 

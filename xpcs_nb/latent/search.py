@@ -14,7 +14,7 @@ import pandas as pd
 
 from xpcs_nb import aps
 from xpcs_nb.dataset import check_c2, diagonal_crop, minmax_scale
-from xpcs_nb.latent._inputs import as_labels, as_latents, check_count
+from xpcs_nb.validation import as_labels, as_latents, check_count
 from xpcs_nb.latent.encoding import encode
 from xpcs_nb.validation import check_array, check_int, describe
 

@@ -47,7 +47,7 @@ import pandas as pd
 import torch
 
 from xpcs_nb.atomic import atomic_path
-from xpcs_nb.latent._inputs import as_crops, as_latents
+from xpcs_nb.validation import as_crops, as_latents
 from xpcs_nb.latent.clusters import PAPER_KS, cluster, kmeans_sweep
 from xpcs_nb.latent.encoding import encode
 from xpcs_nb.latent.ordering import order_by_decoded_centres, order_by_relaxation
