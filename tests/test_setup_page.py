@@ -46,7 +46,7 @@ def expected(p) -> dict[str, str]:
                                          if p.latent_sweep else "not run (PCA's curve only)"),
         "chapter 4: evaluation": (", ".join(f"{r:g}" for r in p.eval_photons) + " photons per pixel per frame; "
                                   f"{p.eval_per_class} C2 per label; {plural(p.eval_train_seeds, 'training seed')}"),
-        "chapter 5: C2 of the synthetic rheo-XPCS run (50 windows × 18 sectors)": {
+        "chapter 5: C2 of the synthetic rheo-XPCS run (100 windows × 18 sectors)": {
             "analytic": "expected C2 plus noise", "movie": "correlated from simulated photons"}[p.rheo_c2_method],
     }
 
