@@ -81,6 +81,7 @@ from xpcs_nb.plotting.paired import paired_differences
 from xpcs_nb.plotting.lag_profiles import lag_profile, width_comparison
 from xpcs_nb.presets import get_preset
 from xpcs_nb.words import clusters as words
+from xpcs_nb.words import paired as paired_words
 
 P = get_preset(PRESET)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -337,7 +338,7 @@ ari7 = evaluation.paired_ari(truth, partition, random_partitions, maps, n_resamp
 ari7_trained_text = f"{evaluation.cluster_scores(truth, partition)['ARI']:.2f}"
 ari7_untrained_text = f"{np.mean([evaluation.cluster_scores(truth, p)['ARI'] for p in random_partitions]):.2f}"
 ari7_verdict = evaluation.interval_verdict(ari7)
-ari7_interval = words.interval_text(vars(ari7))
+ari7_interval = paired_words.interval_text(vars(ari7))
 ari7_runs = f"{P.eval_untrained_seeds} random networks, {ari7.n_groups} large C2"
 TARGET_ARI = 0.9  # a target one might set for this table; not a result
 target_sentence_text = words.target_sentence(float(ari7_trained_text),
@@ -470,7 +471,7 @@ print(f"{len(P.eval_photons)} rates x {n_maps} maps: {time.perf_counter() - star
 # with its 95 % interval.
 
 # %%
-pd.concat({f"{rate:g} photons": words.paired_grid(paired, rate)
+pd.concat({f"{rate:g} photons": paired_words.paired_grid(paired, rate)
            for rate in P.eval_photons}, names=["photons per pixel", "method"])
 
 # %% [markdown]
@@ -491,13 +492,13 @@ plt.show()
 
 # %%
 RANK, ARI = evaluation.TRUTH_SCORES[0], evaluation.TRUTH_SCORES[-1]
-vs_untrained_text = words.versus(paired, "untrained", ARI)
+vs_untrained_text = paired_words.versus(paired, "untrained", ARI)
 glue("vs_untrained", vs_untrained_text, display=False)  # pasted into the intro
-vs_untrained_rank = words.versus(paired, "untrained", RANK)
-vs_fit = words.where_better(paired, "relaxation_time")
-fit_plainly = words.fit_sentence(paired, "relaxation_time")
-vs_linear = {m: words.where_better(paired, m) for m in ("pca", "pixels")}
-matched_verdicts = (words.versus(paired, "trained_at_rate", ARI) if trained_at_rate
+vs_untrained_rank = paired_words.versus(paired, "untrained", RANK)
+vs_fit = paired_words.where_better(paired, "relaxation_time")
+fit_plainly = paired_words.fit_sentence(paired, "relaxation_time")
+vs_linear = {m: paired_words.where_better(paired, m) for m in ("pca", "pixels")}
+matched_verdicts = (paired_words.versus(paired, "trained_at_rate", ARI) if trained_at_rate
                     else matched_text)
 glue("matched_verdicts", matched_verdicts, display=False)  # pasted into the intro
 print(fit_plainly)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from xpcs_nb.evaluation import PairedDifference, interval_verdict
-from xpcs_nb.words import clusters
+from xpcs_nb.words import clusters, paired
 
 SCORES = ["rank log rate", "R2 log rate", "R2 q exponent", "balanced accuracy aging", "ARI rate classes"]
 METHODS = ["trained", "untrained", "pca", "relaxation_time"]
@@ -37,7 +37,7 @@ def verdict_of(table, method, score, photons):
 def test_the_grid_states_the_interval_rule_for_every_cell(seed):
     table = paired_table(seed)
     for photons in (10.0, 1.0):
-        grid = clusters.paired_grid(table, photons)
+        grid = paired.paired_grid(table, photons)
         for method in METHODS[1:]:
             for score in SCORES:
                 cell = grid.loc[clusters.METHOD_LABELS[method], score]
@@ -47,7 +47,7 @@ def test_the_grid_states_the_interval_rule_for_every_cell(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_versus_puts_every_rate_under_its_own_verdict(seed):
     table = paired_table(seed)
-    text = clusters.versus(table, "untrained", "ARI rate classes")
+    text = paired.versus(table, "untrained", "ARI rate classes")
     for part in text.split("; "):
         word = next(w for w in ("no better than", "better than", "worse than") if part.startswith(w))
         for photons in (10.0, 1.0):
@@ -59,8 +59,8 @@ def test_versus_puts_every_rate_under_its_own_verdict(seed):
 def test_fit_sentence_splits_rate_scores_from_the_rest():
     table = paired_table(0)
     fit = table[table.method == "relaxation_time"]
-    text = clusters.fit_sentence(table)
-    adds = fit[~fit.score.isin(clusters.RATE_SCORES) & (fit.verdict == "better than")]
+    text = paired.fit_sentence(table)
+    adds = fit[~fit.score.isin(paired.RATE_SCORES) & (fit.verdict == "better than")]
     if adds.empty:
         assert text.endswith("adds nothing the intervals can see")
     else:
@@ -69,11 +69,11 @@ def test_fit_sentence_splits_rate_scores_from_the_rest():
 
 def test_a_score_or_method_not_in_the_table_is_named():
     with pytest.raises(ValueError, match="score must be one of"):
-        clusters.versus(paired_table(), "untrained", "accuracy")
+        paired.versus(paired_table(), "untrained", "accuracy")
     with pytest.raises(ValueError, match="method must be one of"):
-        clusters.where_better(paired_table(), "svm")
+        paired.where_better(paired_table(), "svm")
     with pytest.raises(ValueError, match="photons must be one of"):
-        clusters.paired_grid(paired_table(), 0.1)
+        paired.paired_grid(paired_table(), 0.1)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -81,7 +81,7 @@ def test_where_better_lists_the_better_and_worse_scores_and_counts_the_rest(seed
     table = paired_table(seed)
     for method in ("untrained", "pca"):
         rows = table[table.method == method]
-        text = clusters.where_better(table, method)
+        text = paired.where_better(table, method)
         for word in ("better than", "worse than"):
             chosen = rows[rows.verdict == word]
             part = [p for p in text.split("; ") if p.startswith(word)]

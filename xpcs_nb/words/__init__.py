@@ -16,6 +16,7 @@ one topic:
 * ``training``: chapter 3's loop by hand, test error against the mean image and PCA, the split
   of the augmented set, the latent-size sweep and symmetry;
 * ``clusters``: chapter 4's trap, target and evaluation verdicts (tables of methods x photon rates);
+* ``paired``: a paired difference with its 95 % interval, and chapter 4's sentences built on them;
 * ``rheology``: chapter 5's words on the C2, the bursts and the alignment tests;
 * ``own_data``: chapter 7's words on a reader's own maps (classes, frame time, contrast, gap).
 
@@ -23,11 +24,12 @@ one topic:
 '0.60 ± 0.10'
 """
 
-from . import clusters, rheology
+from . import clusters, paired, rheology
 from .dynamics import agreement, alpha_reading, error_reading, slope_reading
 from .formats import plus_minus, thousands
 from .library import band_steps, band_widths, seam_verdict, split_overlap
-from .search import SearchVerdicts, interval_text, label_verdicts, search_verdicts
+from .paired import interval_text
+from .search import SearchVerdicts, label_verdicts, search_verdicts
 from .search import RealCropWords, overlap_verdict, real_crop_words, share_list, spread_over, training_text
 from .own_data import (burst_sentence, contrast_verdict, frame_time_sentence, gap_apart, order_note, ring_changes,
                        sample_name)
@@ -44,4 +46,4 @@ __all__ = ["plus_minus", "thousands", "VERDICTS", "METHOD_NAMES", "verdict", "ve
            "RealCropWords", "overlap_verdict", "real_crop_words", "share_list", "spread_over", "training_text",
            "burst_sentence", "contrast_verdict", "frame_time_sentence", "gap_apart", "order_note", "ring_changes",
            "sample_name",
-           "clusters", "rheology"]
+           "clusters", "paired", "rheology"]

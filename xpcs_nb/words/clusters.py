@@ -1,4 +1,5 @@
-"""Chapter 4's words: the diagonal trap, the 7-label target, and the evaluation's verdicts.
+"""Chapter 4's words: the diagonal trap, the 7-label target, and the verdict tables of the
+methods across photon rates (the paired differences' words are in :mod:`xpcs_nb.words.paired`).
 
 Every function takes numbers of the run (a tidy table of
 :func:`xpcs_nb.evaluation.noise_sweep`, medians, means) and returns the words or the
@@ -17,10 +18,9 @@ import pandas as pd
 from ..validation import check_real, check_table
 from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdicts
 
-__all__ = ["METHOD_LABELS", "photon_rate", "trap_spike_word", "trap_rank", "target_sentence",
+__all__ = ["METHOD_LABELS", "photon_rate", "photon_rates", "trap_spike_word", "trap_rank", "target_sentence",
            "verdict_grid", "verdict_counts", "verdict_list", "verdicts_by_rate", "vs_untrained",
-           "where_it_breaks", "breaks", "PAIRED_COLUMNS", "interval_text", "versus", "paired_grid",
-           "where_better", "matched_text", "RATE_SCORES", "fit_sentence"]
+           "where_it_breaks", "breaks", "matched_text"]
 
 METHOD_LABELS = {"trained": "trained", "trained_at_rate": "trained at rate", "untrained": "untrained",
                  "pca": "PCA", "pixels": "raw pixels", "relaxation_time": "relaxation time", "chance": "chance"}
@@ -35,8 +35,12 @@ def photon_rate(n) -> str:
     return f"{n:g} photon{'' if n == 1 else 's'} per pixel"
 
 
-def _rates(values) -> str:
-    """``'10, 1 and 0.3 photons per pixel'``: several rates, one unit."""
+def photon_rates(values) -> str:
+    """``'10, 1 and 0.3 photons per pixel'``: several rates (photons per pixel per frame), one unit.
+
+    >>> photon_rates([10, 1, 0.3]), photon_rates([1])
+    ('10, 1 and 0.3 photons per pixel', '1 photon per pixel')
+    """
     values = list(values)
     unit = "photon" if values == [1] else "photons"
     return f"{names_list([f'{v:g}' for v in values])} {unit} per pixel"
@@ -181,7 +185,7 @@ def vs_untrained(table: pd.DataFrame, metric: str, reference: str = "trained") -
     for word in VERDICTS:
         rates = sorted(judged.loc[judged["verdict"] == word, "photons"], reverse=True)
         if rates:
-            parts.append(f"{word} {'it' if parts else METHOD_NAMES['untrained']} at {_rates(rates)}")
+            parts.append(f"{word} {'it' if parts else METHOD_NAMES['untrained']} at {photon_rates(rates)}")
     return "; ".join(parts)
 
 
@@ -263,104 +267,6 @@ def verdict_grid(table: pd.DataFrame, metric: str, reference: str = "trained", *
     return grid
 
 
-PAIRED_COLUMNS = ("score", "method", "photons", "value", "difference", "low", "high", "verdict")
-"""The columns of the paired table the words below read (:func:`xpcs_nb.evaluation.paired_scores`
-with a ``photons`` column)."""
-
-
-def interval_text(row) -> str:
-    """A paired difference with its interval, ``+0.05 [+0.01, +0.10]``.
-
-    >>> interval_text(dict(difference=0.05, low=0.012, high=0.1))
-    '+0.05 [+0.01, +0.10]'
-    """
-    return f"{row['difference']:+.2f} [{row['low']:+.2f}, {row['high']:+.2f}]"
-
-
-def _paired(table: pd.DataFrame, score: str) -> pd.DataFrame:
-    check_table(table, PAIRED_COLUMNS)
-    rows = table[(table["score"] == score) & table["verdict"].notna()]
-    if rows.empty:
-        raise ValueError(f"score must be one of the table's scores {sorted(set(table['score']))}, got {score!r}")
-    return rows
-
-
-def versus(table: pd.DataFrame, method: str, score: str) -> str:
-    """The reference against ``method`` on ``score``, photon rates grouped by verdict, each with its interval.
-
-    >>> tidy = pd.DataFrame(dict(score="ARI", method="untrained", photons=[10.0, 1.0], value=0.8,
-    ...                          difference=[0.1, 0.01], low=[0.05, -0.03], high=[0.15, 0.05],
-    ...                          verdict=["better than", "no better than"]))
-    >>> versus(tidy, "untrained", "ARI")
-    'better than the untrained network at 10 photons per pixel (+0.10 [+0.05, +0.15]); no better than it at 1 photon per pixel (+0.01 [-0.03, +0.05])'
-    """
-    rows = _paired(table, score)
-    rows = rows[rows["method"] == method].sort_values("photons", ascending=False)
-    if rows.empty:
-        raise ValueError(f"method must be one of the table's methods {sorted(set(table['method']))}, got {method!r}")
-    parts = []
-    for word in VERDICTS:
-        chosen = rows[rows["verdict"] == word]
-        if not chosen.empty:
-            at = names_list(f"{photon_rate(r['photons'])} ({interval_text(r)})" for _, r in chosen.iterrows())
-            parts.append(f"{word} {'it' if parts else METHOD_NAMES.get(method, method)} at {at}")
-    return "; ".join(parts)
-
-
-def paired_grid(table: pd.DataFrame, photons, *, reference: str = "trained") -> pd.DataFrame:
-    """Scores across, methods down, at one photon rate: the reference's value, every other's value and
-    the reference's difference to it with its 95 % interval and verdict.
-
-    >>> tidy = pd.DataFrame(dict(score="ARI", method=["trained", "pca"], photons=1.0, value=[0.9, 0.8],
-    ...                          difference=[None, 0.1], low=[None, 0.02], high=[None, 0.2],
-    ...                          verdict=[None, "better than"]))
-    >>> paired_grid(tidy, 1.0).to_dict("index")["PCA"]
-    {'ARI': '0.80 · better than · +0.10 [+0.02, +0.20]'}
-    """
-    check_table(table, PAIRED_COLUMNS)
-    rows = table[table["photons"] == photons]
-    if rows.empty:
-        raise ValueError(f"photons must be one of the table's rates {sorted(set(table['photons']))}, got {photons!r}")
-    methods = [m for m in METHOD_LABELS if m in set(rows["method"])]
-    scores = list(dict.fromkeys(rows["score"]))
-    grid = pd.DataFrame(index=[METHOD_LABELS[m] for m in methods], columns=scores)
-    for _, r in rows.iterrows():
-        text = f"{r['value']:.2f}" if r["method"] == reference else \
-            f"{r['value']:.2f} · {r['verdict']} · {interval_text(r)}"
-        grid.loc[METHOD_LABELS[r["method"]], r["score"]] = text
-    grid.columns.name = "score"
-    return grid
-
-
-def where_better(table: pd.DataFrame, method: str) -> str:
-    """Where the reference is better than, and worse than, ``method``; the rest counted, not listed.
-
-    Each (score, photon rate) is one comparison; the table beside the text has them all.
-
-    >>> tidy = pd.DataFrame(dict(score=["ARI", "R2 q", "R2 q"], method="pca", photons=[1.0, 1.0, 0.3], value=0.8,
-    ...                          difference=[0.1, 0.0, 0.0], low=[0.02, -0.1, -0.1], high=[0.2, 0.1, 0.1],
-    ...                          verdict=["better than", "no better than", "no better than"]))
-    >>> where_better(tidy, "pca")
-    'better than PCA on ARI at 1 photon per pixel; no better than it on the other 2 of 3 comparisons'
-    """
-    check_table(table, PAIRED_COLUMNS)
-    rows = table[(table["method"] == method) & table["verdict"].notna()]
-    if rows.empty:
-        raise ValueError(f"method must be one of the table's methods {sorted(set(table['method']))}, got {method!r}")
-    name, parts = METHOD_NAMES.get(method, method), []
-    for word in (VERDICTS[0], VERDICTS[2]):  # better, worse: listed
-        chosen = rows[rows["verdict"] == word]
-        if not chosen.empty:
-            by_score = [f"{score} at {_rates(sorted(group['photons'], reverse=True))}"
-                        for score, group in chosen.groupby("score", sort=False)]
-            parts.append(f"{word} {'it' if parts else name} on {names_list(by_score)}")
-    same = int((rows["verdict"] == VERDICTS[1]).sum())
-    if same:
-        where = f"the other {same} of {len(rows)} comparisons" if parts else f"all {len(rows)} comparisons"
-        parts.append(f"{VERDICTS[1]} {'it' if parts else name} on {where}")
-    return "; ".join(parts)
-
-
 def matched_text(preset: str, rates, epochs) -> str:
     """What the chapter does about training and test noise differing: the further training, or why not.
 
@@ -378,44 +284,4 @@ def matched_text(preset: str, rates, epochs) -> str:
     s = "" if epochs == 1 else "s"
     return ("To tell a limit of the method from a mismatch of training and test noise, each trained encoder "
             f"is also trained further, {epochs} epoch{s} on the same library made at the rate evaluated "
-            f"(\"trained at rate\"), at {_rates(rates)}; the evaluation maps stay unseen.")
-
-
-RATE_SCORES = ("rank log rate", "R2 log rate", "ARI rate classes")
-"""The scores of the rate alone: what one fitted number per crop can hold."""
-
-
-def fit_sentence(table: pd.DataFrame, method: str = "relaxation_time") -> str:
-    """What a one-number fit does as well as the reference, and where the reference adds to it.
-
-    On the rate scores (:data:`RATE_SCORES`) the fit matches the reference where the
-    verdict is not "better than"; on every other score the reference adds to it where
-    the verdict is "better than".
-
-    >>> tidy = pd.DataFrame(dict(score=["rank log rate", "R2 q exponent", "balanced accuracy aging"],
-    ...                          method="relaxation_time", photons=1.0, value=0.8, difference=[-0.1, 0.0, 0.2],
-    ...                          low=[-0.2, -0.1, 0.1], high=[-0.01, 0.1, 0.3],
-    ...                          verdict=["worse than", "no better than", "better than"]))
-    >>> fit_sentence(tidy)
-    'on the rate the fit does as well as the trained encoder or better on rank log rate at 1 photon per pixel; the trained encoder adds to it on balanced accuracy aging at 1 photon per pixel, and nowhere else'
-    """
-    check_table(table, PAIRED_COLUMNS)
-    rows = table[(table["method"] == method) & table["verdict"].notna()]
-    if rows.empty:
-        raise ValueError(f"method must be one of the table's methods {sorted(set(table['method']))}, got {method!r}")
-    on_rate = rows["score"].isin(RATE_SCORES)
-    better = rows["verdict"] == VERDICTS[0]
-
-    def listed(chosen: pd.DataFrame) -> str:
-        return names_list(f"{score} at {_rates(sorted(group['photons'], reverse=True))}"
-                          for score, group in chosen.groupby("score", sort=False))
-
-    matched, beaten, adds = rows[on_rate & ~better], rows[on_rate & better], rows[~on_rate & better]
-    parts = []
-    if not matched.empty:
-        parts.append(f"on the rate the fit does as well as the trained encoder or better on {listed(matched)}")
-    if not beaten.empty:
-        parts.append(f"the trained encoder sorts the rate better on {listed(beaten)}")
-    parts.append(f"the trained encoder adds to it on {listed(adds)}, and nowhere else" if not adds.empty else
-                 "beyond the rate the trained encoder adds nothing the intervals can see")
-    return "; ".join(parts)
+            f"(\"trained at rate\"), at {photon_rates(rates)}; the evaluation maps stay unseen.")

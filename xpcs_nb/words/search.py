@@ -33,11 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .paired import interval_text
 from .verdicts import METHOD_NAMES, VERDICTS, names_list
 from ..validation import check_table
 
 __all__ = ["SearchVerdicts", "search_verdicts", "names_list", "training_text", "share_list",
-           "overlap_verdict", "spread_over", "RealCropWords", "real_crop_words", "interval_text",
+           "overlap_verdict", "spread_over", "RealCropWords", "real_crop_words", 
            "label_verdicts"]
 
 
@@ -125,21 +126,6 @@ def search_verdicts(table: pd.DataFrame, differences: pd.DataFrame, reference: s
                           conclusion=_conclusion(by_word, named[reference]), best=best,
                           reference_best=tuple(label for label in best if reference in best[label]),
                           ahead=ahead, behind=behind)
-
-
-def interval_text(row) -> str:
-    """A paired difference as text: ``"+0.02 [-0.01, +0.05]"``, or the difference alone
-    where its queries came from one map (no interval).
-
-    ``row``: a row of :func:`~xpcs_nb.evaluation.paired_search.paired_precision_differences`
-    (or any mapping with ``difference``, ``low``, ``high``).
-
-    >>> interval_text(dict(difference=0.021, low=-0.013, high=0.05))
-    '+0.02 [-0.01, +0.05]'
-    """
-    if not np.isfinite(row["low"]):
-        return f"{row['difference']:+.2f} (one map: no interval)"
-    return f"{row['difference']:+.2f} [{row['low']:+.2f}, {row['high']:+.2f}]"
 
 
 def _best_by_label(table: pd.DataFrame) -> dict:
