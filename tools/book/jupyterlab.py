@@ -35,7 +35,6 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from .browser import CHROMIUM_ARGS, find_chromium
 from .expressions import METADATA_KEY, displayed_text, roles
