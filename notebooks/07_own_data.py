@@ -238,8 +238,8 @@ published_classes[columns].head(4).style.format(precision=3).hide(axis="index")
 # crops (N, 256, 256) in [0, 1], and a table of what each crop is
 library_crops, library_table, _ = crop_splits(P, SEED)
 model, _ = trained_autoencoder(P, SEED, device="auto", progress=False)
-own_space = LatentSpace(model, seed=SEED).fit(library_crops,
-                                              library_table[["label", "name", "q"]])
+own_space = LatentSpace(model, seed=SEED).fit(  # c2_index: the map each crop is of
+    library_crops, library_table[["label", "name", "q", "c2_index"]])
 own_space.save(WORK / "chapter3_space")
 k_own = own_space.k  # the number of classes, at the knee
 print(own_space, "->", sorted(p.name for p in (WORK / "chapter3_space").iterdir()))
@@ -638,15 +638,15 @@ results.groupby("sample").contrast.describe()[["min", "50%", "max"]].style.forma
 #
 # ### 4. Distance to the reference set
 #
-# Chapter 6's gap, `latent.distance_to_reference`: a crop's distance to its nearest
-# reference latent over the reference set's median nearest-neighbour distance. Near 1,
-# it sits among the reference maps as they do; several times that, "most like".
+# Chapter 6's gap, `LatentSpace.distance_to_reference`: a crop's distance to its
+# nearest reference latent over the reference set's median nearest-neighbour distance,
+# each reference crop's nearest sought among crops of other maps (the space's
+# `c2_index` column). Near 1, it sits among the reference maps as they do; several
+# times that, "most like".
 
 # %%
-references = {"published": published_space.latents,
-              "chapter3": own_space.latents[one_per_map]}
-for space_name, reference in references.items():
-    gap = latent.distance_to_reference(latents_dask[space_name], reference)
+for space_name, space in spaces.items():
+    gap = space.distance_to_reference(latents_dask[space_name])
     results[f"gap_{space_name}"] = gap.gap_ratio.to_numpy()
 gap_table = results.groupby("sample")[["gap_published", "gap_chapter3"]].median()
 gap_published = f"{results.gap_published.median():.1f}"

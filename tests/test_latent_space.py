@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from xpcs_nb.aps import write_aps_result
+from xpcs_nb import latent
 from xpcs_nb.latent import LatentSpace, band_width, encode
 from xpcs_nb.model import Autoencoder
 
@@ -83,6 +84,23 @@ def test_a_file_is_classified_with_its_own_roi_numbers(fitted, tmp_path):
     from_npy = fitted.classify(str(tmp_path / "maps.npy"))
     assert from_file["file"].iloc[0].endswith("run.h5") and from_file["roi"].tolist() == [1, 1, 2, 2]
     np.testing.assert_array_equal(from_file["class"], from_npy["class"])
+
+
+def test_distance_to_reference_leaves_twins_of_one_map_out_of_the_spacing(tmp_path):
+    """With c2_index, a crop's nearest reference is sought among other maps only (latent.gap's groups)."""
+    crops = np.stack([band_map(SIDE, w) - 1 for w in WIDTHS]) / 0.2
+    maps = np.arange(len(WIDTHS)) // 2  # two crops per map
+    twins = LatentSpace(tiny_model()).fit(crops, pd.DataFrame({"c2_index": maps}), k=3)
+    alone = LatentSpace(tiny_model()).fit(crops, k=3)
+    new = twins.latents[:3] + 0.01
+    by_map = latent.distance_to_reference(new, twins.latents, groups=maps)
+    pd.testing.assert_frame_equal(twins.distance_to_reference(new), by_map)
+    pd.testing.assert_frame_equal(alone.distance_to_reference(new), latent.distance_to_reference(new, alone.latents))
+    assert by_map.reference_spacing.iloc[0] > alone.distance_to_reference(new).reference_spacing.iloc[0]
+    loaded = LatentSpace.load(twins.save(tmp_path / "space"))  # the column survives the files
+    pd.testing.assert_frame_equal(loaded.distance_to_reference(new), by_map)
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        LatentSpace(tiny_model()).distance_to_reference(new)
 
 
 def test_save_and_load_give_the_same_classes_and_neighbours(fitted, tmp_path):

@@ -1,8 +1,7 @@
 """Chapters 4 and 5's words and figures follow the numbers they are given.
 
-The verdict tables of :mod:`xpcs_nb.words.clusters` are checked cell by cell against
-:func:`xpcs_nb.words.verdict` applied to the same rows; the burst facts chapter 5
-states from :mod:`xpcs_nb.scenarios.rheo_experiment`'s constants are checked
+Chapter 4's words of :mod:`xpcs_nb.words.clusters` refuse bad input by name; the burst
+facts chapter 5 states from :mod:`xpcs_nb.scenarios.rheo_experiment`'s constants are checked
 against the simulation's own ``burst_activity``; the evaluation figure is checked
 for what a reader needs (methods apart, one style per method, a legend one can read).
 """
@@ -24,7 +23,7 @@ from xpcs_nb.plotting.bursts import bursts_beside_stress  # noqa: E402
 from xpcs_nb.plotting.evaluation import LEGEND_SIZE, method_sweeps  # noqa: E402
 from xpcs_nb.scenarios import BURST_BOOST, BURST_DECAY_TIME, SectorRate  # noqa: E402
 from xpcs_nb.scenarios.rheo_experiment import IN_BURST_ACTIVITY  # noqa: E402
-from xpcs_nb.words import clusters, rheology, verdict  # noqa: E402
+from xpcs_nb.words import clusters, rheology  # noqa: E402
 
 METHODS = ["trained", "trained_at_rate", "untrained", "pca", "pixels", "relaxation_time", "chance"]
 RATES = [10.0, 1.0, 0.3]
@@ -46,79 +45,7 @@ def sweep_table(seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def row(table, method, photons, metric="rate-class ARI"):
-    return table[(table.method == method) & (table.photons == photons) & (table.metric == metric)].iloc[0]
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_every_cell_of_the_grid_is_the_rule_applied_to_its_row(seed):
-    table = sweep_table(seed)
-    grid = clusters.verdict_grid(table, "rate-class ARI", threshold=0.5)
-    assert list(grid.columns[:3]) == ["10", "1", "0.3"]  # bright first
-    for photons in RATES:
-        ref = row(table, "trained", photons)
-        assert grid.loc["trained", f"{photons:g}"] == f"{ref['mean']:.2f} ± {ref['std']:.2f}"
-        for method in METHODS[1:]:
-            label = clusters.METHOD_LABELS[method]
-            if method == "trained_at_rate" and photons == 10.0:
-                assert grid.loc[label, "10"] == "—"
-                continue
-            other = row(table, method, photons)
-            expected = verdict(ref["mean"], ref["std"], other["mean"], other["std"])
-            assert grid.loc[label, f"{photons:g}"] == f"{expected} {other['mean']:.2f} ± {other['std']:.2f}"
-
-
-def test_the_break_column_is_the_brightest_rate_below_the_threshold():
-    table = sweep_table(1)
-    grid = clusters.verdict_grid(table, "rate-class ARI", threshold=0.5)
-    for method in METHODS[:-1]:
-        means = {p: row(table, method, p)["mean"] for p in RATES if not (method == "trained_at_rate" and p == 10)}
-        below = [p for p in sorted(means, reverse=True) if means[p] < 0.5]
-        assert grid.loc[clusters.METHOD_LABELS[method], "below 0.5 from"] == (f"{below[0]:g}" if below else "never")
-    assert grid.loc["chance", "below 0.5 from"] == "—"
-
-
-def test_a_matched_reference_leaves_out_the_rates_it_lacks():
-    grid = clusters.verdict_grid(sweep_table(), "rate-class ARI", reference="trained_at_rate")
-    assert list(grid.columns) == ["1", "0.3"] and grid.index[0] == "trained at rate"
-
-
-def test_counts_and_lists_agree_with_the_rule():
-    table = sweep_table(2)
-    for photons in RATES:
-        ref = row(table, "trained", photons)
-        better = [m for m in METHODS[1:] if not (m == "trained_at_rate" and photons == 10)
-                  and verdict(ref["mean"], ref["std"], row(table, m, photons)["mean"],
-                              row(table, m, photons)["std"]) == "better than"]
-        text = clusters.verdict_list(table, "rate-class ARI", photons)
-        assert text.startswith("better than") == bool(better)
-        n_others = 5 if photons == 10 else 6  # no trained_at_rate at the library's rate
-        counts = clusters.verdict_counts(table, "rate-class ARI")
-        assert counts.split(f" at {clusters.photon_rate(photons)}")[0].endswith(
-            f"{len(better)} of {n_others}" + (" other methods" if photons == 10 else ""))
-
-
-def test_vs_untrained_groups_the_rates_by_verdict():
-    table = pd.DataFrame(dict(method=["trained", "untrained"] * 3, photons=[10.0, 10.0, 1.0, 1.0, 0.3, 0.3],
-                              diagonal="keep", metric="ARI", mean=[0.9, 0.5, 0.9, 0.6, 0.4, 0.8],
-                              std=0.05, n=5, over=""))
-    assert clusters.vs_untrained(table, "ARI") == ("better than the untrained network at 10 and 1 photons per "
-                                                  "pixel; worse than it at 0.3 photons per pixel")
-
-
-def test_breaks_names_who_holds_and_who_breaks():
-    table = sweep_table(0)
-    text = clusters.breaks(table, "rate-class ARI", 2.0)  # every mean is below 2: all break at the brightest
-    assert "hold" not in text and "break at 10 photons per pixel" in text
-    assert clusters.breaks(table, "rate-class ARI", -1.0).endswith("hold at every rate")
-
-
 @pytest.mark.parametrize("call, message", [
-    (lambda: clusters.verdict_grid(sweep_table(), "accuracy"), "metric must be one of"),
-    (lambda: clusters.verdict_grid(sweep_table(), "rate-class ARI", reference="svm"), "reference must be one of"),
-    (lambda: clusters.verdict_grid(sweep_table().drop(columns="std"), "rate-class ARI"), "missing \\['std'\\]"),
-    (lambda: clusters.verdict_grid(pd.concat([sweep_table(), sweep_table().assign(diagonal="neighbours")]),
-                                   "rate-class ARI"), "one diagonal choice"),
     (lambda: clusters.photon_rate(0), "n must be"),
     (lambda: clusters.trap_rank(pd.Series([1.0])), "naive must be"),
 ])

@@ -189,10 +189,9 @@ def prepare_file(space, path, arguments):
 def _with_trust(space, crops, table, doubts, path):
     """The table with ``gap_ratio`` and ``trust``; one warning line per doubtful map."""
     from ..latent.encoding import encode
-    from ..latent.gap import distance_to_reference
     from .trust import far_doubt
 
-    gap = distance_to_reference(encode(space.model, crops), space.latents)["gap_ratio"].to_numpy()
+    gap = space.distance_to_reference(encode(space.model, crops))["gap_ratio"].to_numpy()
     per_crop = dict(zip(table.index, gap))
     trust = []
     for map_index, rows in table.groupby("map_index", sort=False).groups.items():

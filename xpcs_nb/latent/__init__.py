@@ -59,7 +59,7 @@ from .gap import distance_to_reference, nearest_distance_within
 from .knee import Knee, find_knee
 from .ordering import band_width, order_by_decoded_centres, order_by_relaxation
 from .search import SimilarC2, find_similar, nearest_neighbours
-from .space import SPACE_FORMAT, SPACE_VERSION, LatentSpace
+from .space import MAP_COLUMN, SPACE_FORMAT, SPACE_VERSION, LatentSpace
 
 __all__ = [
     "PAPER_KS",
@@ -80,6 +80,7 @@ __all__ = [
     "nearest_distance_within",
     "distance_to_reference",
     "LatentSpace",
+    "MAP_COLUMN",
     "SPACE_FORMAT",
     "SPACE_VERSION",
 ]

@@ -14,6 +14,8 @@ as the paper orders them (class 0 the slowest). Then
   result file, prepares crops (:func:`xpcs_nb.prepare_crops`), encodes them and gives
   each crop the class of its nearest centre, with the distance to every centre;
 - :meth:`LatentSpace.neighbours` lists the reference crops nearest to each new crop;
+- :meth:`LatentSpace.distance_to_reference` says how far new latents lie from the
+  reference set, in units of the set's own spacing (chapter 6's gap ratio);
 - :meth:`LatentSpace.save` / :meth:`LatentSpace.load` keep it in a folder: the weights
   (``weights.pt``, a torch ``state_dict``), ``space.json`` (the model layout, k, the
   settings) and ``space.npz`` (latents, labels, centres, the reference table). No
@@ -50,6 +52,7 @@ from xpcs_nb.atomic import atomic_path
 from xpcs_nb.validation import as_crops, as_latents
 from xpcs_nb.latent.clusters import PAPER_KS, cluster, kmeans_sweep
 from xpcs_nb.latent.encoding import encode
+from xpcs_nb.latent.gap import distance_to_reference
 from xpcs_nb.latent.ordering import order_by_decoded_centres, order_by_relaxation
 from xpcs_nb.latent.search import nearest_neighbours
 from xpcs_nb.io import read_maps
@@ -57,10 +60,12 @@ from xpcs_nb.model import Autoencoder
 from xpcs_nb.prepare import check_frame_times, prepare_crops
 from xpcs_nb.validation import ArgumentTypeError, check_int, check_seed, describe
 
-__all__ = ["LatentSpace", "SPACE_FORMAT", "SPACE_VERSION"]
+__all__ = ["LatentSpace", "MAP_COLUMN", "SPACE_FORMAT", "SPACE_VERSION"]
 
 SPACE_FORMAT = "xpcs_nb.LatentSpace"
 SPACE_VERSION = 1
+MAP_COLUMN = "c2_index"
+"""The reference table's column naming the large C2 each reference crop was cut from."""
 FILES = {"weights": "weights.pt", "settings": "space.json", "arrays": "space.npz"}
 
 
@@ -85,7 +90,9 @@ class LatentSpace:
     latents : float32 (N, D)
         The reference latents.
     reference : DataFrame, N rows
-        What each reference latent is (any columns given to ``fit``).
+        What each reference latent is (any columns given to ``fit``). A column
+        ``c2_index`` (the large C2 each crop was cut from) keeps two crops of one map
+        out of the reference set's spacing (:meth:`distance_to_reference`).
     labels : int64 (N,)
         Class of each reference latent, 0 the slowest.
     centres : float64 (k, D)
@@ -132,7 +139,9 @@ class LatentSpace:
             or a crop store); S the model's ``image_size``.
         reference : DataFrame, optional
             N rows saying what each crop is (e.g. prepare_crops's table); kept, saved
-            and shown by :meth:`neighbours`. Default: no columns.
+            and shown by :meth:`neighbours`. Give its ``c2_index`` column when several
+            crops come from one map (see :meth:`distance_to_reference`). Default: no
+            columns.
         k : int, optional
             Number of classes; default the knee of the k-means inertia over
             k = 2 .. 12 (fewer when N is small; at least 5 crops then).
@@ -282,6 +291,25 @@ class LatentSpace:
         rows["neighbour_class"] = self.labels[indices.ravel()]
         found = self.reference.iloc[indices.ravel()].reset_index(drop=True).add_prefix("neighbour_")
         return pd.concat([rows, found], axis=1)
+
+    # ------------------------------------------------------------ distance
+
+    def distance_to_reference(self, latents) -> pd.DataFrame:
+        """How far latents (Q, D) lie from the reference set, against its own spacing.
+
+        :func:`xpcs_nb.latent.distance_to_reference` with this space's reference
+        latents, and with the reference table's ``c2_index`` as its ``groups`` where
+        there is one, so twin crops of one map do not shrink the spacing. Returns its
+        DataFrame of Q rows (``nearest_reference``, ``reference_spacing``,
+        ``gap_ratio``).
+        """
+        reference = self._fitted_reference()
+        groups = reference[MAP_COLUMN].to_numpy() if MAP_COLUMN in reference else None
+        return distance_to_reference(latents, self.latents, groups=groups)
+
+    def _fitted_reference(self) -> pd.DataFrame:
+        self._fitted_centres()  # raises the "not fitted" error
+        return self.reference
 
     # ------------------------------------------------------------ files
 

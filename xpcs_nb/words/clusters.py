@@ -1,9 +1,7 @@
-"""Chapter 4's words: the diagonal trap, the 7-label target, and the verdict tables of the
-methods across photon rates (the paired differences' words are in :mod:`xpcs_nb.words.paired`).
+"""Chapter 4's words: photon rates, the diagonal trap, the 7-label target, the further training.
 
-Every function takes numbers of the run (a tidy table of
-:func:`xpcs_nb.evaluation.noise_sweep`, medians, means) and returns the words or the
-small table the chapter shows; the verdict rule is :func:`xpcs_nb.words.verdict`.
+Every function takes numbers of the run (medians, means, rates) and returns the words
+the chapter shows; the paired differences' words are in :mod:`xpcs_nb.words.paired`.
 
 >>> photon_rate(1.0), photon_rate(0.3)
 ('1 photon per pixel', '0.3 photons per pixel')
@@ -11,22 +9,17 @@ small table the chapter shows; the verdict rule is :func:`xpcs_nb.words.verdict`
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from ..validation import check_real, check_table
-from .verdicts import METHOD_NAMES, VERDICTS, names_list, verdicts
+from ..validation import check_real
+from .verdicts import names_list
 
 __all__ = ["METHOD_LABELS", "photon_rate", "photon_rates", "trap_spike_word", "trap_rank", "target_sentence",
-           "verdict_grid", "verdict_counts", "verdict_list", "verdicts_by_rate", "vs_untrained",
-           "where_it_breaks", "breaks", "matched_text"]
+           "matched_text"]
 
 METHOD_LABELS = {"trained": "trained", "trained_at_rate": "trained at rate", "untrained": "untrained",
                  "pca": "PCA", "pixels": "raw pixels", "relaxation_time": "relaxation time", "chance": "chance"}
-"""How a table or a legend names each method (short; :data:`METHOD_NAMES` is for sentences)."""
-
-_ACROSS_RATES = {"trained_at_rate": "the encoder trained further at each rate"}  # a name over all rates
+"""How a table or a legend names each method (short; :data:`xpcs_nb.words.METHOD_NAMES` is for sentences)."""
 
 
 def photon_rate(n) -> str:
@@ -92,179 +85,6 @@ def target_sentence(trained_mean, untrained_mean, target) -> str:
     return (f"in this run the two means fall on either side of it ({trained_mean:.2f} trained, "
             f"{untrained_mean:.2f} untrained), but the score rests mostly on the rate classes, "
             "which need no training, so crossing it says little")
-
-
-def _rows(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    from ..evaluation.table import TABLE_COLUMNS  # here, not at the top: evaluation imports words
-
-    check_table(table, TABLE_COLUMNS)
-    rows = table[table["metric"] == metric]
-    if rows.empty:
-        raise ValueError(f"metric must be one of the table's metrics {sorted(set(table['metric']))}, "
-                         f"got {metric!r}")
-    if rows["diagonal"].nunique() > 1:
-        raise ValueError("table must hold one diagonal choice; filter it first")
-    return rows
-
-
-def _judged(table: pd.DataFrame, metric: str, reference: str) -> pd.DataFrame:
-    rows = _rows(table, metric)
-    if reference not in set(rows["method"]):
-        raise ValueError(f"reference must be one of the table's methods {sorted(set(rows['method']))}, "
-                         f"got {reference!r}")
-    return verdicts(rows, reference)
-
-
-def verdict_list(table: pd.DataFrame, metric: str, photons, reference: str = "trained") -> str:
-    """The reference's verdicts at one photon rate, grouped by verdict, without numbers.
-
-    >>> tidy = pd.DataFrame(dict(method=["trained", "untrained", "pca", "pixels"], photons=1.0,
-    ...                          diagonal="keep", metric="ARI", mean=[0.9, 0.5, 0.88, 0.3],
-    ...                          std=0.05, n=5, over=""))
-    >>> verdict_list(tidy, "ARI", 1.0)
-    'better than the untrained network and the raw pixels; no better than PCA'
-    """
-    judged = _judged(table, metric, reference)
-    judged = judged[judged["photons"] == photons]
-    if judged.empty:
-        raise ValueError(f"table has no {reference!r} row for {metric!r} at photons {photons!r}")
-    parts = []
-    for word in VERDICTS:
-        methods = judged.loc[judged["verdict"] == word, "method"]
-        if not methods.empty:
-            parts.append(f"{word} {names_list(METHOD_NAMES.get(m, m) for m in methods)}")
-    return "; ".join(parts)
-
-
-def verdicts_by_rate(table: pd.DataFrame, metric: str, rates, reference: str = "trained") -> str:
-    """:func:`verdict_list` at each of ``rates``, bright to dim, each rate's verdicts in brackets.
-
-    >>> tidy = pd.DataFrame(dict(method=["trained", "pca"] * 2, photons=[1.0, 1.0, 0.3, 0.3],
-    ...                          diagonal="keep", metric="ARI", mean=[0.9, 0.5, 0.6, 0.6],
-    ...                          std=0.05, n=5, over=""))
-    >>> verdicts_by_rate(tidy, "ARI", [0.3, 1.0])
-    'at 1 photon per pixel (better than PCA) and at 0.3 photons per pixel (no better than PCA)'
-    """
-    rates = sorted(rates, reverse=True)
-    return names_list(f"at {photon_rate(n)} ({verdict_list(table, metric, n, reference)})" for n in rates)
-
-
-def verdict_counts(table: pd.DataFrame, metric: str, reference: str = "trained") -> str:
-    """How many of the other methods the reference beats at each photon rate, bright to dim.
-
-    >>> tidy = pd.DataFrame(dict(method=["trained", "pca", "trained", "pca"], photons=[10.0, 10.0, 1.0, 1.0],
-    ...                          diagonal="keep", metric="ARI", mean=[0.9, 0.5, 0.6, 0.6],
-    ...                          std=0.05, n=5, over=""))
-    >>> verdict_counts(tidy, "ARI")
-    'better than 1 of 1 other method at 10 photons per pixel and 0 of 1 at 1 photon per pixel'
-    """
-    judged = _judged(table, metric, reference)
-    groups = sorted(judged.groupby("photons", sort=False), key=lambda group: -group[0])
-    parts = []
-    for i, (photons, group) in enumerate(groups):
-        n, better = len(group), int((group["verdict"] == VERDICTS[0]).sum())
-        others = f" other method{'s' if n > 1 else ''}" if i == 0 else ""
-        parts.append(f"{better} of {n}{others} at {photon_rate(photons)}")
-    return "better than " + names_list(parts)
-
-
-def vs_untrained(table: pd.DataFrame, metric: str, reference: str = "trained") -> str:
-    """The reference against the untrained network, the photon rates grouped by verdict.
-
-    >>> tidy = pd.DataFrame(dict(method=["trained", "untrained"] * 2, photons=[10.0, 10.0, 0.3, 0.3],
-    ...                          diagonal="keep", metric="ARI", mean=[0.9, 0.5, 0.6, 0.6],
-    ...                          std=0.05, n=5, over=""))
-    >>> vs_untrained(tidy, "ARI")
-    'better than the untrained network at 10 photons per pixel; no better than it at 0.3 photons per pixel'
-    """
-    judged = _judged(table, metric, reference)
-    judged = judged[judged["method"] == "untrained"]
-    if judged.empty:
-        raise ValueError("table has no 'untrained' rows to compare with")
-    parts = []
-    for word in VERDICTS:
-        rates = sorted(judged.loc[judged["verdict"] == word, "photons"], reverse=True)
-        if rates:
-            parts.append(f"{word} {'it' if parts else METHOD_NAMES['untrained']} at {photon_rates(rates)}")
-    return "; ".join(parts)
-
-
-def where_it_breaks(table: pd.DataFrame, metric: str, method: str, threshold) -> float:
-    """The brightest photon rate at which ``method``'s mean falls below ``threshold``; NaN if never.
-
-    >>> tidy = pd.DataFrame(dict(method="pca", photons=[10.0, 1.0, 0.3], diagonal="keep", metric="ARI",
-    ...                          mean=[0.9, 0.4, 0.2], std=0.05, n=5, over=""))
-    >>> where_it_breaks(tidy, "ARI", "pca", 0.5), where_it_breaks(tidy, "ARI", "pca", 0.1)
-    (1.0, nan)
-    """
-    threshold = check_real(threshold, "threshold")
-    rows = _rows(table, metric)
-    rows = rows[rows["method"] == method].sort_values("photons", ascending=False)
-    if rows.empty:
-        raise ValueError(f"method must be one of the table's methods {sorted(set(table['method']))}, "
-                         f"got {method!r}")
-    below = rows[rows["mean"] < threshold]
-    return math.nan if below.empty else float(below["photons"].iloc[0])
-
-
-def breaks(table: pd.DataFrame, metric: str, threshold) -> str:
-    """Where each method (chance aside) breaks, in one sentence, methods grouped by rate.
-
-    >>> tidy = pd.DataFrame(dict(method=["trained", "pca", "pixels"] * 2, photons=[1.0] * 3 + [0.3] * 3,
-    ...                          diagonal="keep", metric="ARI", mean=[0.9, 0.4, 0.3, 0.8, 0.3, 0.2],
-    ...                          std=0.05, n=5, over=""))
-    >>> breaks(tidy, "ARI", 0.5)
-    'the trained encoder holds at every rate; PCA and the raw pixels break at 1 photon per pixel'
-    """
-    methods = [m for m in dict.fromkeys(_rows(table, metric)["method"]) if m != "chance"]
-    at = {m: where_it_breaks(table, metric, m, threshold) for m in methods}
-    names = {m: _ACROSS_RATES.get(m, METHOD_NAMES.get(m, m)) for m in methods}
-    holding = [names[m] for m in methods if math.isnan(at[m])]
-    parts = [f"{names_list(holding)} hold{'s' if len(holding) == 1 else ''} at every rate"] if holding else []
-    for rate in sorted({r for r in at.values() if not math.isnan(r)}, reverse=True):
-        broken = [names[m] for m in methods if at[m] == rate]
-        plural = len(broken) > 1 or broken[0] == METHOD_NAMES["pixels"]  # "the raw pixels break"
-        parts.append(f"{names_list(broken)} break{'' if plural else 's'} at {photon_rate(rate)}")
-    return "; ".join(parts)
-
-
-def verdict_grid(table: pd.DataFrame, metric: str, reference: str = "trained", *, digits: int = 2,
-                 threshold=None) -> pd.DataFrame:
-    """Methods down, photon rates across (bright first): each score with the reference's verdict on it.
-
-    The reference's own row holds its ``mean ± std``; every other row ``"<verdict> <mean ± std>"``,
-    read as "the reference is <verdict> this method's score". Rates without the
-    reference are left out; a method missing at a rate shows ``"—"``. With
-    ``threshold``, a last column gives the brightest rate at which the method's mean
-    falls below it (``"never"`` if it does not).
-
-    >>> tidy = pd.DataFrame(dict(method=["trained", "pca"] * 2, photons=[10.0, 10.0, 1.0, 1.0],
-    ...                          diagonal="keep", metric="ARI", mean=[0.9, 0.5, 0.6, 0.62],
-    ...                          std=0.05, n=5, over=""))
-    >>> verdict_grid(tidy, "ARI", threshold=0.55).to_dict("index")["PCA"]
-    {'10': 'better than 0.50 ± 0.05', '1': 'no better than 0.62 ± 0.05', 'below 0.55 from': '10'}
-    """
-    rows = _rows(table, metric)
-    judged = _judged(table, metric, reference).set_index(["method", "photons"])["verdict"]
-    rates = sorted(set(rows.loc[rows["method"] == reference, "photons"]), reverse=True)
-    present = list(dict.fromkeys(rows["method"]))
-    known = [m for m in METHOD_LABELS if m in present]  # one fixed order, chance last
-    methods = list(dict.fromkeys([reference] + known + present))
-    grid = pd.DataFrame(index=[METHOD_LABELS.get(m, m) for m in methods], columns=[f"{r:g}" for r in rates])
-    for method, label in zip(methods, grid.index):
-        for rate in rates:
-            found = rows[(rows["method"] == method) & (rows["photons"] == rate)]
-            score = "—" if found.empty else f"{found['mean'].iloc[0]:.{digits}f} ± {found['std'].iloc[0]:.{digits}f}"
-            verdict_word = judged.get((method, rate)) if method != reference else None
-            grid.loc[label, f"{rate:g}"] = score if verdict_word is None else f"{verdict_word} {score}"
-    if threshold is not None:
-        column = f"below {check_real(threshold, 'threshold'):g} from"
-        at = [where_it_breaks(table, metric, m, threshold) if m != "chance" else math.nan for m in methods]
-        grid[column] = ["never" if math.isnan(r) else f"{r:g}" for r in at]
-        if "chance" in methods:
-            grid.loc[METHOD_LABELS["chance"], column] = "—"
-    grid.columns.name = "photons per pixel"
-    return grid
 
 
 def matched_text(preset: str, rates, epochs) -> str:
