@@ -471,7 +471,7 @@ print(f"{len(P.eval_photons)} rates x {n_maps} maps: {time.perf_counter() - star
 # with its 95 % interval.
 
 # %%
-pd.concat({f"{rate:g} photons": paired_words.paired_grid(paired, rate)
+pd.concat({f"{rate:g}": paired_words.paired_grid(paired, rate)
            for rate in P.eval_photons}, names=["photons per pixel", "method"])
 
 # %% [markdown]

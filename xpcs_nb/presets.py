@@ -141,7 +141,7 @@ PRESETS: dict[str, Preset] = {
                     eval_train_seeds=1),
 }
 # class's libraries, evaluation sets and three training seeds, with the training cut to what
-# a 2-core CPU does in about 90 minutes (class itself would take about 12 hours there).
+# a 2-core CPU does in well under two hours (book/performance.md has the measured times).
 PRESETS["class_cpu"] = PRESETS["class"].with_(
     name="class_cpu", train_items=4_000, val_items=500, epochs=4, half_cycle_epochs=2,
     latent_sweep=(4, 16, 64), sweep_items=2_500, sweep_epochs=2, sweep_half_cycle_epochs=1, sweep_seeds=2,

@@ -227,7 +227,7 @@ def two_time(
         elif static is not None:
             frame_sum += chunk_sum
         else:
-            # per-frame sums; einsum's loop is ~5x faster than sum(dtype=float64)
+            # per-frame sums; einsum's loop is faster than sum(dtype=float64)
             # and exact for counts (integers below 2^24 in float32)
             frame_sum += np.einsum("ij->i", x)
         if x.shape[1]:
