@@ -99,3 +99,22 @@ def test_the_repositorys_key_covers_the_package_and_the_pins():
     assert {"xpcs_nb", "requirements.txt"} <= set(book.KEY_FILES)
     assert all((ROOT / name).exists() for name in book.KEY_FILES)
     assert book.CHAPTER_CACHE.is_relative_to(book.BUILD)
+
+
+def test_a_cell_past_the_presets_limit_stops_fast_but_not_the_larger_presets(tmp_path, monkeypatch):
+    """``fast`` keeps a per-cell limit (CI's guard); ``class_cpu`` cells may run for hours on
+    a slow CPU, so they get none (tools/book/build.py's cell_timeout)."""
+    from nbclient.exceptions import CellTimeoutError
+
+    from tools.book import build
+
+    chapter = tmp_path / "09_slow.py"
+    header = ("# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n"
+              "#     name: python3\n# ---\n\n")
+    chapter.write_text(header + '# %% tags=["parameters"]\nPRESET = "x"\n\n# %%\nimport time\ntime.sleep(4)\n')
+    monkeypatch.setitem(build.CELL_TIMEOUT_S, "fast", 2)
+    assert build.cell_timeout("fast") == 2 and build.cell_timeout("class_cpu") is None
+    with pytest.raises(CellTimeoutError):
+        build.run_chapter(chapter, "fast", out_dir=tmp_path / "out", cache=None)
+    run = build.run_chapter(chapter, "class_cpu", out_dir=tmp_path / "out", cache=None)
+    assert run.notebook.exists() and not run.reused

@@ -32,8 +32,24 @@ from .links import SiteLinks, site_links, with_site_links
 from .paths import BOOK_SOURCES, EXECUTED, NOTEBOOKS, ROOT, STAGE
 from .widgets import STATIC_FOLDER, stage_widget_js
 
-__all__ = ["chapter_sources", "ChapterRun", "run_chapter", "execute_chapter", "execute_chapters", "stage_book", "write_values_in", "execution_table",
+__all__ = ["CELL_TIMEOUT_S", "cell_timeout", "chapter_sources", "ChapterRun", "run_chapter", "execute_chapter", "execute_chapters", "stage_book", "write_values_in", "execution_table",
            "build_site"]
+
+
+CELL_TIMEOUT_S = {"fast": 3600}
+"""Seconds one cell may run, by preset. ``fast`` is what CI, Binder and laptops run: a cell
+past an hour there is a fault. The larger presets train for hours in one cell on a
+2-core CPU without AVX-512 (chapter 4 at ``class_cpu``), so they get no cell limit;
+the job running them bounds the whole (``timeout-minutes`` in the workflow)."""
+
+
+def cell_timeout(preset: str) -> int | None:
+    """The cell limit of :data:`CELL_TIMEOUT_S` for ``preset``; None (no limit) for the larger presets.
+
+    >>> cell_timeout("fast"), cell_timeout("class_cpu")
+    (3600, None)
+    """
+    return CELL_TIMEOUT_S.get(preset)
 
 
 def chapter_sources() -> list[Path]:
@@ -52,7 +68,7 @@ class ChapterRun:
     seconds: float
 
 
-def run_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int = 3600,
+def run_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int | None = None,
                 cache: Path | None = CHAPTER_CACHE) -> ChapterRun:
     """Execute one chapter with papermill, or reuse its kept execution; the executed ``.ipynb``
     lands in ``out_dir``.
@@ -64,6 +80,7 @@ def run_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: in
     With a ``cache`` folder, an execution kept there under the same key (the chapter,
     the package, the environment, the preset: :func:`tools.book.cache.execution_key`)
     is copied instead of run, and a new execution is kept; ``cache=None`` always runs.
+    ``timeout``: seconds a cell may run; default :func:`cell_timeout` of the preset.
     """
     import jupytext
     import papermill
@@ -90,7 +107,7 @@ def run_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: in
             engine_name=ENGINE,
             cwd=str(source.parent),
             progress_bar=False,
-            execution_timeout=timeout,
+            execution_timeout=cell_timeout(preset) if timeout is None else timeout,
         )
     except ExpressionError as error:
         raise ExpressionError(f"{source.name}: {error}") from None
@@ -102,7 +119,7 @@ def run_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: in
     return ChapterRun(executed, False, key, seconds)
 
 
-def execute_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int = 3600,
+def execute_chapter(source: Path, preset: str, out_dir: Path = EXECUTED, timeout: int | None = None,
                     cache: Path | None = CHAPTER_CACHE) -> Path:
     """:func:`run_chapter`, returning only the executed notebook."""
     return run_chapter(source, preset, out_dir, timeout, cache).notebook
