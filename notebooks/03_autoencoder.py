@@ -52,9 +52,10 @@
 # | convolution, max-pooling, ReLU, a training loop in PyTorch | the PyTorch "60 minute blitz" or any deep-learning course |
 #
 # Time to run: at `fast`, a few minutes on an idle 2-core CPU, longer on a busy one;
-# at `class_cpu`, about half an hour on 2 cores (with the latent-size sweep); at
-# `class`, minutes to tens of minutes on one GPU; at `paper`, hours on a GPU. The banner below says how long this page took when it was
-# built. Trained weights are cached under `data/generated/`, so a rerun only loads
+# at `class_cpu`, about half an hour on 2 cores with AVX-512 (the latent-size sweep
+# is most of it) and over an hour on a CPU without it; at `class`, minutes to tens of
+# minutes on one GPU; at `paper`, hours on a GPU. The banner below says how long this
+# page took when it was built. Trained weights are cached under `data/generated/`, so a rerun only loads
 # them (the loop by hand always runs).
 
 # %% tags=["parameters"]
