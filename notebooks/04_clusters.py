@@ -51,8 +51,9 @@
 #
 # Time to run: two to three minutes at `fast` on two CPU cores once chapter 3's
 # model is cached, most of it the evaluation (a set of maps per photon rate, five
-# methods scored on each). At `class_cpu` and `class` the encoder is also trained
-# further at each photon rate: tens of minutes.
+# methods scored on each). At `class_cpu` and `class` two more training seeds are
+# trained and every encoder is trained further at each photon rate: at `class_cpu`,
+# about an hour on 2 CPU cores with AVX-512 and well over an hour without.
 
 # %% tags=["parameters"]
 from xpcs_nb.presets import preset_for_this_machine
