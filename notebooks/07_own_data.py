@@ -664,13 +664,13 @@ for values, name, colour in ((reference_contrast, "library maps (reference)", "g
     ax_contrast.hist(values, bins, density=True, alpha=0.6, label=name, color=colour)
 ax_contrast.set(xlabel=r"contrast $\beta$ ($C_2$ at lag 1, minus 1)", ylabel="density")
 ax_contrast.legend(fontsize=8)
-for position, space_name in enumerate(references):
+for position, space_name in enumerate(spaces):
     for name, colour in zip(SAMPLES, ["tab:blue", "tab:orange", "tab:green"]):
         ratio = results.loc[results["sample"] == name, f"gap_{space_name}"]
         ax_gap.scatter(position + np.linspace(-0.25, 0.25, len(ratio)), ratio, s=8,
                        color=colour, label=name if position == 0 else None)
 ax_gap.axhline(1, color="k", ls=":", lw=1)
-ax_gap.set_xticks(range(len(references)), [f"{name} model" for name in references])
+ax_gap.set_xticks(range(len(spaces)), [f"{name} model" for name in spaces])
 ax_gap.set(yscale="log", ylabel="nearest reference distance\n/ typical spacing")
 ax_gap.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1, 2, 5, 10, ...
 ax_gap.yaxis.set_major_formatter("{x:g}")
