@@ -419,8 +419,9 @@ plt.show()
 # avalanche crops pass the same threshold. So {eval}`seam_text`.
 #
 # Why does the seam-free shift not give 5 %? Exactly 5 % of the {eval}`n_unshifted`
-# crops the threshold was set on pass it, by construction, but a percentile of that
-# few scores sits wherever those crops happened to put it. A seam-free copy is a plain
+# crops the threshold was set on pass it, by construction; but a percentile is only an
+# estimate, placed where those very crops happened to put it, and other crops pass it
+# more or less often. A seam-free copy is a plain
 # crop of the same map cut elsewhere along its diagonal, with nothing shifted inside
 # it, so its share is the rate at which a crop with no cut passes this threshold by
 # chance: the rate to read the wrap's share against. A network trained

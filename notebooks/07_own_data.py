@@ -683,8 +683,8 @@ plt.show()
 # maps (gray). Right: each ROI's nearest reference distance over the reference's typical
 # spacing, per model and sample (dotted: 1). Look at which samples sit far above 1.
 #
-# Chapter 3's spacing is over one crop per library map (a map's two crops are
-# near-twins). Over all our ROIs the median ratio, each against its own set's
+# Chapter 3's spacing leaves a crop's twin out (a map's two crops are near-twins, so
+# each library crop's nearest is sought among other maps). Over all our ROIs the median ratio, each against its own set's
 # spacing, is {eval}`gap_chapter3` against the library and {eval}`gap_published`
 # against the paper's 900 real maps (the table: per sample). {eval}`gap_apart` On
 # your data, a ratio well above 1 under every model means no reference set holds
